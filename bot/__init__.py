@@ -1,0 +1,1 @@
+"""Guichet: a multilingual help desk for newly arrived migrants and refugees."""

@@ -1,0 +1,234 @@
+"""The command line: knowledge tools, the stateless `ask`, the demo chat, and the database.
+
+Usage:
+    python main.py chat --city brussels
+    python main.py ask --city brussels --json "où puis-je apprendre le néerlandais"
+    python main.py kb check [PATH]
+    python main.py kb import [PATH]
+    python main.py db upgrade
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.core.assistant import Asked, Assistant
+from bot.core.knowledge import Knowledge
+from bot.core.knowledge.loader import KnowledgeError, load_directory
+from bot.core.languages import UI_LANGUAGES, default_detector
+from bot.settings import Settings
+from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
+from bot.storage.knowledge_store import import_knowledge, load_knowledge
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python main.py", description="Guichet, a help desk for newcomers."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="the offline demo chat in this terminal")
+    chat.add_argument("--city", default="brussels", help="city slug (default: brussels)")
+    chat.add_argument("--lang", choices=UI_LANGUAGES, help="reply language")
+
+    ask = sub.add_parser("ask", help="answer messages without changing any stored state")
+    ask.add_argument("--city", required=True, help="city slug")
+    ask.add_argument("--lang", choices=UI_LANGUAGES, help="reply language (else detected)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per message")
+    ask.add_argument("text", nargs="*", help="the message; without it, one message per stdin line")
+
+    kb = sub.add_parser("kb", help="knowledge base files")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    for name, text in (
+        ("check", "validate the files"),
+        ("import", "import the files into the database"),
+    ):
+        cmd = kb_sub.add_parser(name, help=text)
+        cmd.add_argument(
+            "path", nargs="?", type=Path, help="knowledge directory (default: knowledge/)"
+        )
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply the migrations")
+    return p
+
+
+def _print_problems(exc: KnowledgeError, out: TextIO) -> None:
+    for problem in exc.problems:
+        print(problem, file=out)
+    errors = len(exc.errors)
+    print(
+        f"{errors} error(s), {len(exc.problems) - errors} warning(s): nothing was imported.",
+        file=out,
+    )
+
+
+def kb_check(path: Path, out: TextIO) -> int:
+    try:
+        knowledge, warnings = load_directory(path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
+        return 1
+    for w in warnings:
+        print(w, file=out)
+    print(
+        f"OK: {len(knowledge.topics)} topics, {len(knowledge.cities)} cities, "
+        f"{knowledge.entry_count()} entries, {len(warnings)} warning(s).",
+        file=out,
+    )
+    return 0
+
+
+async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
+    try:
+        knowledge, warnings = load_directory(path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
+        return 1
+    for w in warnings:
+        print(w, file=out)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        report = await import_knowledge(sessionmaker(engine), knowledge, str(path))
+    finally:
+        await engine.dispose()
+    for line in report.lines():
+        print(line, file=out)
+    print(
+        "No changes." if report.unchanged else f"Imported as knowledge version {report.version}.",
+        file=out,
+    )
+    return 0
+
+
+def _sqlite_file_missing(url: str) -> bool:
+    parsed = make_url(normalize_url(url))
+    return parsed.get_backend_name() == "sqlite" and (
+        not parsed.database or not Path(parsed.database).exists()
+    )
+
+
+async def _stored_knowledge(settings: Settings) -> Knowledge | None:
+    """The live knowledge from the database, read-only; None if there is none to read."""
+    if _sqlite_file_missing(settings.database_url):
+        return None
+    engine = create_engine(settings.database_url)
+    try:
+        return await load_knowledge(sessionmaker(engine))
+    except SQLAlchemyError:
+        return None
+    finally:
+        await engine.dispose()
+
+
+def _result(assistant: Assistant, text: str, city: str, lang: str | None) -> dict[str, Any]:
+    reply = assistant.reply(Asked(text=text, city=city, explicit_language=lang))
+    d = reply.decision
+    return {
+        "language": d.language,
+        "detected": d.detection.language,
+        "action": d.action.value,
+        "topic": d.topic,
+        "candidates": list(d.candidates),
+        "confidence": d.confidence,
+        "text": reply.text,
+        "choices": [c.label for c in reply.choices],
+    }
+
+
+async def ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    knowledge = await _stored_knowledge(settings)
+    if knowledge is None:
+        try:
+            knowledge, _ = load_directory(settings.knowledge_dir)
+        except KnowledgeError as exc:
+            _print_problems(exc, sys.stderr)
+            return 1
+    if args.city not in knowledge.cities:
+        print(
+            f"Unknown city '{args.city}'. Valid cities: {', '.join(sorted(knowledge.cities))}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    assistant = Assistant(knowledge, default_detector())
+    messages = [" ".join(args.text)] if args.text else (line.rstrip("\n") for line in stdin)
+    for text in messages:
+        result = _result(assistant, text, args.city, args.lang)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), file=out)
+        else:
+            print(result["text"], file=out)
+            for i, label in enumerate(result["choices"], start=1):
+                print(f"  {i}. {label}", file=out)
+            if not args.text:
+                print("---", file=out)
+        out.flush()
+    return 0
+
+
+async def chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    from bot.app import open_app
+    from bot.channels.console import ConsoleChat
+
+    app = await open_app(settings)
+    try:
+        if args.city not in app.assistant.knowledge.cities:
+            valid = ", ".join(sorted(app.assistant.knowledge.cities))
+            print(f"Unknown city '{args.city}'. Valid cities: {valid}", file=sys.stderr)
+            return EXIT_USAGE
+        await ConsoleChat(app.conversation("console"), stdin, out).run(args.city, args.lang)
+    finally:
+        await app.close()
+    return 0
+
+
+async def db_upgrade(settings: Settings, out: TextIO) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("The database schema is up to date.", file=out)
+    return 0
+
+
+def main(
+    argv: list[str] | None = None, stdin: TextIO | None = None, out: TextIO | None = None
+) -> int:
+    args = _parser().parse_args(argv)
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO)
+        if args.command != "ask"
+        else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "kb":
+        path = args.path or settings.knowledge_dir
+        if args.kb_command == "check":
+            return kb_check(path, out)
+        return asyncio.run(kb_import(settings, path, out))
+    if args.command == "ask":
+        return asyncio.run(ask(settings, args, stdin, out))
+    if args.command == "chat":
+        return asyncio.run(chat(settings, args, stdin, out))
+    if args.command == "db":
+        return asyncio.run(db_upgrade(settings, out))
+    return EXIT_USAGE

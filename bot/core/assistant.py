@@ -1,0 +1,171 @@
+"""The assistant: understand one message for one city, and word the reply in the user's language.
+
+It is synchronous and pure: no storage, no channel. `bot.conversation` adds state around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from bot.core.decision import Action, Decision, Thresholds, decide
+from bot.core.i18n import translator
+from bot.core.knowledge import TOPIC_IDS, Knowledge
+from bot.core.languages import LanguageDetector, choose_reply_language
+from bot.core.matching import MatchIndex, MatchParams
+from bot.core.normalize import clean_message
+from bot.core.render import Formatter, PlainFormatter, Renderer
+
+_GREETING_EMOJI = frozenset("👋🙋")
+_THANKS_EMOJI = frozenset("🙏👍❤💙💚🤝😊")
+
+
+class ChoiceKind(StrEnum):
+    TOPIC = "topic"
+    MORE = "more"
+    HUMAN = "human"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    kind: ChoiceKind
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    decision: Decision
+    text: str
+    choices: tuple[Choice, ...] = ()
+    more: int = 0
+    shown: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """One incoming message and what we know of who sent it."""
+
+    text: str
+    city: str
+    explicit_language: str | None = None
+    client_language: str | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class UnknownCity(KeyError):
+    pass
+
+
+class Assistant:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        detector: LanguageDetector,
+        *,
+        thresholds: Thresholds | None = None,
+        params: MatchParams | None = None,
+        page_size: int = 3,
+    ) -> None:
+        self.knowledge = knowledge
+        self.detector = detector
+        self.thresholds = thresholds or Thresholds()
+        self.index = MatchIndex(knowledge, params)
+        self.renderer = Renderer(knowledge)
+        self.page_size = page_size
+
+    def city(self, slug: str) -> str:
+        if slug not in self.knowledge.cities:
+            raise UnknownCity(slug)
+        return slug
+
+    def understand(self, asked: Asked) -> Decision:
+        city = self.knowledge.cities[self.city(asked.city)]
+        text = clean_message(asked.text)
+        detection = self.detector.detect(text)
+        language = choose_reply_language(
+            explicit=asked.explicit_language,
+            detection=detection,
+            client=asked.client_language,
+            city_default=city.default_language,
+        )
+        symbols = {ch for ch in text if not ch.isspace()}
+        if text and not detection.words and symbols:
+            if symbols & _THANKS_EMOJI:
+                return Decision(Action.THANKS, None, (), 1.0, language, detection)
+            if symbols & _GREETING_EMOJI:
+                return Decision(Action.GREETING, None, (), 1.0, language, detection)
+        scores = self.index.score(text, city.slug, detection.language)
+        action, topic, candidates, confidence = decide(scores, self.thresholds)
+        return Decision(
+            action, topic, candidates, round(min(1.0, confidence), 3), language, detection
+        )
+
+    # -- replies --------------------------------------------------------------------------
+
+    def menu(self, language: str) -> tuple[Choice, ...]:
+        t = translator(language)
+        return tuple(
+            Choice(ChoiceKind.TOPIC, tid, self.renderer.topic_title(self.knowledge.topics[tid], t))
+            for tid in TOPIC_IDS
+        )
+
+    def topic_reply(
+        self,
+        decision: Decision,
+        city: str,
+        topic: str,
+        now: datetime,
+        fmt: Formatter,
+        offset: int = 0,
+    ) -> Reply:
+        t = translator(decision.language)
+        text, more = self.renderer.answer(
+            city, topic, now, t, fmt, offset=offset, limit=self.page_size
+        )
+        choices: tuple[Choice, ...] = ()
+        if more:
+            label = t.ngettext("Show {n} more service", "Show {n} more services", more).format(
+                n=more
+            )
+            choices = (Choice(ChoiceKind.MORE, f"{topic}:{offset + self.page_size}", label),)
+        shown = min(self.page_size, len(self.knowledge.entries_for(city, topic)) - offset)
+        return Reply(decision, text, choices, more, max(0, shown))
+
+    def reply(self, asked: Asked, fmt: Formatter | None = None) -> Reply:
+        fmt = fmt or PlainFormatter()
+        decision = self.understand(asked)
+        return self.reply_to(decision, asked.city, asked.now, fmt)
+
+    def reply_to(self, decision: Decision, city: str, now: datetime, fmt: Formatter) -> Reply:
+        t = translator(decision.language)
+        _ = t.gettext
+        human = Choice(ChoiceKind.HUMAN, "human", _("Ask a person"))
+        if decision.action is Action.ANSWER and decision.topic:
+            return self.topic_reply(decision, city, decision.topic, now, fmt)
+        if decision.action is Action.CLARIFY:
+            choices = tuple(
+                Choice(
+                    ChoiceKind.TOPIC, tid, self.renderer.topic_title(self.knowledge.topics[tid], t)
+                )
+                for tid in decision.candidates
+            )
+            text = _("I am not sure I understood. Which of these is closest to what you need?")
+            return Reply(decision, fmt.escape(text), (*choices, human))
+        if decision.action is Action.GREETING:
+            text = _("Hello! I can tell you where to find help in your city. What do you need?")
+            return Reply(decision, fmt.escape(text), self.menu(decision.language))
+        if decision.action is Action.THANKS:
+            text = _("You are welcome. Ask me again whenever you need.")
+            return Reply(decision, fmt.escape(text), self.menu(decision.language))
+        if decision.action is Action.ESCALATE:
+            text = _("You can ask a person from the local support network. Tap the button below.")
+            return Reply(decision, fmt.escape(text), (human,))
+        if not decision.detection.words:
+            text = _(
+                "I did not find a question in your message. Please choose a topic or write what you need in a few words."
+            )
+        else:
+            text = _("Sorry, I did not understand. Please choose a topic, or ask a person.")
+        return Reply(decision, fmt.escape(text), (*self.menu(decision.language), human))

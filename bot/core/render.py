@@ -1,0 +1,188 @@
+"""Render a city's entries for a topic in the user's language, for any channel.
+
+A `Formatter` decides the markup (plain text for the console and JSON, HTML for Telegram), so
+the wording lives here once. Every piece of knowledge-base text passes through `escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import quote_plus
+
+from bot.core.hours import status
+from bot.core.i18n import Translator
+from bot.core.knowledge import City, Entry, Knowledge, Topic
+
+
+class Formatter(Protocol):
+    def escape(self, text: str) -> str: ...
+    def bold(self, text: str) -> str: ...
+    def link(self, url: str, label: str) -> str: ...
+
+
+class PlainFormatter:
+    def escape(self, text: str) -> str:
+        return text
+
+    def bold(self, text: str) -> str:
+        return text
+
+    def link(self, url: str, label: str) -> str:
+        return url
+
+
+class HtmlFormatter:
+    """Telegram's HTML subset; every text is escaped."""
+
+    def escape(self, text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def bold(self, text: str) -> str:
+        return f"<b>{text}</b>"
+
+    def link(self, url: str, label: str) -> str:
+        return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    text: str
+    fallback: bool  # not in the user's language
+
+
+def pick(texts: dict[str, str] | None, language: str, city: City) -> Localized | None:
+    """The text in `language`, else English, else the city's languages, else any."""
+    if not texts:
+        return None
+    if texts.get(language):
+        return Localized(texts[language], False)
+    for lang in ("en", *city.languages):
+        if texts.get(lang):
+            return Localized(texts[lang], True)
+    first = next(iter(texts.values()))
+    return Localized(first, True)
+
+
+def map_link(entry: Entry) -> str | None:
+    if entry.coordinates:
+        lat, lon = entry.coordinates
+        return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=18/{lat:.5f}/{lon:.5f}"
+    if entry.address:
+        return f"https://www.openstreetmap.org/search?query={quote_plus(entry.address)}"
+    return None
+
+
+class Renderer:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def topic_title(self, topic: Topic, t: Translator) -> str:
+        return f"{topic.emoji} {topic.title.get(t.language) or topic.title['en']}"
+
+    def _opening(self, entry: Entry, city: City, now: datetime, t: Translator) -> str | None:
+        st = status(entry, now, city.zone)
+        _ = t.gettext
+        if st.open_now is None:
+            return None
+        if st.always_open:
+            return _("Open 24 hours a day, every day")
+        if st.open_now and st.closes_at:
+            return _("Open now, until {time}").format(time=t.time(st.closes_at))
+        if st.next_open is None:
+            return _("Closed now")
+        local_now = now.astimezone(city.zone)
+        days = (st.next_open.date() - local_now.date()).days
+        when = t.time(st.next_open)
+        if days == 0:
+            return _("Closed now. Opens today at {time}").format(time=when)
+        if days == 1:
+            return _("Closed now. Opens tomorrow at {time}").format(time=when)
+        if days < 7:
+            return _("Closed now. Opens {weekday} at {time}").format(
+                weekday=t.weekday(st.next_open), time=when
+            )
+        return _("Closed now. Opens on {date} at {time}").format(
+            date=t.date(st.next_open), time=when
+        )
+
+    def entry(
+        self, entry: Entry, number: int, city: City, now: datetime, t: Translator, fmt: Formatter
+    ) -> str:
+        _ = t.gettext
+        esc = fmt.escape
+        iso = t.isolate
+        name = pick(entry.name, t.language, city)
+        desc = pick(entry.description, t.language, city)
+        lines = [f"{number}. {fmt.bold(esc(name.text if name else entry.id))}"]
+        if desc:
+            lines.append(esc(desc.text))
+        link = map_link(entry)
+        if entry.address:
+            where = esc(iso(entry.address))
+            lines.append(f"📍 {where}" + (f" · {fmt.link(link, esc(_('map')))}" if link else ""))
+        elif link:
+            lines.append(f"📍 {fmt.link(link, esc(_('map')))}")
+        if entry.phone:
+            lines.append(f"📞 {esc(iso(entry.phone))}")
+        if entry.website:
+            lines.append(f"🌐 {fmt.link(entry.website, esc(iso(entry.website)))}")
+        if entry.email:
+            lines.append(f"✉️ {esc(iso(entry.email))}")
+        opening = self._opening(entry, city, now, t)
+        if opening:
+            lines.append(f"🕒 {esc(opening)}")
+        if entry.appointment:
+            label = {
+                "required": _("By appointment only"),
+                "walk-in": _("No appointment needed"),
+                "either": _("With or without an appointment"),
+            }[entry.appointment]
+            lines.append(f"📅 {esc(label)}")
+        cost = pick(entry.cost, t.language, city)
+        if cost:
+            lines.append(f"💶 {esc(cost.text)}")
+        if entry.languages:
+            spoken = ", ".join(t.language_name(code) for code in entry.languages)
+            lines.append(f"🗣 {esc(_('Languages spoken: {languages}').format(languages=spoken))}")
+        access = pick(entry.accessibility, t.language, city)
+        if access:
+            lines.append(f"♿ {esc(access.text)}")
+        if not entry.verified:
+            lines.append(f"⚠️ {esc(_('Not yet verified by the city: please check before you go.'))}")
+        if (name and name.fallback) or (desc and desc.fallback):
+            lines.append(f"ℹ️ {esc(_('This text is not yet available in your language.'))}")
+        return "\n".join(lines)
+
+    def answer(
+        self,
+        city_slug: str,
+        topic_id: str,
+        now: datetime,
+        t: Translator,
+        fmt: Formatter,
+        *,
+        offset: int = 0,
+        limit: int = 3,
+    ) -> tuple[str, int]:
+        """The rendered entries and how many more there are after them."""
+        _ = t.gettext
+        city = self.knowledge.cities[city_slug]
+        topic = self.knowledge.topics[topic_id]
+        entries = self.knowledge.entries_for(city_slug, topic_id)
+        city_name = pick(city.name, t.language, city)
+        head = f"{fmt.bold(fmt.escape(self.topic_title(topic, t)))} · {fmt.escape(city_name.text if city_name else city.slug)}"
+        parts = [head]
+        if topic_id == "emergency" and offset == 0:
+            parts.append(
+                fmt.bold(fmt.escape(_("In danger right now? Call 112 (free, day and night).")))
+            )
+        shown = entries[offset : offset + limit]
+        for i, entry in enumerate(shown, start=offset + 1):
+            parts.append(self.entry(entry, i, city, now, t, fmt))
+        if not shown:
+            parts.append(fmt.escape(_("There is no service for this topic in your city yet.")))
+        more = max(0, len(entries) - offset - len(shown))
+        return "\n\n".join(parts), more

@@ -1,0 +1,211 @@
+"""Import the knowledge files into the database (all or nothing) and load the live version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.knowledge import City, Country, Entry, Intent, Knowledge, Topic
+from bot.storage.models import (
+    KbCity,
+    KbCountry,
+    KbEntry,
+    KbEntryTopic,
+    KbIntent,
+    KbTopic,
+    KnowledgeVersion,
+)
+
+
+def _hash(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass
+class Change:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+@dataclass
+class ImportReport:
+    version: int | None
+    changes: dict[str, Change]
+
+    @property
+    def unchanged(self) -> bool:
+        return all(c.empty for c in self.changes.values())
+
+    def lines(self) -> list[str]:
+        out = []
+        for kind, ch in self.changes.items():
+            out.append(
+                f"{kind}: {len(ch.added)} added, {len(ch.changed)} changed, {len(ch.removed)} removed"
+            )
+            for label, ids in (("+", ch.added), ("~", ch.changed), ("-", ch.removed)):
+                out.extend(f"  {label} {i}" for i in ids)
+        return out
+
+
+def _rows(knowledge: Knowledge) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every record as plain JSON, keyed by kind then id."""
+    entries: dict[str, dict[str, Any]] = {}
+
+    def add(scope: str, key: str, items: tuple[Entry, ...]) -> None:
+        for pos, e in enumerate(items):
+            entries[e.id] = {
+                "scope": scope,
+                "scope_key": key,
+                "position": pos,
+                "data": e.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+            }
+
+    add("network", "", knowledge.network_entries)
+    for code, items in knowledge.country_entries.items():
+        add("country", code, items)
+    for slug, items in knowledge.city_entries.items():
+        add("city", slug, items)
+    return {
+        "topics": {k: {"data": v.model_dump(mode="json")} for k, v in knowledge.topics.items()},
+        "intents": {k: {"data": v.model_dump(mode="json")} for k, v in knowledge.intents.items()},
+        "countries": {
+            k: {"data": v.model_dump(mode="json")} for k, v in knowledge.countries.items()
+        },
+        "cities": {
+            k: {
+                "country": v.country,
+                "data": {
+                    "city": v.model_dump(mode="json"),
+                    "phrasings": knowledge.city_phrasings.get(k, {}),
+                },
+            }
+            for k, v in knowledge.cities.items()
+        },
+        "entries": entries,
+    }
+
+
+_MODELS: dict[str, Any] = {
+    "topics": KbTopic,
+    "intents": KbIntent,
+    "countries": KbCountry,
+    "cities": KbCity,
+    "entries": KbEntry,
+}
+
+
+def _pk(model: Any) -> Any:
+    return model.code if model is KbCountry else (model.slug if model is KbCity else model.id)
+
+
+async def import_knowledge(
+    sessions: async_sessionmaker[AsyncSession], knowledge: Knowledge, source: str
+) -> ImportReport:
+    """Replace the stored knowledge with `knowledge` in one transaction."""
+    rows = _rows(knowledge)
+    changes: dict[str, Change] = {}
+    async with sessions() as session, session.begin():
+        for kind, model in _MODELS.items():
+            pk = _pk(model)
+            existing = dict((await session.execute(select(pk, model.content_hash))).all())
+            change = Change()
+            for key, row in rows[kind].items():
+                digest = _hash(row)
+                if key not in existing:
+                    change.added.append(key)
+                elif existing[key] != digest:
+                    change.changed.append(key)
+                else:
+                    continue
+                await session.merge(model(**{pk.key: key}, **row, content_hash=digest))
+            change.removed = sorted(set(existing) - set(rows[kind]))
+            if change.removed:
+                await session.execute(delete(model).where(pk.in_(change.removed)))
+            changes[kind] = change
+        await session.execute(delete(KbEntryTopic))
+        session.add_all(
+            KbEntryTopic(entry_id=eid, topic_id=topic)
+            for eid, row in rows["entries"].items()
+            for topic in row["data"]["topics"]
+        )
+        report = ImportReport(None, changes)
+        checksum = _hash(rows)
+        latest = await session.scalar(
+            select(KnowledgeVersion).order_by(KnowledgeVersion.id.desc()).limit(1)
+        )
+        if latest is None or latest.checksum != checksum:
+            version = KnowledgeVersion(
+                checksum=checksum,
+                source=source[:500],
+                summary={
+                    k: {"added": len(c.added), "changed": len(c.changed), "removed": len(c.removed)}
+                    for k, c in changes.items()
+                },
+            )
+            session.add(version)
+            await session.flush()
+            report.version = version.id
+        else:
+            report.version = latest.id
+    return report
+
+
+async def current_version(sessions: async_sessionmaker[AsyncSession]) -> int | None:
+    async with sessions() as session:
+        return await session.scalar(select(func.max(KnowledgeVersion.id)))
+
+
+async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledge | None:
+    """The live knowledge, or None when nothing was imported yet."""
+    async with sessions() as session:
+        if await session.scalar(select(func.count()).select_from(KnowledgeVersion)) == 0:
+            return None
+        topics = {
+            r.id: Topic.model_validate(r.data) for r in await session.scalars(select(KbTopic))
+        }
+        intents = {
+            r.id: Intent.model_validate(r.data) for r in await session.scalars(select(KbIntent))
+        }
+        countries = {
+            r.code: Country.model_validate(r.data) for r in await session.scalars(select(KbCountry))
+        }
+        cities: dict[str, City] = {}
+        phrasings: dict[str, dict[str, dict[str, list[str]]]] = {}
+        for r in await session.scalars(select(KbCity)):
+            cities[r.slug] = City.model_validate(r.data["city"])
+            phrasings[r.slug] = r.data.get("phrasings", {})
+        network: list[Entry] = []
+        by_country: dict[str, list[Entry]] = {}
+        by_city: dict[str, list[Entry]] = {}
+        stmt = select(KbEntry).order_by(KbEntry.scope, KbEntry.scope_key, KbEntry.position)
+        for r in await session.scalars(stmt):
+            entry = Entry.model_validate(r.data)
+            if r.scope == "network":
+                network.append(entry)
+            elif r.scope == "country":
+                by_country.setdefault(r.scope_key, []).append(entry)
+            else:
+                by_city.setdefault(r.scope_key, []).append(entry)
+    from bot.core.knowledge.model import TOPIC_IDS
+
+    return Knowledge(
+        topics={t: topics[t] for t in TOPIC_IDS if t in topics},
+        intents=intents,
+        network_entries=tuple(network),
+        countries=countries,
+        country_entries={k: tuple(v) for k, v in by_country.items()},
+        cities=cities,
+        city_entries={k: tuple(v) for k, v in by_city.items()},
+        city_phrasings=phrasings,
+    )

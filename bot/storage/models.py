@@ -1,0 +1,222 @@
+"""The database schema. Alembic migrations in `migrations/` must agree with these models.
+
+Migrants are stored pseudonymously: a channel and chat id (needed to reply), a city, a
+language and a consent time. No names, usernames or phone numbers. Question texts are kept
+only until `text_expires_at`; counts and timings stay for statistics.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+def _now() -> Any:
+    return func.now()
+
+
+# --- knowledge ---------------------------------------------------------------------------
+
+
+class KnowledgeVersion(Base):
+    """One import of the knowledge base; the newest row is the live version."""
+
+    __tablename__ = "knowledge_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    imported_at: Mapped[datetime] = mapped_column(server_default=_now())
+    checksum: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class KbTopic(Base):
+    __tablename__ = "kb_topics"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class KbIntent(Base):
+    __tablename__ = "kb_intents"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class KbCountry(Base):
+    __tablename__ = "kb_countries"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class KbCity(Base):
+    __tablename__ = "kb_cities"
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    data: Mapped[dict[str, Any]]  # the city block and its own phrasings
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class KbEntry(Base):
+    """A service entry; `scope` is network, country or city, `scope_key` its code or slug."""
+
+    __tablename__ = "kb_entries"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)  # order within its file
+    data: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(server_default=_now())
+    __table_args__ = (Index("ix_kb_entries_scope", "scope", "scope_key"),)
+
+
+class KbEntryTopic(Base):
+    """Which topics an entry answers: for coverage and statistics queries across cities."""
+
+    __tablename__ = "kb_entry_topics"
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("kb_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+class User(Base):
+    """A migrant, pseudonymous: only what is needed to answer them."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime | None]
+    last_topic: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=_now())
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+
+class Question(Base):
+    """One message, for statistics; the text is erased after the retention period."""
+
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+    text_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+
+
+# --- the support network and tickets (volunteer hand-over) ---------------------------------
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    __table_args__ = (UniqueConstraint("city", "name"),)
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"codes": [...]}
+    topics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ids": [...]}
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "organisation_id"),)
+
+
+class Ticket(Base):
+    """A question handed to the support network. `status` moves open → claimed → closed."""
+
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    question: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    claimed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    text_expires_at: Mapped[datetime | None]
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class TicketMessage(Base):
+    """A relayed message: text, or a Telegram file id for a photo or document."""
+
+    __tablename__ = "ticket_messages"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # migrant | volunteer | system
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())

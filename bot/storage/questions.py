@@ -1,0 +1,61 @@
+"""The question log for statistics. Texts are erased after the retention period."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import Question
+
+
+class QuestionLog:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], retention: timedelta) -> None:
+        self._sessions = sessions
+        self.retention = retention
+
+    async def record(
+        self,
+        *,
+        user_id: int | None,
+        city: str,
+        language: str | None,
+        action: str,
+        topic: str | None,
+        confidence: float,
+        text: str,
+        now: datetime,
+    ) -> int:
+        keep = self.retention.total_seconds() > 0
+        async with self._sessions() as session, session.begin():
+            q = Question(
+                user_id=user_id,
+                created_at=now,
+                city=city,
+                language=language,
+                action=action,
+                topic=topic,
+                confidence=confidence,
+                text=text[:4000] if keep else None,
+                text_expires_at=now + self.retention if keep else None,
+            )
+            session.add(q)
+            await session.flush()
+            return q.id
+
+    async def mark_helpful(self, question_id: int, helpful: bool) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(Question).where(Question.id == question_id).values(helpful=helpful)
+            )
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Erase the texts whose retention period is over; return how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Question)
+                .where(Question.text_expires_at.is_not(None), Question.text_expires_at <= now)
+                .values(text=None, text_expires_at=None)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,50 @@
+"""Pseudonymous users: who to answer, in which city and language. Erasable on request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import Question, Ticket, User
+
+
+class UserStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, channel: str, chat_id: str) -> User | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(User).where(User.channel == channel, User.chat_id == chat_id)
+            )
+
+    async def get_or_create(self, channel: str, chat_id: str) -> User:
+        user = await self.get(channel, chat_id)
+        if user is not None:
+            return user
+        async with self._sessions() as session, session.begin():
+            user = User(channel=channel, chat_id=chat_id, language_explicit=False, active=True)
+            session.add(user)
+        return user
+
+    async def save(self, user: User) -> None:
+        user.last_seen_at = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            await session.merge(user)
+
+    async def erase(self, user_id: int) -> None:
+        """Forget a user: their row, their question texts, their tickets' texts."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(Question)
+                .where(Question.user_id == user_id)
+                .values(text=None, text_expires_at=None, user_id=None)
+            )
+            await session.execute(
+                update(Ticket)
+                .where(Ticket.user_id == user_id)
+                .values(question=None, user_id=None, status="closed")
+            )
+            await session.execute(delete(User).where(User.id == user_id))

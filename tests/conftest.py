@@ -1,0 +1,75 @@
+"""Shared fixtures: the sample knowledge, the assistant, and a migrated database.
+
+The database is a real SQLite file, or the PostgreSQL named by TEST_DATABASE_URL (each test
+gets its own schema there). CI runs the whole suite once each way.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.assistant import Assistant
+from bot.core.knowledge import Knowledge
+from bot.core.knowledge.loader import load_directory
+from bot.core.languages import default_detector
+from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE_DIR = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_directory(KNOWLEDGE_DIR)[0]
+
+
+@pytest.fixture(scope="session")
+def assistant(knowledge: Knowledge) -> Assistant:
+    return Assistant(knowledge, default_detector())
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalize_url(url) if url else None
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A URL of an empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    pg = _postgres_url()
+    if pg is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg else "?"
+    try:
+        yield f"{pg}{sep}search_path={schema}"
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(database_url)
+    await upgrade(eng)
+    try:
+        yield eng
+    finally:
+        await eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return sessionmaker(engine)

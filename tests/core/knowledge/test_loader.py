@@ -1,0 +1,124 @@
+"""`kb check` semantics: every problem with its file and line, and nothing half-loaded."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.core.knowledge.loader import KnowledgeError, load_directory
+
+ROOT = Path(__file__).resolve().parents[3] / "knowledge"
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(ROOT, target)
+    return target
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as exc:
+        load_directory(path)
+    return [str(p) for p in exc.value.errors]
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_sample_knowledge_is_valid() -> None:
+    knowledge, _warnings = load_directory(ROOT)
+    assert len(knowledge.cities) == 8
+
+
+def append_entries(city: Path, text: str) -> None:
+    """Add entries at the end of a city file (its `entries:` list comes last)."""
+    with city.open("a", encoding="utf-8") as fh:
+        fh.write("\n" + text)
+
+
+def test_unknown_topic_is_reported_with_file_and_line(kb: Path) -> None:
+    city = kb / "cities" / "mechelen.yaml"
+    append_entries(
+        city,
+        "  - id: mechelen-test-astrology\n"
+        "    topics: [astrology]\n"
+        "    name: {en: Test, nl: Test}\n"
+        "    description: {en: Test, nl: Test}\n"
+        "    source: https://example.org\n"
+        "    last_reviewed: 2026-11-25\n"
+        "    verified: false\n",
+    )
+    found = problems(kb)
+    line = line_of(city, "topics: [astrology]")
+    assert any(
+        f"cities/mechelen.yaml:{line}:" in p and "unknown topic 'astrology'" in p for p in found
+    ), found
+
+
+def test_bad_hours_duplicate_id_and_broken_reference(kb: Path) -> None:
+    city = kb / "cities" / "brussels.yaml"
+    append_entries(
+        city,
+        (
+            "  - id: brussels-test-bad-hours\n"
+            "    topics: [housing]\n"
+            "    name: {en: Test, fr: Test, nl: Test}\n"
+            "    description: {en: Test, fr: Test, nl: Test}\n"
+            "    hours:\n"
+            '      mon: ["25:00-12:00"]\n'
+            "    source: https://example.org\n"
+            "    last_reviewed: 2026-11-25\n"
+            "    verified: false\n"
+            "  - id: eu-112\n"
+            "    topics: [emergency]\n"
+            "    name: {en: Dup, fr: Dup, nl: Dup}\n"
+            "    description: {en: Dup, fr: Dup}\n"
+            "    source: https://example.org\n"
+            "    last_reviewed: 2026-11-25\n"
+            "    verified: false\n"
+            "    see_also: [no-such-entry]\n"
+        ),
+    )
+    found = problems(kb)
+    hours_line = line_of(city, '"25:00-12:00"')
+    assert any(
+        f"cities/brussels.yaml:{hours_line}:" in p and "bad opening hours" in p for p in found
+    ), found
+    assert any("duplicate id 'eu-112'" in p and "network/network.yaml" in p for p in found), found
+    assert any("broken reference: no entry 'no-such-entry'" in p for p in found), found
+    dup_desc = line_of(city, "description: {en: Dup, fr: Dup}")
+    assert any(
+        f"brussels.yaml:{dup_desc}:" in p and "missing language(s) nl" in p for p in found
+    ), found
+
+
+def test_missing_required_language_in_a_topic(kb: Path) -> None:
+    topic = kb / "network" / "topics" / "banking.yaml"
+    lines = topic.read_text(encoding="utf-8").splitlines(keepends=True)
+    # Drop the Turkish title line.
+    title_at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    tr_at = next(i for i in range(title_at, len(lines)) if lines[i].strip().startswith("tr:"))
+    del lines[tr_at]
+    topic.write_text("".join(lines), encoding="utf-8")
+    found = problems(kb)
+    assert any("banking.yaml" in p and "title: missing language(s) tr" in p for p in found), found
+
+
+def test_yaml_syntax_error_names_the_line(kb: Path) -> None:
+    city = kb / "cities" / "jelgava.yaml"
+    city.write_text(city.read_text(encoding="utf-8") + "\n  - id: [unclosed\n", encoding="utf-8")
+    found = problems(kb)
+    assert any("cities/jelgava.yaml" in p and "YAML syntax" in p for p in found), found
+
+
+def test_every_problem_is_reported_not_only_the_first(kb: Path) -> None:
+    (kb / "cities" / "capaci.yaml").write_text("city: {slug: capaci}\n", encoding="utf-8")
+    (kb / "cities" / "livadia.yaml").write_text("- not a mapping\n", encoding="utf-8")
+    found = problems(kb)
+    assert any("capaci.yaml" in p for p in found)
+    assert any("livadia.yaml" in p for p in found)
