@@ -164,7 +164,8 @@ class Assistant:
             return Reply(decision, fmt.escape(text), (human,))
         if not decision.detection.words:
             text = _(
-                "I did not find a question in your message. Please choose a topic or write what you need in a few words."
+                "I did not find a question in your message. "
+                "Please choose a topic or write what you need in a few words."
             )
         else:
             text = _("Sorry, I did not understand. Please choose a topic, or ask a person.")

@@ -30,7 +30,7 @@ def ranges_on(entry: Entry, day: date) -> list[TimeRange]:
     if any(c.covers(day) for c in entry.closures):
         return []
     weekly = entry.hours or {}
-    return sorted(weekly.get(WEEKDAYS[day.weekday()], []), key=lambda r: r.start)  # type: ignore[call-overload]
+    return sorted(weekly.get(WEEKDAYS[day.weekday()], []), key=lambda r: r.start)
 
 
 def _at(day: date, moment: time | None, zone: ZoneInfo) -> datetime:

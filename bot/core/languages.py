@@ -6,6 +6,7 @@ rules settle most messages), then asks py3langid, restricted to the languages we
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 #: Below this many words a detection never overrides what we already know about the user.
 MIN_WORDS_TO_SWITCH: Final = 2
 MIN_PROBABILITY: Final = 0.90
+#: Within one script only two or three languages remain, so a lower probability is enough.
+MIN_PROBABILITY_IN_SCRIPT: Final = 0.70
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +84,11 @@ class LanguageDetector:
     def __init__(self) -> None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+        # One model in memory; each script gets a shallow copy restricted to its candidates.
+        base = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self._identifiers: dict[tuple[str, ...], LanguageIdentifier] = {}
         for candidates in (_LATIN_CANDIDATES, _ARABIC_CANDIDATES, _CYRILLIC_CANDIDATES):
-            ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            ident = copy.copy(base)
             ident.set_languages(candidates)
             self._identifiers[tuple(candidates)] = ident
 
@@ -109,7 +114,8 @@ class LanguageDetector:
         if lang is None:
             return Detection(None, 0.0, False, len(words))
         long_enough = len(words) >= MIN_WORDS_TO_SWITCH
-        confident = long_enough and (by_rule or prob >= MIN_PROBABILITY)
+        needed = MIN_PROBABILITY if script == "LATIN" else MIN_PROBABILITY_IN_SCRIPT
+        confident = long_enough and (by_rule or prob >= needed)
         return Detection(lang, prob, confident, len(words))
 
     def _by_script(

@@ -110,9 +110,9 @@ class MatchIndex:
 
         self.docs: list[Doc] = []
         self.postings: dict[str, dict[str | None, list[int]]] = defaultdict(dict)
-        for label, lang, scope, toks in raw:
+        for label, doc_lang, scope, toks in raw:
             doc_id = len(self.docs)
-            self.docs.append(Doc(label, lang, scope, toks, sum(self.idf[t] for t in toks)))
+            self.docs.append(Doc(label, doc_lang, scope, toks, sum(self.idf[t] for t in toks)))
             for tok in toks:
                 self.postings[tok].setdefault(scope, []).append(doc_id)
 

@@ -120,11 +120,12 @@ class Renderer:
         if desc:
             lines.append(esc(desc.text))
         link = map_link(entry)
+        map_label = esc(_("map"))
         if entry.address:
             where = esc(iso(entry.address))
-            lines.append(f"📍 {where}" + (f" · {fmt.link(link, esc(_('map')))}" if link else ""))
+            lines.append(f"📍 {where}" + (f" · {fmt.link(link, map_label)}" if link else ""))
         elif link:
-            lines.append(f"📍 {fmt.link(link, esc(_('map')))}")
+            lines.append(f"📍 {fmt.link(link, map_label)}")
         if entry.phone:
             lines.append(f"📞 {esc(iso(entry.phone))}")
         if entry.website:
@@ -146,14 +147,17 @@ class Renderer:
             lines.append(f"💶 {esc(cost.text)}")
         if entry.languages:
             spoken = ", ".join(t.language_name(code) for code in entry.languages)
-            lines.append(f"🗣 {esc(_('Languages spoken: {languages}').format(languages=spoken))}")
+            label = _("Languages spoken: {languages}").format(languages=spoken)
+            lines.append(f"🗣 {esc(label)}")
         access = pick(entry.accessibility, t.language, city)
         if access:
             lines.append(f"♿ {esc(access.text)}")
         if not entry.verified:
-            lines.append(f"⚠️ {esc(_('Not yet verified by the city: please check before you go.'))}")
+            warning = _("Not yet verified by the city: please check before you go.")
+            lines.append(f"⚠️ {esc(warning)}")
         if (name and name.fallback) or (desc and desc.fallback):
-            lines.append(f"ℹ️ {esc(_('This text is not yet available in your language.'))}")
+            note = _("This text is not yet available in your language.")
+            lines.append(f"ℹ️ {esc(note)}")
         return "\n".join(lines)
 
     def answer(
@@ -173,7 +177,8 @@ class Renderer:
         topic = self.knowledge.topics[topic_id]
         entries = self.knowledge.entries_for(city_slug, topic_id)
         city_name = pick(city.name, t.language, city)
-        head = f"{fmt.bold(fmt.escape(self.topic_title(topic, t)))} · {fmt.escape(city_name.text if city_name else city.slug)}"
+        title = fmt.bold(fmt.escape(self.topic_title(topic, t)))
+        head = f"{title} · {fmt.escape(city_name.text if city_name else city.slug)}"
         parts = [head]
         if topic_id == "emergency" and offset == 0:
             parts.append(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.knowledge import City, Country, Entry, Intent, Knowledge, Topic
+from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Topic
 from bot.storage.models import (
     KbCity,
     KbCountry,
@@ -50,9 +50,8 @@ class ImportReport:
     def lines(self) -> list[str]:
         out = []
         for kind, ch in self.changes.items():
-            out.append(
-                f"{kind}: {len(ch.added)} added, {len(ch.changed)} changed, {len(ch.removed)} removed"
-            )
+            counts = f"{len(ch.added)} added, {len(ch.changed)} changed, {len(ch.removed)} removed"
+            out.append(f"{kind}: {counts}")
             for label, ids in (("+", ch.added), ("~", ch.changed), ("-", ch.removed)):
                 out.extend(f"  {label} {i}" for i in ids)
         return out
@@ -118,7 +117,8 @@ async def import_knowledge(
     async with sessions() as session, session.begin():
         for kind, model in _MODELS.items():
             pk = _pk(model)
-            existing = dict((await session.execute(select(pk, model.content_hash))).all())
+            result = await session.execute(select(pk, model.content_hash))
+            existing: dict[str, str] = {row[0]: row[1] for row in result.all()}
             change = Change()
             for key, row in rows[kind].items():
                 digest = _hash(row)
@@ -189,16 +189,14 @@ async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledg
         by_country: dict[str, list[Entry]] = {}
         by_city: dict[str, list[Entry]] = {}
         stmt = select(KbEntry).order_by(KbEntry.scope, KbEntry.scope_key, KbEntry.position)
-        for r in await session.scalars(stmt):
-            entry = Entry.model_validate(r.data)
-            if r.scope == "network":
+        for row in await session.scalars(stmt):
+            entry = Entry.model_validate(row.data)
+            if row.scope == "network":
                 network.append(entry)
-            elif r.scope == "country":
-                by_country.setdefault(r.scope_key, []).append(entry)
+            elif row.scope == "country":
+                by_country.setdefault(row.scope_key, []).append(entry)
             else:
-                by_city.setdefault(r.scope_key, []).append(entry)
-    from bot.core.knowledge.model import TOPIC_IDS
-
+                by_city.setdefault(row.scope_key, []).append(entry)
     return Knowledge(
         topics={t: topics[t] for t in TOPIC_IDS if t in topics},
         intents=intents,

@@ -325,7 +325,7 @@ def _load_intents(reader: _Reader, root: Path) -> dict[str, Intent]:
             reader.check_languages(
                 src, ("intents", name, key), getattr(parsed.intents[name], key), UI_LANGUAGES
             )
-    return dict(parsed.intents)
+    return {str(k): v for k, v in parsed.intents.items()}
 
 
 def _check_ids(reader: _Reader, sources: list[tuple[_Source, list[tuple[int, Entry]]]]) -> None:

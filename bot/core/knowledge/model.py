@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -186,7 +187,7 @@ class Entry(_Model):
             raise ValueError("an entry is either always_open or has hours, not both")
         for ranges in (self.hours or {}).values():
             ordered = sorted(ranges, key=lambda r: r.start)
-            for a, b in zip(ordered, ordered[1:], strict=False):
+            for a, b in itertools.pairwise(ordered):
                 if a.end is None or a.end > b.start:
                     raise ValueError(f"overlapping opening hours {a.label()} and {b.label()}")
         return self

@@ -1,0 +1,74 @@
+"""Evaluation report: language and topic accuracy on the labelled set in bench/eval/.
+
+Usage:
+    python bench/evaluate.py [--split all|tune|held-out] [--failures]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.core.assistant import Assistant
+from bot.core.knowledge.loader import load_directory
+from bot.core.languages import default_detector
+from bot.evaluation import Report, Tally, evaluate, load_samples, split
+from bot.settings import Settings
+
+
+def row(name: str, t: Tally) -> str:
+    return (
+        f"| {name} | {t.n} | {t.language_pct:.1f} | {t.correct_pct:.1f} | {t.wrong_pct:.1f} "
+        f"| {t.one_tap_pct:.1f} | {t.oos_answered_pct:.1f} | {t.human_pct:.1f} |"
+    )
+
+
+def print_report(report: Report, title: str) -> None:
+    t = report.overall
+    print(f"### {title}\n")
+    print(f"- messages: {t.n} ({t.in_scope} in scope, {t.out_of_scope} out of scope)")
+    print(f"- language detected: {t.language_pct:.1f}% overall, {t.language3_pct:.1f}% on 3+ words")
+    print(f"- correct answers: {t.correct_pct:.1f}%")
+    print(f"- wrong answers: {t.wrong_pct:.1f}%")
+    share = t.pct(t.clarified, t.topical)
+    print(f"- clarifications containing the right topic: {t.clarified} ({share:.1f}% of topics)")
+    print(f"- right topic in one tap: {t.one_tap_pct:.1f}%")
+    print(f"- out-of-scope answered: {t.oos_answered_pct:.1f}%")
+    print(f"- requests for a person recognised: {t.human_pct:.1f}%\n")
+    print(
+        "| language | n | language % | correct % | wrong % | one tap % "
+        "| out-of-scope answered % | person % |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for lang in sorted(report.by_language):
+        print(row(lang, report.by_language[lang]))
+    print()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", choices=["all", "tune", "held-out"], default="held-out")
+    parser.add_argument("--failures", action="store_true", help="list the messages handled wrongly")
+    args = parser.parse_args()
+    knowledge, _ = load_directory(Settings.from_env().knowledge_dir)
+    assistant = Assistant(knowledge, default_detector())
+    samples = load_samples()
+    if args.split != "all":
+        samples = split(samples, args.split)
+    report = evaluate(assistant, samples)
+    print_report(report, f"Evaluation ({args.split}, lexical matcher)")
+    if args.failures:
+        for o in report.failures():
+            d = o.decision
+            print(
+                f"{o.sample.id} [{o.sample.lang}] expect={o.sample.expect} got={d.action.value}:"
+                f"{d.topic or ','.join(d.candidates)} conf={d.confidence:.2f} :: {o.sample.text}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

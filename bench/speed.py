@@ -1,0 +1,153 @@
+"""Speed and memory of the core: detect, match and render, per message.
+
+Runs each part in a fresh subprocess so that start-up and peak memory are honest:
+  1. start-up: import, load the knowledge from an imported SQLite file, build the index;
+  2. per-message time over the evaluation messages (3 passes) with the sample base;
+  3. the same with 200 synthetic cities (copies of the 8 with new slugs and entry ids).
+
+Usage:
+    python bench/speed.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.knowledge import Knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def child(mode: str, db: str) -> None:
+    import asyncio
+    import resource
+    import statistics
+    import time
+
+    t0 = time.perf_counter()
+    from bot.core.assistant import Asked, Assistant
+    from bot.core.languages import default_detector
+    from bot.core.render import PlainFormatter
+    from bot.evaluation import load_samples
+    from bot.storage.database import create_engine, sessionmaker
+    from bot.storage.knowledge_store import load_knowledge
+
+    async def load() -> Knowledge:
+        engine = create_engine(db)
+        try:
+            k = await load_knowledge(sessionmaker(engine))
+        finally:
+            await engine.dispose()
+        assert k is not None
+        return k
+
+    knowledge = asyncio.run(load())
+    if mode == "cities200":
+        knowledge = synthetic(knowledge, 200)
+    assistant = Assistant(knowledge, default_detector())
+    startup = time.perf_counter() - t0
+    samples = load_samples()
+    fmt = PlainFormatter()
+    slugs = sorted(knowledge.cities)
+    times: list[float] = []
+    for pass_no in range(3):
+        for i, s in enumerate(samples):
+            city = s.city if mode == "sample" else slugs[(i * 7 + pass_no) % len(slugs)]
+            if city not in knowledge.cities:
+                city = s.city
+            asked = Asked(s.text, city)
+            start = time.perf_counter()
+            assistant.reply(asked, fmt)
+            times.append(time.perf_counter() - start)
+    times.sort()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "cities": len(knowledge.cities),
+                "entries": knowledge.entry_count(),
+                "messages": len(times),
+                "startup_s": round(startup, 3),
+                "median_ms": round(statistics.median(times) * 1000, 3),
+                "p99_ms": round(times[int(len(times) * 0.99) - 1] * 1000, 3),
+                "msgs_per_s": round(len(times) / sum(times)),
+                "peak_rss_mb": round(rss_mb, 1),
+            }
+        )
+    )
+
+
+def synthetic(knowledge: Knowledge, n: int) -> Knowledge:
+    """`n` cities: the real ones plus copies with their own slugs and entry ids."""
+    from bot.core.knowledge import Knowledge
+
+    cities = dict(knowledge.cities)
+    city_entries = dict(knowledge.city_entries)
+    phrasings = dict(knowledge.city_phrasings)
+    originals = sorted(knowledge.cities)
+    i = 0
+    while len(cities) < n:
+        src = originals[i % len(originals)]
+        slug = f"{src}-copy-{i}"
+        cities[slug] = knowledge.cities[src].model_copy(update={"slug": slug})
+        city_entries[slug] = tuple(
+            e.model_copy(update={"id": f"{e.id}-copy-{i}"}) for e in knowledge.city_entries[src]
+        )
+        phrasings[slug] = knowledge.city_phrasings.get(src, {})
+        i += 1
+    return Knowledge(
+        topics=knowledge.topics,
+        intents=knowledge.intents,
+        network_entries=knowledge.network_entries,
+        countries=knowledge.countries,
+        country_entries=knowledge.country_entries,
+        cities=cities,
+        city_entries=city_entries,
+        city_phrasings=phrasings,
+    )
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        env = {**os.environ, "DATABASE_URL": db}
+        subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "kb", "import"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        cores = os.cpu_count()
+        print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
+        results = []
+        for mode in ("sample", "cities200"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", mode, db],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            results.append(result)
+            print(json.dumps(result))
+        ratio = results[1]["median_ms"] / results[0]["median_ms"]
+        print(f"per-message cost, 200 cities vs 8 (median): {ratio:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

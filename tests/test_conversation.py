@@ -1,0 +1,107 @@
+"""State around the assistant: language stickiness, the question log, retention and erasure."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation import Conversation, NoCity
+from bot.core.assistant import Assistant
+from bot.core.decision import Action
+from bot.core.render import PlainFormatter
+from bot.storage.models import Question, User
+from bot.storage.questions import QuestionLog
+from bot.storage.users import UserStore
+
+FMT = PlainFormatter()
+
+
+def conversation(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], days: int = 30
+) -> Conversation:
+    return Conversation(
+        assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=days)), "test"
+    )
+
+
+async def test_a_question_needs_a_city_first(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = conversation(assistant, sessions)
+    try:
+        await conv.message("1", "hello", FMT)
+    except NoCity:
+        pass
+    else:
+        raise AssertionError("expected NoCity")
+
+
+async def test_one_word_does_not_flip_the_language(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = conversation(assistant, sessions)
+    await conv.set_city("7", "mechelen")
+    reply, _ = await conv.message("7", "где можно найти бесплатного адвоката", FMT)
+    assert reply.decision.language == "ru"
+    reply, _ = await conv.message("7", "ok", FMT)
+    assert reply.decision.language == "ru"
+    user = await conv.user("7")
+    assert user.language == "ru" and not user.language_explicit
+
+
+async def test_explicit_choice_wins_and_survives_a_restart(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = conversation(assistant, sessions)
+    await conv.set_city("8", "capaci")
+    await conv.set_language("8", "ar")
+    reply, _ = await conv.message("8", "dove posso imparare l'italiano", FMT)
+    assert reply.decision.language == "ar"
+    assert reply.decision.topic == "language-courses"
+    again = conversation(assistant, sessions)  # a new process would build a new one
+    user = await again.user("8")
+    assert (user.city, user.language, user.language_explicit) == ("capaci", "ar", True)
+    assert user.last_topic == "language-courses"
+
+
+async def test_questions_are_logged_without_identity_and_texts_expire(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = conversation(assistant, sessions, days=30)
+    await conv.set_city("9", "jelgava")
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    reply, qid = await conv.message("9", "kur var mācīties latviešu valodu", FMT, now=now)
+    assert reply.decision.action is Action.ANSWER
+    async with sessions() as s:
+        q = await s.get(Question, qid)
+        assert q is not None and q.topic == "language-courses" and q.language == "lv"
+        assert q.text is not None
+    purged = await conv.questions.purge_expired(now + timedelta(days=31))
+    assert purged == 1
+    async with sessions() as s:
+        q = await s.get(Question, qid)
+        assert q is not None and q.text is None and q.topic == "language-courses"
+
+
+async def test_erase_forgets_the_user_and_their_texts(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = conversation(assistant, sessions)
+    await conv.set_city("10", "livadia")
+    _, qid = await conv.message("10", "χρειάζομαι δικηγόρο για το άσυλο", FMT)
+    assert await conv.erase("10")
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(User)) == 0
+        q = await s.get(Question, qid)
+        assert q is not None and q.text is None and q.user_id is None
+
+
+async def test_menu_choice_and_more_pages(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = conversation(assistant, sessions)
+    await conv.set_city("11", "brussels")
+    first = await conv.topic("11", "health-care", FMT)
+    assert first.more > 0 and first.choices
+    second = await conv.topic("11", "health-care", FMT, offset=3)
+    assert "4." in second.text
