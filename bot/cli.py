@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -212,10 +213,10 @@ def main(
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     settings = Settings.from_env()
+    # The interactive commands stay quiet unless a level was asked for explicitly.
+    quiet = args.command in ("ask", "chat") and "GUICHET_LOG_LEVEL" not in os.environ
     logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO)
-        if args.command != "ask"
-        else logging.WARNING,
+        level=logging.WARNING if quiet else getattr(logging, settings.log_level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
