@@ -6,17 +6,20 @@ Channels (the console, Telegram) call this; it never knows which channel it serv
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.core.assistant import Asked, Assistant, Reply
-from bot.core.decision import Action
+from bot.core.decision import Action, Decision
+from bot.core.languages import Detection
 from bot.core.render import Formatter
 from bot.storage.models import User
 from bot.storage.questions import QuestionLog
 from bot.storage.users import UserStore
 
 log = logging.getLogger(__name__)
+
+
+NO_DETECTION = Detection(language=None, probability=0.0, confident=False, words=0)
 
 
 class NoCity(Exception):
@@ -112,10 +115,9 @@ class Conversation:
         user = await self.user(chat_id)
         if not user.city:
             raise NoCity()
-        decision = self.assistant.understand(Asked("", user.city, user.language, None, now))
-        decision = replace(
-            decision, action=Action.ANSWER, topic=topic, candidates=(topic,), confidence=1.0
-        )
+        # A chosen topic needs no understanding: answer it in the language we settled on.
+        language = user.language or self.assistant.knowledge.cities[user.city].default_language
+        decision = Decision(Action.ANSWER, topic, (topic,), 1.0, language, NO_DETECTION)
         user.last_topic = topic
         await self.users.save(user)
         return self.assistant.topic_reply(decision, user.city, topic, now, fmt, offset)
