@@ -1,9 +1,12 @@
 """Speed and memory of the core: detect, match and render, per message.
 
 Runs each part in a fresh subprocess so that start-up and peak memory are honest:
-  1. start-up: import, load the knowledge from an imported SQLite file, build the index;
-  2. per-message time over the evaluation messages (3 passes) with the sample base;
-  3. the same with 200 synthetic cities (copies of the 8 with new slugs and entry ids).
+  1. start-up: import, load the knowledge and its stored embeddings from an imported SQLite
+     file, load the model, build the indexes;
+  2. per-message time over the evaluation messages (3 passes) with the sample base, in the
+     lexical-only mode and in the default hybrid mode (with the share the cascade decides by
+     the fuzzy stage alone);
+  3. the hybrid again with 200 synthetic cities (copies of the 8 with new slugs and entry ids).
 
 Usage:
     python bench/speed.py
@@ -37,28 +40,38 @@ def child(mode: str, db: str) -> None:
     from bot.core.assistant import Asked, Assistant
     from bot.core.languages import default_detector
     from bot.core.render import PlainFormatter
+    from bot.core.semantic import VectorCache, cache_file, load_embedder
     from bot.evaluation import load_samples
+    from bot.settings import Settings
     from bot.storage.database import create_engine, sessionmaker
+    from bot.storage.embeddings import stored_vectors
     from bot.storage.knowledge_store import load_knowledge
 
-    async def load() -> Knowledge:
+    embedder = None if mode == "lexical" else load_embedder()
+
+    async def load() -> tuple[Knowledge, VectorCache]:
         engine = create_engine(db)
         try:
-            k = await load_knowledge(sessionmaker(engine))
+            sessions = sessionmaker(engine)
+            k = await load_knowledge(sessions)
+            stored = await stored_vectors(sessions, embedder.model_id) if embedder else {}
         finally:
             await engine.dispose()
         assert k is not None
-        return k
+        return k, VectorCache(stored)
 
-    knowledge = asyncio.run(load())
+    knowledge, vectors = asyncio.run(load())
+    if not vectors.vectors and embedder is not None:
+        vectors = VectorCache.from_file(cache_file(Settings.from_env().knowledge_dir))
     if mode == "cities200":
         knowledge = synthetic(knowledge, 200)
-    assistant = Assistant(knowledge, default_detector())
+    assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
     startup = time.perf_counter() - t0
     samples = load_samples()
     fmt = PlainFormatter()
     slugs = sorted(knowledge.cities)
     times: list[float] = []
+    fuzzy_only = 0
     for pass_no in range(3):
         for i, s in enumerate(samples):
             city = s.city if mode == "sample" else slugs[(i * 7 + pass_no) % len(slugs)]
@@ -66,8 +79,9 @@ def child(mode: str, db: str) -> None:
                 city = s.city
             asked = Asked(s.text, city)
             start = time.perf_counter()
-            assistant.reply(asked, fmt)
+            reply = assistant.reply(asked, fmt)
             times.append(time.perf_counter() - start)
+            fuzzy_only += reply.decision.path == "fuzzy"
     times.sort()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -82,6 +96,7 @@ def child(mode: str, db: str) -> None:
                 "p99_ms": round(times[int(len(times) * 0.99) - 1] * 1000, 3),
                 "msgs_per_s": round(len(times) / sum(times)),
                 "peak_rss_mb": round(rss_mb, 1),
+                "fuzzy_stage_alone_pct": round(100 * fuzzy_only / len(times), 1),
             }
         )
     )
@@ -133,7 +148,7 @@ def main() -> int:
         cores = os.cpu_count()
         print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
         results = []
-        for mode in ("sample", "cities200"):
+        for mode in ("lexical", "sample", "cities200"):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", mode, db],
                 env=env,
@@ -144,7 +159,7 @@ def main() -> int:
             result = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(result)
             print(json.dumps(result))
-        ratio = results[1]["median_ms"] / results[0]["median_ms"]
+        ratio = results[2]["median_ms"] / results[1]["median_ms"]
         print(f"per-message cost, 200 cities vs 8 (median): {ratio:.2f}x")
     return 0
 

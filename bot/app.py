@@ -11,9 +11,11 @@ from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
+from bot.core.semantic import VectorCache, cache_file, load_embedder
 from bot.settings import Settings
 from bot.storage.database import create_engine, sessionmaker, upgrade
-from bot.storage.knowledge_store import import_knowledge, load_knowledge
+from bot.storage.embeddings import prepare_vectors, store_vectors
+from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
 from bot.storage.questions import QuestionLog
 from bot.storage.users import UserStore
 
@@ -42,15 +44,26 @@ async def open_app(settings: Settings, *, seed: bool = True) -> App:
     await upgrade(engine)
     sessions = sessionmaker(engine)
     knowledge = await load_knowledge(sessions)
+    fresh = knowledge is None
     if knowledge is None:
         if not seed:
             raise RuntimeError(
                 "the database holds no knowledge yet: run `python main.py kb import`"
             )
         knowledge, _warnings = load_directory(settings.knowledge_dir)
-        await import_knowledge(sessions, knowledge, str(settings.knowledge_dir))
+    embedder = load_embedder(settings.semantic)
+    vectors: VectorCache | None = None
+    embeddings: Embeddings | None = None
+    if embedder is not None:
+        seed_cache = VectorCache.from_file(cache_file(settings.knowledge_dir))
+        vectors, unsaved, keys = await prepare_vectors(sessions, knowledge, embedder, seed_cache)
+        embeddings = Embeddings(embedder.model_id, unsaved, keys)
+    if fresh:
+        await import_knowledge(sessions, knowledge, str(settings.knowledge_dir), embeddings)
         log.info("imported the sample knowledge base from %s", settings.knowledge_dir)
-    assistant = Assistant(knowledge, default_detector())
+    elif embeddings is not None and embeddings.new:
+        await store_vectors(sessions, embeddings)
+    assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
     return App(
         settings=settings,
         engine=engine,

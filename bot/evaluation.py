@@ -72,6 +72,7 @@ class Tally:
     lang_ok: int = 0
     lang3_n: int = 0
     lang3_ok: int = 0
+    fuzzy_only: int = 0  # decided by the fuzzy stage without computing an embedding
 
     def pct(self, part: int, whole: int) -> float:
         return 100.0 * part / whole if whole else 0.0
@@ -95,6 +96,10 @@ class Tally:
     @property
     def human_pct(self) -> float:
         return self.pct(self.human_recognised, self.human)
+
+    @property
+    def fuzzy_only_pct(self) -> float:
+        return self.pct(self.fuzzy_only, self.n)
 
     @property
     def language_pct(self) -> float:
@@ -136,9 +141,10 @@ def judge(sample: Sample, d: Decision) -> tuple[bool, bool, bool]:
     return correct, wrong, one_tap
 
 
-def _count(t: Tally, s: Sample, d: Decision) -> None:
+def count(t: Tally, s: Sample, d: Decision) -> None:
     correct, wrong, one_tap = judge(s, d)
     t.n += 1
+    t.fuzzy_only += d.path == "fuzzy"
     detected = d.detection.language
     t.lang_n += 1
     t.lang_ok += detected == s.lang
@@ -166,8 +172,8 @@ def evaluate(assistant: Assistant, samples: Iterable[Sample]) -> Report:
     for s in samples:
         d = assistant.understand(Asked(text=s.text, city=s.city))
         report.outcomes.append(Outcome(s, d))
-        _count(report.overall, s, d)
-        _count(report.by_language[s.lang], s, d)
+        count(report.overall, s, d)
+        count(report.by_language[s.lang], s, d)
     return report
 
 

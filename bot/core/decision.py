@@ -20,14 +20,23 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Calibrated on the tuning split of the evaluation set (`python bench/calibrate.py`)."""
+    """Calibrated on the tuning half of the evaluation set (`python bench/calibrate.py`).
 
-    answer: float = 0.55  # lowest score that may be answered
-    margin: float = 0.08  # lead over the second topic needed to answer
-    clarify: float = 0.30  # lowest score worth offering as a choice
+    The defaults are the lexical-only mode's; `HYBRID_THRESHOLDS` apply to the combined score.
+    """
+
+    answer: float = 0.60  # lowest score that may be answered
+    margin: float = 0.04  # lead over the second topic needed to answer
+    clarify: float = 0.25  # lowest score worth offering as a choice
     band: float = 0.15  # offer the topics within this distance of the best
-    emergency: float = 0.45  # an emergency this likely is answered at once
-    intent: float = 0.45  # greeting, thanks or a request for a person
+    emergency: float = 0.40  # an emergency this likely is answered at once
+    intent: float = 0.35  # greeting, thanks or a request for a person
+
+
+#: Thresholds on the combined fuzzy + semantic score (the hybrid path).
+HYBRID_THRESHOLDS = Thresholds(
+    answer=0.60, margin=0.04, clarify=0.25, band=0.15, emergency=0.55, intent=0.35
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,7 @@ class Decision:
     confidence: float
     language: str
     detection: Detection
+    path: str = "lexical"  # which stage decided: fuzzy, hybrid or lexical (see ranking.Path)
 
 
 def decide(

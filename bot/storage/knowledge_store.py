@@ -11,6 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Topic
+from bot.core.semantic import Vector
+from bot.storage.embeddings import replace_vectors
 from bot.storage.models import (
     KbCity,
     KbCountry,
@@ -108,10 +110,22 @@ def _pk(model: Any) -> Any:
     return model.code if model is KbCountry else (model.slug if model is KbCity else model.id)
 
 
+@dataclass
+class Embeddings:
+    """Vectors to store with an import: the new ones, and every key still in use."""
+
+    model_id: str
+    new: dict[str, Vector]
+    keys: list[str]
+
+
 async def import_knowledge(
-    sessions: async_sessionmaker[AsyncSession], knowledge: Knowledge, source: str
+    sessions: async_sessionmaker[AsyncSession],
+    knowledge: Knowledge,
+    source: str,
+    embeddings: Embeddings | None = None,
 ) -> ImportReport:
-    """Replace the stored knowledge with `knowledge` in one transaction."""
+    """Replace the stored knowledge (and its embeddings) with `knowledge` in one transaction."""
     rows = _rows(knowledge)
     changes: dict[str, Change] = {}
     async with sessions() as session, session.begin():
@@ -139,6 +153,8 @@ async def import_knowledge(
             for eid, row in rows["entries"].items()
             for topic in row["data"]["topics"]
         )
+        if embeddings is not None:
+            await replace_vectors(session, embeddings.model_id, embeddings.new, embeddings.keys)
         report = ImportReport(None, changes)
         checksum = _hash(rows)
         latest = await session.scalar(

