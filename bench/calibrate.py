@@ -43,7 +43,7 @@ THRESHOLD_GRID = {
     "intent": [0.35, 0.45, 0.55],
 }
 
-HYBRID_GRID = ([0.45, 0.55, 0.65], [0.76, 0.80], [0.94, 0.98])  # weight, lo, hi  # weight, lo, hi
+HYBRID_GRID = ([0.45, 0.55, 0.65], [0.76, 0.80], [0.94, 0.98])  # weight, lo, hi
 CASCADE_GRID = [(0.5, 0.08), (0.55, 0.08), (0.55, 0.12), (0.6, 0.1), (0.6, 0.15), (0.65, 0.2)]
 
 Scores = list[tuple[str, float]]
