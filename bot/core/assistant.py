@@ -16,7 +16,7 @@ from bot.core.languages import LanguageDetector, choose_reply_language
 from bot.core.matching import MatchIndex, MatchParams
 from bot.core.normalize import clean_message
 from bot.core.ranking import HybridParams, Path, Ranker
-from bot.core.render import Formatter, PlainFormatter, Renderer
+from bot.core.render import EMERGENCY_LINE, Formatter, PlainFormatter, Renderer
 from bot.core.semantic import Embedder, SemanticIndex, VectorCache, semantic_docs
 
 _GREETING_EMOJI = frozenset("👋🙋")
@@ -172,8 +172,13 @@ class Assistant:
                 )
                 for tid in decision.candidates
             )
-            text = _("I am not sure I understood. Which of these is closest to what you need?")
-            return Reply(decision, fmt.escape(text), (*choices, human))
+            text = fmt.escape(
+                _("I am not sure I understood. Which of these is closest to what you need?")
+            )
+            if "emergency" in decision.candidates:
+                # Never make a person in danger tap before they see the number.
+                text = f"{fmt.bold(fmt.escape(_(EMERGENCY_LINE)))}\n\n{text}"
+            return Reply(decision, text, (*choices, human))
         if decision.action is Action.GREETING:
             text = _("Hello! I can tell you where to find help in your city. What do you need?")
             return Reply(decision, fmt.escape(text), self.menu(decision.language))

@@ -13,8 +13,10 @@ from typing import Protocol
 from urllib.parse import quote_plus
 
 from bot.core.hours import status
-from bot.core.i18n import Translator
+from bot.core.i18n import N_, Translator
 from bot.core.knowledge import City, Entry, Knowledge, Topic
+
+EMERGENCY_LINE = N_("In danger right now? Call 112 (free, day and night).")
 
 
 class Formatter(Protocol):
@@ -181,9 +183,7 @@ class Renderer:
         head = f"{title} · {fmt.escape(city_name.text if city_name else city.slug)}"
         parts = [head]
         if topic_id == "emergency" and offset == 0:
-            parts.append(
-                fmt.bold(fmt.escape(_("In danger right now? Call 112 (free, day and night).")))
-            )
+            parts.append(fmt.bold(fmt.escape(_(EMERGENCY_LINE))))
         shown = entries[offset : offset + limit]
         for i, entry in enumerate(shown, start=offset + 1):
             parts.append(self.entry(entry, i, city, now, t, fmt))

@@ -1,8 +1,12 @@
 """The cascade and the two modes: hybrid by default, lexical alone as the fallback."""
 
+from datetime import UTC, datetime
+
 from bot.core.assistant import Asked, Assistant
-from bot.core.decision import Action
+from bot.core.decision import Action, Decision
+from bot.core.languages import Detection
 from bot.core.ranking import Path
+from bot.core.render import PlainFormatter
 
 
 def test_decisive_fuzzy_match_skips_the_embedding(assistant: Assistant) -> None:
@@ -31,3 +35,17 @@ def test_both_modes_answer_the_done_when_example(
     for a in (assistant, lexical_assistant):
         d = a.understand(Asked("où puis-je apprendre le néerlandais", "brussels"))
         assert (d.language, d.action, d.topic) == ("fr", Action.ANSWER, "language-courses")
+
+
+def test_a_possible_emergency_shows_112_before_any_choice(assistant: Assistant) -> None:
+    decision = Decision(
+        Action.CLARIFY,
+        None,
+        ("violence-support", "emergency"),
+        0.4,
+        "en",
+        Detection("en", 1.0, True, 5),
+    )
+    reply = assistant.reply_to(decision, "capaci", datetime.now(UTC), PlainFormatter())
+    assert reply.text.startswith("In danger right now? Call 112")
+    assert [c.value for c in reply.choices][:2] == ["violence-support", "emergency"]
