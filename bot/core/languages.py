@@ -159,6 +159,21 @@ def default_detector() -> LanguageDetector:
     return LanguageDetector()
 
 
+_SCRIPT_OF: Final = {
+    "ar": "ARABIC",
+    "fa": "ARABIC",
+    "ps": "ARABIC",
+    "uk": "CYRILLIC",
+    "ru": "CYRILLIC",
+    "el": "GREEK",
+    "ti": "ETHIOPIC",
+}
+
+
+def script_of(code: str) -> str:
+    return _SCRIPT_OF.get(code, "LATIN")
+
+
 def choose_reply_language(
     *,
     explicit: str | None,
@@ -166,13 +181,27 @@ def choose_reply_language(
     client: str | None,
     city_default: str,
 ) -> str:
-    """Explicit choice, then a confident detection, then the client's language, then the city's."""
+    """Explicit choice, then a confident detection, then the client's language, then the city's.
+
+    One exception: a message of two words or more in a non-Latin script is not answered in a
+    language of another script (a Russian question in Jelgava gets Russian, not Latvian) even
+    when the detector hesitates between, say, Russian and Ukrainian.
+    """
     if explicit in UI_LANGUAGES:
         return explicit
     if detection is not None and detection.confident and detection.language:
         return ui_language(detection.language)
+    fallback = city_default
     if client:
         base = client.split("-")[0].split("_")[0].lower()
         if base in UI_LANGUAGES:
-            return base
-    return city_default
+            fallback = base
+    if (
+        detection is not None
+        and detection.language
+        and detection.words >= MIN_WORDS_TO_SWITCH
+        and script_of(detection.language) != "LATIN"
+        and script_of(detection.language) != script_of(fallback)
+    ):
+        return ui_language(detection.language)
+    return fallback

@@ -80,3 +80,23 @@ def test_pashto_falls_back_to_a_ui_language() -> None:
 def test_native_names_come_from_babel() -> None:
     assert native_name("uk") == "Українська"
     assert native_name("ar") == "العربية"
+
+
+def test_a_non_latin_message_is_not_answered_in_another_script() -> None:
+    d = default_detector()
+    hesitant = d.detect("где найти бесплатного адвоката")
+    assert hesitant.language == "ru"
+    assert (
+        choose_reply_language(explicit=None, detection=hesitant, client=None, city_default="lv")
+        == "ru"
+    )
+    # ...but it does not flip a user who already speaks a language of that script,
+    assert (
+        choose_reply_language(explicit=None, detection=hesitant, client="uk", city_default="lv")
+        == "uk"
+    )
+    # ...and one word never flips anything.
+    one = d.detect("شكرا")
+    assert (
+        choose_reply_language(explicit=None, detection=one, client="fr", city_default="fr") == "fr"
+    )
