@@ -8,18 +8,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core.assistant import Asked, Assistant, Reply
+from bot.core.assistant import NO_DETECTION, Asked, Assistant, Reply
 from bot.core.decision import Action, Decision
-from bot.core.languages import Detection
+from bot.core.geo import Point
+from bot.core.languages import UI_LANGUAGES
 from bot.core.render import Formatter
 from bot.storage.models import User
 from bot.storage.questions import QuestionLog
 from bot.storage.users import UserStore
 
 log = logging.getLogger(__name__)
-
-
-NO_DETECTION = Detection(language=None, probability=0.0, confident=False, words=0)
 
 
 class NoCity(Exception):
@@ -109,18 +107,83 @@ class Conversation:
         *,
         offset: int = 0,
         now: datetime | None = None,
-    ) -> Reply:
-        """The answer for a topic the user chose from a menu or a clarification."""
+    ) -> tuple[Reply, int | None]:
+        """The answer for a topic the user chose from a menu or a clarification.
+
+        A first page is logged as a question without text (for statistics and 👍/👎); the
+        next pages of the same answer are not.
+        """
         now = now or datetime.now(UTC)
         user = await self.user(chat_id)
         if not user.city:
             raise NoCity()
         # A chosen topic needs no understanding: answer it in the language we settled on.
-        language = user.language or self.assistant.knowledge.cities[user.city].default_language
+        language = self.language(user)
         decision = Decision(Action.ANSWER, topic, (topic,), 1.0, language, NO_DETECTION)
         user.last_topic = topic
         await self.users.save(user)
-        return self.assistant.topic_reply(decision, user.city, topic, now, fmt, offset)
+        reply = self.assistant.topic_reply(decision, user.city, topic, now, fmt, offset)
+        if offset:
+            return reply, None
+        qid = await self.questions.record(
+            user_id=user.id,
+            city=user.city,
+            language=language,
+            action="choice",
+            topic=topic,
+            confidence=1.0,
+            text=None,
+            now=now,
+        )
+        return reply, qid
+
+    async def nearby(
+        self,
+        chat_id: str,
+        here: Point,
+        fmt: Formatter,
+        *,
+        all_topics: bool = False,
+        now: datetime | None = None,
+    ) -> Reply:
+        """The services nearest to a shared location, for the last topic asked or for all.
+
+        The location itself is used for this reply only and never stored.
+        """
+        now = now or datetime.now(UTC)
+        user = await self.user(chat_id)
+        if not user.city:
+            raise NoCity()
+        topic = None if all_topics else user.last_topic
+        return self.assistant.nearby_reply(self.language(user), user.city, here, topic, now, fmt)
+
+    async def feedback(self, chat_id: str, question_id: int, helpful: bool) -> bool:
+        """Store a 👍/👎; False when the question is not this user's (erased, or forged)."""
+        user = await self.users.get(self.channel, chat_id)
+        if user is None:
+            return False
+        return await self.questions.mark_helpful(question_id, helpful, user_id=user.id)
+
+    async def consent(self, chat_id: str, now: datetime | None = None) -> User:
+        """Remember when the user saw the privacy notice and went on."""
+        user = await self.user(chat_id)
+        if user.consent_at is None:
+            user.consent_at = now or datetime.now(UTC)
+            await self.users.save(user)
+        return user
+
+    async def set_active(self, chat_id: str, active: bool) -> None:
+        await self.users.set_active(self.channel, chat_id, active)
+
+    def language(self, user: User, client_language: str | None = None) -> str:
+        """The interface language: the user's, else the client's, else the city's, else en."""
+        if user.language:
+            return user.language
+        if client_language in UI_LANGUAGES:
+            return client_language
+        if user.city and user.city in self.assistant.knowledge.cities:
+            return self.assistant.knowledge.cities[user.city].default_language
+        return "en"
 
     async def erase(self, chat_id: str) -> bool:
         user = await self.users.get(self.channel, chat_id)

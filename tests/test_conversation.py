@@ -101,7 +101,7 @@ async def test_menu_choice_and_more_pages(
 ) -> None:
     conv = conversation(assistant, sessions)
     await conv.set_city("11", "brussels")
-    first = await conv.topic("11", "health-care", FMT)
+    first, _ = await conv.topic("11", "health-care", FMT)
     assert first.more > 0 and first.choices
-    second = await conv.topic("11", "health-care", FMT, offset=3)
+    second, _ = await conv.topic("11", "health-care", FMT, offset=3)
     assert "4." in second.text

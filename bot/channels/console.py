@@ -49,7 +49,8 @@ class ConsoleChat:
             self.say()
             return
         topic, _, offset = choice.value.partition(":")
-        await self.show(await self.conv.topic(CHAT_ID, topic, self.fmt, offset=int(offset or 0)))
+        reply, _qid = await self.conv.topic(CHAT_ID, topic, self.fmt, offset=int(offset or 0))
+        await self.show(reply)
 
     async def list_cities(self) -> None:
         t = translator(await self.language())

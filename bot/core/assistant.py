@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.core.decision import HYBRID_THRESHOLDS, Action, Decision, Thresholds, decide
+from bot.core.geo import Point
 from bot.core.i18n import translator
 from bot.core.knowledge import TOPIC_IDS, Knowledge
-from bot.core.languages import LanguageDetector, choose_reply_language
+from bot.core.languages import Detection, LanguageDetector, choose_reply_language
 from bot.core.matching import MatchIndex, MatchParams
 from bot.core.normalize import clean_message
 from bot.core.ranking import HybridParams, Path, Ranker
@@ -27,6 +28,11 @@ class ChoiceKind(StrEnum):
     TOPIC = "topic"
     MORE = "more"
     HUMAN = "human"
+    NEARBY = "nearby"  # the services near a point, for all topics
+
+
+# A reply to a tap or a location needs no language detection.
+NO_DETECTION = Detection(language=None, probability=0.0, confident=False, words=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,29 @@ class Assistant:
             choices = (Choice(ChoiceKind.MORE, f"{topic}:{offset + self.page_size}", label),)
         shown = min(self.page_size, len(self.knowledge.entries_for(city, topic)) - offset)
         return Reply(decision, text, choices, more, max(0, shown))
+
+    def nearby_reply(
+        self,
+        language: str,
+        city: str,
+        here: Point,
+        topic: str | None,
+        now: datetime,
+        fmt: Formatter,
+    ) -> Reply:
+        """The services nearest to a shared location: for `topic`, or for every topic."""
+        t = translator(language)
+        text, found = self.renderer.nearby(city, here, topic, now, t, fmt)
+        decision = Decision(Action.ANSWER, topic, (), 1.0, language, NO_DETECTION)
+        choices: tuple[Choice, ...] = ()
+        if topic:
+            title = self.renderer.topic_title(self.knowledge.topics[topic], t)
+            lat, lon = here
+            choices = (
+                Choice(ChoiceKind.NEARBY, f"{lat:.3f},{lon:.3f}", t.gettext("All topics near me")),
+                Choice(ChoiceKind.TOPIC, topic, title),
+            )
+        return Reply(decision, text, choices, 0, len(found))
 
     def reply(self, asked: Asked, fmt: Formatter | None = None) -> Reply:
         fmt = fmt or PlainFormatter()

@@ -89,6 +89,7 @@ class Ranker:
         fuzzy = self.lexical.score(text, city, language)
         if not self.hybrid:
             return fuzzy, Path.LEXICAL
-        if self.decisive(fuzzy) or not text.strip():
+        # Without a single letter ("???", "12345") an embedding means nothing.
+        if self.decisive(fuzzy) or not any(ch.isalpha() for ch in text):
             return fuzzy, Path.FUZZY
         return self.combine(fuzzy, self.semantic_scores(text, city)), Path.HYBRID

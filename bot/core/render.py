@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote_plus
 
+from bot.core.geo import Nearby, Point, nearest
 from bot.core.hours import status
 from bot.core.i18n import N_, Translator
 from bot.core.knowledge import City, Entry, Knowledge, Topic
@@ -111,14 +112,28 @@ class Renderer:
         )
 
     def entry(
-        self, entry: Entry, number: int, city: City, now: datetime, t: Translator, fmt: Formatter
+        self,
+        entry: Entry,
+        number: int,
+        city: City,
+        now: datetime,
+        t: Translator,
+        fmt: Formatter,
+        *,
+        meters: float | None = None,
     ) -> str:
         _ = t.gettext
         esc = fmt.escape
         iso = t.isolate
         name = pick(entry.name, t.language, city)
         desc = pick(entry.description, t.language, city)
-        lines = [f"{number}. {fmt.bold(esc(name.text if name else entry.id))}"]
+        title = name.text if name else entry.id
+        if not name or name.fallback:  # a Latin name stays readable in a right-to-left reply
+            title = iso(title)
+        lines = [f"{number}. {fmt.bold(esc(title))}"]
+        if meters is not None:
+            away = _("{distance} from you").format(distance=iso(t.distance(meters)))
+            lines.append(f"🚶 {esc(away)}")
         if desc:
             lines.append(esc(desc.text))
         link = map_link(entry)
@@ -191,3 +206,45 @@ class Renderer:
             parts.append(fmt.escape(_("There is no service for this topic in your city yet.")))
         more = max(0, len(entries) - offset - len(shown))
         return "\n\n".join(parts), more
+
+    def nearby(
+        self,
+        city_slug: str,
+        here: Point,
+        topic_id: str | None,
+        now: datetime,
+        t: Translator,
+        fmt: Formatter,
+        *,
+        limit: int = 5,
+    ) -> tuple[str, list[Nearby]]:
+        """The services nearest to `here` (for one topic, or all), with distances."""
+        _ = t.gettext
+        city = self.knowledge.cities[city_slug]
+        entries = (
+            self.knowledge.entries_for(city_slug, topic_id)
+            if topic_id
+            else self.knowledge.layered_entries(city_slug)
+        )
+        found = nearest(entries, here, limit=limit)
+        city_name = pick(city.name, t.language, city)
+        where = fmt.escape(city_name.text if city_name else city.slug)
+        if topic_id:
+            title = self.topic_title(self.knowledge.topics[topic_id], t)
+            head = fmt.bold(fmt.escape(_("Near you: {topic}").format(topic=title)))
+        else:
+            head = "📍 " + fmt.bold(fmt.escape(_("Services near you")))
+        parts = [f"{head} · {where}"]
+        for i, near in enumerate(found, start=1):
+            parts.append(self.entry(near.entry, i, city, now, t, fmt, meters=near.meters))
+        unplaced = sum(1 for e in entries if e.coordinates is None)
+        if not found:
+            parts.append(fmt.escape(_("I do not know the location of these services yet.")))
+        if unplaced:
+            note = t.ngettext(
+                "{n} service has no location on the map yet.",
+                "{n} services have no location on the map yet.",
+                unplaced,
+            ).format(n=unplaced)
+            parts.append(f"ℹ️ {fmt.escape(note)}")
+        return "\n\n".join(parts), found

@@ -24,10 +24,10 @@ class QuestionLog:
         action: str,
         topic: str | None,
         confidence: float,
-        text: str,
+        text: str | None,
         now: datetime,
     ) -> int:
-        keep = self.retention.total_seconds() > 0
+        keep = self.retention.total_seconds() > 0 and text is not None
         async with self._sessions() as session, session.begin():
             q = Question(
                 user_id=user_id,
@@ -37,18 +37,22 @@ class QuestionLog:
                 action=action,
                 topic=topic,
                 confidence=confidence,
-                text=text[:4000] if keep else None,
+                text=text[:4000] if keep and text else None,
                 text_expires_at=now + self.retention if keep else None,
             )
             session.add(q)
             await session.flush()
             return q.id
 
-    async def mark_helpful(self, question_id: int, helpful: bool) -> None:
+    async def mark_helpful(self, question_id: int, helpful: bool, *, user_id: int) -> bool:
+        """Store a 👍/👎 on the user's own question; False when it is not theirs (or gone)."""
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(Question).where(Question.id == question_id).values(helpful=helpful)
+            result = await session.execute(
+                update(Question)
+                .where(Question.id == question_id, Question.user_id == user_id)
+                .values(helpful=helpful)
             )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def purge_expired(self, now: datetime) -> int:
         """Erase the texts whose retention period is over; return how many."""

@@ -34,6 +34,16 @@ class UserStore:
         async with self._sessions() as session, session.begin():
             await session.merge(user)
 
+    async def set_active(self, channel: str, chat_id: str, active: bool) -> bool:
+        """Mark whether we can still write to a user (False once they blocked the bot)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(User)
+                .where(User.channel == channel, User.chat_id == chat_id)
+                .values(active=active)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def erase(self, user_id: int) -> None:
         """Forget a user: their row, their question texts, their tickets' texts."""
         async with self._sessions() as session, session.begin():
