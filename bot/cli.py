@@ -2,6 +2,7 @@
 
 Usage:
     python main.py chat --city brussels
+    TELEGRAM_BOT_TOKEN=... python main.py run
     python main.py ask --city brussels --json "où puis-je apprendre le néerlandais"
     python main.py kb check [PATH]
     python main.py kb import [PATH]
@@ -34,7 +35,7 @@ from bot.core.semantic import (
     semantic_docs,
     text_key,
 )
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 from bot.storage.embeddings import prepare_vectors, stored_vectors
 from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
@@ -69,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "path", nargs="?", type=Path, help="knowledge directory (default: knowledge/)"
         )
+
+    sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -255,6 +258,41 @@ async def chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, out:
     return 0
 
 
+async def run_bot(settings: Settings) -> int:
+    token = settings.telegram.token
+    if not token:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start.\n"
+            "Create a bot with @BotFather and set its token (see the README), or try Guichet "
+            "without Telegram in the offline demo chat:\n"
+            "    python main.py chat --city brussels",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import open_app
+    from bot.channels.telegram.run import protect_logs, run
+
+    protect_logs(token)
+    app = await open_app(settings)
+    try:
+        await run(app.conversation("telegram"), settings.telegram)
+    except InvalidToken:
+        print("Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
+        return 1
+    except NetworkError as exc:
+        print(
+            f"Could not reach the Telegram Bot API at {settings.telegram.api_base_url}: "
+            f"{exc.message.replace(token, '<token>')}",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        await app.close()
+    return 0
+
+
 async def db_upgrade(settings: Settings, out: TextIO) -> int:
     engine = create_engine(settings.database_url)
     try:
@@ -271,7 +309,11 @@ def main(
     args = _parser().parse_args(argv)
     stdin = stdin or sys.stdin
     out = out or sys.stdout
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except (SettingsError, ValueError) as exc:
+        print(f"Bad setting: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     # The interactive commands stay quiet unless a level was asked for explicitly.
     quiet = args.command in ("ask", "chat") and "GUICHET_LOG_LEVEL" not in os.environ
     logging.basicConfig(
@@ -291,6 +333,8 @@ def main(
         return asyncio.run(ask(settings, args, stdin, out))
     if args.command == "chat":
         return asyncio.run(chat(settings, args, stdin, out))
+    if args.command == "run":
+        return asyncio.run(run_bot(settings))
     if args.command == "db":
         return asyncio.run(db_upgrade(settings, out))
     return EXIT_USAGE

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import uuid
+
+# python-telegram-bot 22 warns on every RetryAfter unless it may use timedelta already.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 from collections.abc import AsyncIterator
 from pathlib import Path
 

@@ -1,0 +1,96 @@
+"""Callback data of inline buttons: compact, versioned, and meaningful without any memory.
+
+A button carries everything its action needs (`1t:health-care`), so it still works after a
+restart. Telegram allows 64 bytes. A button whose version or shape we no longer know decodes to
+None, and the handler says politely that it has expired; every value is checked again against
+the knowledge base and the database before it is acted on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+VERSION: Final = "1"
+MAX_BYTES: Final = 64
+
+
+class Kind(StrEnum):
+    TOPIC = "t"  # t:<topic>
+    MORE = "m"  # m:<topic>:<offset>
+    CITY = "c"  # c:<city slug>
+    COUNTRY = "k"  # k:<country code>: the cities of one country
+    LANGUAGE = "l"  # l:<language>
+    FEEDBACK = "f"  # f:<question id>:<1|0>
+    HUMAN = "h"  # h
+    DELETE = "x"  # x:<y|n>
+    NEARBY = "n"  # n:<lat>,<lon>: every topic near a point
+    LOCATE = "p"  # p: ask for the location
+    MENU = "s"  # s: show the topics
+
+
+_ARITY: Final = {
+    Kind.TOPIC: 1,
+    Kind.MORE: 2,
+    Kind.CITY: 1,
+    Kind.COUNTRY: 1,
+    Kind.LANGUAGE: 1,
+    Kind.FEEDBACK: 2,
+    Kind.HUMAN: 0,
+    Kind.DELETE: 1,
+    Kind.NEARBY: 1,
+    Kind.LOCATE: 0,
+    Kind.MENU: 0,
+}
+_ARG: Final = re.compile(r"^[a-z0-9.,-]{1,40}$")
+_INT: Final = re.compile(r"^[0-9]{1,12}$")
+_POINT: Final = re.compile(r"^(-?\d{1,2}\.\d{1,5}),(-?\d{1,3}\.\d{1,5})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    kind: Kind
+    args: tuple[str, ...] = ()
+
+    @property
+    def arg(self) -> str:
+        return self.args[0]
+
+    def number(self, i: int = 0) -> int | None:
+        value = self.args[i]
+        return int(value) if _INT.match(value) else None
+
+    def point(self) -> tuple[float, float] | None:
+        m = _POINT.match(self.arg)
+        if not m:
+            return None
+        lat, lon = float(m.group(1)), float(m.group(2))
+        return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def encode(kind: Kind, *args: str | int) -> str:
+    parts = [str(a) for a in args]
+    if len(parts) != _ARITY[kind] or not all(_ARG.match(p) for p in parts):
+        raise ValueError(f"bad callback arguments for {kind.name}: {parts}")
+    data = ":".join([VERSION + kind.value, *parts])
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data}")
+    return data
+
+
+def decode(data: str | None) -> Tap | None:
+    """The tap a button stands for, or None when it is from another version or malformed."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    head, *args = data.split(":")
+    if len(head) != len(VERSION) + 1 or not head.startswith(VERSION):
+        return None
+    try:
+        kind = Kind(head[len(VERSION) :])
+    except ValueError:
+        return None
+    if len(args) != _ARITY[kind] or not all(_ARG.match(a) for a in args):
+        return None
+    return Tap(kind, tuple(args))

@@ -1,0 +1,304 @@
+"""The Telegram channel: python-telegram-bot updates in, the core's replies out.
+
+Handlers stay thin: they find the user, ask the `Conversation`, and turn its `Reply` into HTML
+and buttons. Nothing here decides what to answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram import texts
+from bot.channels.telegram.split import split_html
+from bot.conversation import Conversation, NoCity
+from bot.core.assistant import Reply
+from bot.core.decision import Action
+from bot.core.i18n import Translator, translator
+from bot.core.knowledge import Knowledge
+from bot.core.render import HtmlFormatter, pick
+from bot.storage.models import User
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+CHANNEL = "telegram"
+
+
+def client_language(update: Update) -> str | None:
+    """The base language the user's Telegram app reports ("pt-br" → "pt")."""
+    user = update.effective_user
+    code = user.language_code if user else None
+    return code.split("-")[0].lower() if code else None
+
+
+@dataclass
+class Seen:
+    """Who wrote, as the channel needs it: the stored user and their interface language."""
+
+    chat_id: int
+    user: User
+    t: Translator
+
+
+class Channel:
+    def __init__(self, conversation: Conversation) -> None:
+        self.conv = conversation
+        self.fmt = HtmlFormatter()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.conv.assistant.knowledge
+
+    # -- who is writing ---------------------------------------------------------------------
+
+    async def seen(self, update: Update) -> Seen | None:
+        """The user behind a private update (created on first contact, reactivated)."""
+        chat = update.effective_chat
+        if chat is None:
+            return None
+        user = await self.conv.user(str(chat.id))
+        if not user.active:
+            await self.conv.set_active(str(chat.id), True)
+            user.active = True
+        language = self.conv.language(user, client_language(update))
+        return Seen(chat.id, user, translator(language))
+
+    def city_name(self, slug: str, t: Translator) -> str:
+        city = self.knowledge.cities[slug]
+        name = pick(city.name, t.language, city)
+        return name.text if name else slug
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def send(
+        self, bot: Bot, chat_id: int, text: str, markup: Markup | None = None
+    ) -> Message | None:
+        """Send HTML, split below Telegram's limit; the buttons go with the last part.
+
+        Flood control (RetryAfter) is retried by the rate limiter. A user who blocked the bot is
+        marked inactive, and nothing is raised.
+        """
+        chunks = split_html(text)
+        sent: Message | None = None
+        try:
+            for i, chunk in enumerate(chunks):
+                last = i == len(chunks) - 1
+                sent = await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+        except Forbidden:
+            log.info("a user blocked the bot or left: marked inactive")
+            await self.conv.set_active(str(chat_id), False)
+            return None
+        return sent
+
+    async def edit(self, update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """Replace the message a button was on (after a choice, say which one was made)."""
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:  # not modified, or too old to edit: nothing is lost
+            log.debug("could not edit a message: %s", exc.message)
+
+    async def show(self, bot: Bot, seen: Seen, reply: Reply, question_id: int | None) -> None:
+        """A core reply as HTML with its choices as buttons, and 👍/👎 under an answer."""
+        rows = kb.choice_rows(reply.choices)
+        text = reply.text
+        decision = reply.decision
+        if decision.action is Action.ANSWER and decision.topic and seen.user.city:
+            entries = self.knowledge.entries_for(seen.user.city, decision.topic)
+            if any(e.coordinates for e in entries):
+                rows.append(kb.locate_row(seen.t))
+            if question_id is not None and reply.shown:
+                text += "\n\n<i>" + self.fmt.escape(seen.t.gettext("Was this helpful?")) + "</i>"
+                rows.append(kb.feedback_row(question_id))
+        await self.send(bot, seen.chat_id, text, kb.markup(rows))
+
+    async def show_choices(self, bot: Bot, seen: Seen, reply: Reply) -> None:
+        await self.send(bot, seen.chat_id, reply.text, kb.markup(kb.choice_rows(reply.choices)))
+
+    # -- shared steps -----------------------------------------------------------------------
+
+    async def ask_city(self, bot: Bot, seen: Seen, note: str | None = None) -> None:
+        text = self.fmt.escape(seen.t.gettext("Which city do you live in?"))
+        if note:
+            text = f"{self.fmt.escape(note)}\n\n{text}"
+        rows = kb.city_keyboard(self.knowledge, seen.t)
+        await self.send(bot, seen.chat_id, text, kb.markup(rows))
+
+    async def ask_language(self, bot: Bot, seen: Seen, suggested: str | None) -> None:
+        text = self.fmt.escape(seen.t.gettext("Which language do you prefer?"))
+        await self.send(bot, seen.chat_id, text, kb.markup(kb.language_keyboard(suggested)))
+
+    async def welcome(self, bot: Bot, seen: Seen) -> None:
+        if not seen.user.city:
+            await self.ask_city(bot, seen)
+            return
+        await self.conv.consent(str(seen.chat_id))
+        text = texts.welcome(seen.t, self.city_name(seen.user.city, seen.t))
+        menu = self.conv.assistant.menu(seen.t.language)
+        await self.send(bot, seen.chat_id, text, kb.markup(kb.choice_rows(menu)))
+
+    async def menu(self, bot: Bot, seen: Seen) -> None:
+        if not seen.user.city:
+            await self.ask_city(bot, seen)
+            return
+        text = self.fmt.escape(seen.t.gettext("Choose a topic:"))
+        menu = self.conv.assistant.menu(seen.t.language)
+        await self.send(bot, seen.chat_id, text, kb.markup(kb.choice_rows(menu)))
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        seen = await self.seen(update)
+        if seen is None:
+            return
+        payload = (context.args or [""])[0].strip().lower()
+        if payload and payload in self.knowledge.cities:
+            seen.user = await self.conv.set_city(str(seen.chat_id), payload)
+            name = self.city_name(payload, seen.t)
+            await self.send(context.bot, seen.chat_id, self.fmt.escape(f"✓ {name}"))
+            await self.ask_language(context.bot, seen, seen.t.language)
+            return
+        if payload:
+            note = seen.t.gettext("I do not know the city of this link.")
+            await self.ask_city(context.bot, seen, note)
+            return
+        if seen.user.city:
+            await self.welcome(context.bot, seen)
+            return
+        await self.ask_city(context.bot, seen)
+
+    async def menu_command(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            await self.menu(context.bot, seen)
+
+    async def city_command(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            await self.ask_city(context.bot, seen)
+
+    async def language_command(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            await self.ask_language(context.bot, seen, client_language(update))
+
+    async def help_command(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            city = self.city_name(seen.user.city, seen.t) if seen.user.city else None
+            await self.send(context.bot, seen.chat_id, texts.help_text(seen.t, city))
+
+    async def privacy_command(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            text = texts.privacy_text(seen.t, self.conv.questions.retention)
+            await self.send(context.bot, seen.chat_id, text)
+
+    async def delete_command(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            text = self.fmt.escape(
+                seen.t.gettext(
+                    "Do you want to erase everything Guichet stores about you? "
+                    "This cannot be undone."
+                )
+            )
+            await self.send(context.bot, seen.chat_id, text, kb.markup(kb.delete_keyboard(seen.t)))
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        seen = await self.seen(update)
+        if seen is None or message is None or not message.text:
+            return
+        try:
+            reply, qid = await self.conv.message(
+                str(seen.chat_id), message.text, self.fmt, client_language=client_language(update)
+            )
+        except NoCity:
+            note = seen.t.gettext("First, please tell me your city. Then ask your question again.")
+            await self.ask_city(context.bot, seen, note)
+            return
+        seen.t = translator(reply.decision.language)
+        await self.show(context.bot, seen, reply, qid)
+
+    async def location(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        seen = await self.seen(update)
+        if seen is None or message is None or message.location is None:
+            return
+        here = (message.location.latitude, message.location.longitude)
+        try:
+            reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt)
+        except NoCity:
+            await self.ask_city(context.bot, seen)
+            return
+        # The location keyboard was one-time; remove it before the answer.
+        await self.send(context.bot, seen.chat_id, "📍", ReplyKeyboardRemove())
+        await self.show_choices(context.bot, seen, reply)
+
+    async def media(self, update: Update, context: Context) -> None:
+        if seen := await self.seen(update):
+            await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        await self.help_command(update, context)
+
+    async def group(self, update: Update, context: Context) -> None:
+        """In a group, answer nobody's question: point to a private chat (privacy)."""
+        message = update.effective_message
+        if message is None:
+            return
+        me = context.bot.username
+        replied = message.reply_to_message
+        addressed = (
+            (message.text or "").startswith("/")
+            or f"@{me}".lower() in (message.text or "").lower()
+            or (
+                replied is not None
+                and replied.from_user is not None
+                and replied.from_user.id == context.bot.id
+            )
+        )
+        if not addressed:
+            return
+        t = translator(client_language(update) or "en")
+        await message.reply_text(texts.group_text(t), reply_markup=kb.private_chat_keyboard(me, t))
+
+    async def membership(self, update: Update, context: Context) -> None:
+        """Telegram tells us when a user blocks (or unblocks) the bot in a private chat."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        status = change.new_chat_member.status
+        active = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+        await self.conv.set_active(str(change.chat.id), active)
+
+    async def error(self, update: object, context: Context) -> None:
+        """Log system errors with context, never the message text, and tell the user gently."""
+        exc = context.error
+        if isinstance(exc, Forbidden) and isinstance(update, Update) and update.effective_chat:
+            await self.conv.set_active(str(update.effective_chat.id), False)
+            return
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s", update_id, exc_info=exc)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(update, Update) and chat and chat.type == ChatType.PRIVATE:
+            t = translator(client_language(update) or "en")
+            text = t.gettext("Sorry, something went wrong on our side. Please try again soon.")
+            try:
+                await context.bot.send_message(chat.id, self.fmt.escape(text))
+            except Exception:  # the error may be that we cannot send at all
+                log.warning("could not tell the user about the error")

@@ -1,0 +1,106 @@
+"""Run the bot until asked to stop: long polling by default, or a webhook.
+
+Usage:
+    TELEGRAM_BOT_TOKEN=123:abc python main.py run
+    TELEGRAM_MODE=webhook TELEGRAM_WEBHOOK_URL=https://guichet.example.org/telegram \\
+        TELEGRAM_WEBHOOK_SECRET=... TELEGRAM_BOT_TOKEN=123:abc python main.py run
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.channels.telegram.application import build_application, register_commands
+from bot.conversation import Conversation
+from bot.settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+
+class TokenFilter(logging.Filter):
+    """Never let the bot token reach a log (httpx logs request URLs, which contain it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
+def protect_logs(token: str) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(TokenFilter(token))
+    # httpx logs every request URL at INFO; the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def start(conversation: Conversation, settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+    """Build, initialise and start the Application and its updater (polling or webhook)."""
+    application = build_application(conversation, settings)
+    await application.initialize()
+    await register_commands(application)
+    await application.start()
+    updater = application.updater
+    assert updater is not None
+    if settings.mode == "webhook":
+        await updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+    else:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("polling for updates as @%s", application.bot.username)
+    return application
+
+
+async def stop(application: Application) -> None:  # type: ignore[type-arg]
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def purge_texts(conversation: Conversation, every: float = 3600.0) -> None:
+    """Erase question texts whose retention period is over, now and then every hour."""
+    while True:
+        try:
+            erased = await conversation.questions.purge_expired(datetime.now(UTC))
+            if erased:
+                log.info("erased the text of %d question(s) past their retention", erased)
+        except Exception:
+            log.exception("could not erase expired question texts; will try again")
+        await asyncio.sleep(every)
+
+
+async def run(conversation: Conversation, settings: TelegramSettings) -> None:
+    """Serve until SIGINT or SIGTERM, then stop cleanly (pending updates are finished)."""
+    application = await start(conversation, settings)
+    purger = asyncio.create_task(purge_texts(conversation))
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        log.info("stopping")
+        purger.cancel()
+        await stop(application)

@@ -1,0 +1,105 @@
+"""A real python-telegram-bot Application, polling a fake Bot API server on loopback.
+
+`tg.say(chat, "text")` pushes a real Update through getUpdates and returns what the bot sent
+back; `tg.tap(chat, data)` does the same for a button. `tg.restart()` builds a new Application
+on the same database, as a redeploy would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
+
+from bot.channels.telegram.run import start, stop
+from bot.conversation import Conversation
+from bot.core.assistant import Assistant
+from bot.settings import TelegramSettings
+from bot.storage.questions import QuestionLog
+from bot.storage.users import UserStore
+from tests.fakes.bot_api import Call, FakeBotApi
+
+SENT = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
+
+
+@dataclass
+class Harness:
+    fake: FakeBotApi
+    conversation: Conversation
+    settings: TelegramSettings
+    application: Application | None = None  # type: ignore[type-arg]
+    calls_before: int = 0
+    history: list[Call] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self.application = await start(self.conversation, self.settings)
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await stop(self.application)
+            self.application = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def push(self, update: dict[str, Any], chat: int, expect: str, count: int) -> list[Call]:
+        mark = self.fake.mark()
+        self.fake.push_update(update)
+        # A callback answer names no chat; the tests drive one update at a time.
+        who = None if expect == "answerCallbackQuery" else chat
+        await self.fake.wait_for(expect, chat_id=who, since=mark, count=count)
+        return await self.settle(mark)
+
+    async def settle(self, mark: int) -> list[Call]:
+        """Every call after `mark`, once the bot has finished handling its updates."""
+        assert self.application is not None
+        processor = self.application.update_processor
+        while self.application.update_queue.qsize() or processor.current_concurrent_updates:
+            await asyncio.sleep(0.005)
+        return self.fake.calls[mark:]
+
+    async def say(self, chat: int, text: str, *, count: int = 1, **kw: Any) -> list[Call]:
+        """Send a text message; the bot's sendMessage calls in answer."""
+        calls = await self.push(self.fake.message(chat, text, **kw), chat, "sendMessage", count)
+        return [c for c in calls if c.method == "sendMessage" and c.chat_id == chat]
+
+    async def send(self, chat: int, update: dict[str, Any], *, count: int = 1) -> list[Call]:
+        calls = await self.push(update, chat, "sendMessage", count)
+        return [c for c in calls if c.method == "sendMessage" and c.chat_id == chat]
+
+    async def tap(
+        self, chat: int, data: str, *, message_id: int | None = None, **kw: Any
+    ) -> list[Call]:
+        """Press a button; every call the bot made in answer (the callback answer first)."""
+        update = self.fake.callback(chat, data, message_id=message_id, **kw)
+        return await self.push(update, chat, "answerCallbackQuery", 1)
+
+    async def setup(self, chat: int, city: str, language: str) -> None:
+        """A user who has chosen a city and a language."""
+        await self.say(chat, "/start", language_code=language)
+        await self.tap(chat, f"1c:{city}", language_code=language)
+        await self.tap(chat, f"1l:{language}", language_code=language)
+
+
+@pytest.fixture
+async def tg(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Harness]:
+    conversation = Conversation(
+        assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=30)), "telegram"
+    )
+    async with FakeBotApi() as fake:
+        settings = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
+        harness = Harness(fake, conversation, settings)
+        await harness.start()
+        try:
+            yield harness
+        finally:
+            await harness.stop()

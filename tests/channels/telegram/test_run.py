@@ -1,0 +1,121 @@
+"""Running the bot as a city would: `python main.py run`, polling or a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.channels.telegram.run import TokenFilter, start, stop
+from bot.cli import main
+from tests.channels.telegram.conftest import Harness
+from tests.fakes.bot_api import FakeBotApi
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harness) -> None:
+    await tg.stop()
+    port = free_port()
+    settings = replace(
+        tg.settings,
+        mode="webhook",
+        webhook_url="https://guichet.example.org/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_path="telegram",
+        webhook_secret="a-long-random-secret",
+    )
+    application = await start(tg.conversation, settings)
+    try:
+        assert tg.fake.webhook is not None
+        assert tg.fake.webhook["url"] == "https://guichet.example.org/telegram"
+        assert tg.fake.webhook["secret_token"] == "a-long-random-secret"
+        update = tg.fake.message(701, "/start", language_code="nl") | {"update_id": 1}
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            header = "X-Telegram-Bot-Api-Secret-Token"
+            refused = await client.post(url, json=update, headers={header: "wrong"})
+            assert refused.status_code == 403
+            mark = tg.fake.mark()
+            accepted = await client.post(
+                url,
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "a-long-random-secret"},
+            )
+            assert accepted.status_code == 200
+        sent = await tg.fake.wait_for("sendMessage", chat_id=701, since=mark)
+        assert sent[0].button_data()[0].startswith("1c:")
+        assert len(tg.fake.calls_of("sendMessage", chat_id=701)) == 1  # the refused one was not
+    finally:
+        await stop(application)
+
+
+async def test_main_run_serves_a_user_and_stops_cleanly(database_url: str) -> None:
+    async with FakeBotApi() as fake:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "GUICHET_LOG_LEVEL": "INFO",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "main.py", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            fake.push_update(fake.message(702, "/start capaci", language_code="it"))
+            sent = await fake.wait_for("sendMessage", chat_id=702, count=2, timeout=90)
+            assert "Capaci" in (sent[0].text or "")
+            assert sent[1].button_data()[0] == "1l:it"
+            fake.push_update(fake.message(702, "ho bisogno di un medico"))
+            await fake.wait_for("sendMessage", chat_id=702, count=3, timeout=30)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        log = err.decode()
+        assert process.returncode == 0, log
+        assert "polling for updates" in log
+        assert fake.token not in log and fake.token.split(":")[1] not in log
+        assert "medico" not in log  # no message text at INFO
+
+
+def test_run_without_a_token_points_at_the_demo(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err and "python main.py chat" in err
+
+
+def test_a_bad_telegram_setting_is_reported_clearly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_MODE", "webhook")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_URL", raising=False)
+    assert main(["run"]) == 2
+    assert "TELEGRAM_WEBHOOK_URL" in capsys.readouterr().err
+
+
+def test_the_token_never_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None:
+    token = "123456:SECRET-token"
+    logger = logging.getLogger("test.token")
+    caplog.handler.addFilter(TokenFilter(token))
+    logger.warning("POST https://api.telegram.org/bot%s/getMe failed", token)
+    assert token not in caplog.text and "<token>" in caplog.text

@@ -1,0 +1,127 @@
+"""Buttons end to end: feedback, paging, /delete, restarts, expired and forged buttons."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.i18n import translator
+from bot.storage.models import Question
+from tests.channels.telegram.conftest import Harness
+from tests.channels.telegram.test_channel import kinds, questions, stored_user
+from tests.fakes.telegram_html import visible
+
+
+def expired_text(language: str) -> str:
+    return translator(language).gettext("This button has expired. Here is the current menu.")
+
+
+def sent_messages(calls: list) -> list:  # type: ignore[type-arg]
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+def answers(calls: list) -> list[str]:  # type: ignore[type-arg]
+    return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
+
+
+async def test_feedback_is_stored_and_its_buttons_removed(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(601, "brussels", "en")
+    answer = (await tg.say(601, "where can I learn French"))[-1]
+    good = [d for d in answer.button_data() if d.startswith("1f:") and d.endswith(":1")]
+    calls = await tg.tap(601, good[0], message_id=None)
+    assert answers(calls) == ["Thank you for telling us."]
+    edited = [c for c in calls if c.method == "editMessageReplyMarkup"]
+    assert edited and "f" not in kinds(edited[0].button_data())
+    assert "m" in kinds(edited[0].button_data())  # the other buttons stay
+    assert (await questions(sessions))[-1].helpful is True
+
+
+async def test_a_thumbs_down_offers_other_topics_and_a_person(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(602, "jelgava", "lv")
+    calls = await tg.tap(602, "1t:housing")
+    answer = sent_messages(calls)[-1]
+    bad = [d for d in answer.button_data() if d.startswith("1f:") and d.endswith(":0")]
+    calls = await tg.tap(602, bad[0])
+    offer = sent_messages(calls)[-1]
+    assert kinds(offer.button_data()).count("t") == 24 and offer.button_data()[-1] == "1h"
+    logged = await questions(sessions)
+    assert (logged[-1].action, logged[-1].topic, logged[-1].helpful) == ("choice", "housing", False)
+    assert logged[-1].text is None  # a tap has no text to keep
+
+
+async def test_more_pages_through_the_services(tg: Harness) -> None:
+    await tg.setup(603, "brussels", "en")
+    first = sent_messages(await tg.tap(603, "1t:health-care"))[-1]
+    more = [d for d in first.button_data() if d.startswith("1m:")]
+    assert more == ["1m:health-care:3"]
+    second = sent_messages(await tg.tap(603, more[0]))[-1]
+    assert visible(second.text or "").split("\n\n")[1].startswith("4. ")
+    assert "f" not in kinds(second.button_data())  # one answer, one 👍/👎
+
+
+async def test_delete_asks_first_then_erases_everything(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(604, "fuenlabrada", "es")
+    await tg.say(604, "necesito un médico")
+    ask = (await tg.say(604, "/delete"))[-1]
+    assert ask.button_data() == ["1x:y", "1x:n"]
+    await tg.tap(604, "1x:n")
+    assert await stored_user(sessions, 604) is not None
+
+    calls = await tg.tap(604, "1x:y")
+    edited = [c for c in calls if c.method == "editMessageText"]
+    erased = translator("es").gettext(
+        "Everything Guichet stored about you has been erased. "
+        "If you write again, I will start from the beginning."
+    )
+    assert edited and visible(edited[0].text or "") == erased
+    assert await stored_user(sessions, 604) is None
+    async with sessions() as session:
+        left = list(await session.scalars(select(Question).where(Question.city == "fuenlabrada")))
+    assert left and all(q.text is None and q.user_id is None for q in left)
+
+
+async def test_a_restart_in_the_middle_of_a_conversation_loses_nothing(tg: Harness) -> None:
+    await tg.setup(605, "mechelen", "tr")
+    menu = (await tg.say(605, "/menu"))[-1]
+    await tg.restart()
+    # The user's choices survived, and yesterday's button still works.
+    calls = await tg.tap(605, menu.button_data()[1], message_id=menu.params.get("message_id"))
+    answer = sent_messages(calls)[-1]
+    assert "Mechelen" in visible(answer.text or "")
+    assert translator("tr").gettext("Was this helpful?") in visible(answer.text or "")
+    reply = (await tg.say(605, "doktor lazım"))[-1]
+    assert "Mechelen" in visible(reply.text or "")
+
+
+async def test_an_expired_button_says_so_politely(tg: Harness) -> None:
+    await tg.setup(606, "capaci", "it")
+    for data in ("0t:housing", "1t:no-such-topic", "1c:atlantis", "1m:housing:x", "garbage"):
+        calls = await tg.tap(606, data)
+        assert answers(calls) == [expired_text("it")], data
+        assert kinds(sent_messages(calls)[-1].button_data()).count("t") == 24  # the menu
+
+
+async def test_a_forged_feedback_button_cannot_touch_another_users_question(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(607, "livadia", "el")
+    await tg.say(607, "χρειάζομαι γιατρό")
+    theirs = (await questions(sessions))[-1]
+    await tg.setup(608, "livadia", "en")
+    calls = await tg.tap(608, f"1f:{theirs.id}:0")
+    assert answers(calls) == [expired_text("en")]
+    assert (await questions(sessions))[-1].helpful is None
+
+
+async def test_changing_the_language_changes_the_next_reply(tg: Harness) -> None:
+    await tg.setup(609, "saint-jean-de-la-ruelle", "fr")
+    await tg.say(609, "/language")
+    await tg.tap(609, "1l:fa")
+    menu = (await tg.say(609, "/menu"))[-1]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in menu.text or "")
