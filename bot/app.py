@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,11 +31,18 @@ class App:
     users: UserStore
     questions: QuestionLog
     assistant: Assistant
+    # One thread understands messages: the event loop keeps serving other users meanwhile.
+    understanding: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="understand")
+    )
 
     def conversation(self, channel: str) -> Conversation:
-        return Conversation(self.assistant, self.users, self.questions, channel)
+        return Conversation(
+            self.assistant, self.users, self.questions, channel, executor=self.understanding
+        )
 
     async def close(self) -> None:
+        self.understanding.shutdown(wait=True)
         await self.engine.dispose()
 
 

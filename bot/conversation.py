@@ -5,7 +5,9 @@ Channels (the console, Telegram) call this; it never knows which channel it serv
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from bot.core.assistant import NO_DETECTION, Asked, Assistant, Reply
@@ -26,8 +28,16 @@ class NoCity(Exception):
 
 class Conversation:
     def __init__(
-        self, assistant: Assistant, users: UserStore, questions: QuestionLog, channel: str
+        self,
+        assistant: Assistant,
+        users: UserStore,
+        questions: QuestionLog,
+        channel: str,
+        *,
+        executor: Executor | None = None,
     ) -> None:
+        """With an executor, understanding a message runs on it instead of the event loop."""
+        self.executor = executor
         self.assistant = assistant
         self.users = users
         self.questions = questions
@@ -56,10 +66,14 @@ class Conversation:
         *,
         client_language: str | None = None,
         now: datetime | None = None,
+        user: User | None = None,
     ) -> tuple[Reply, int]:
-        """Answer a free-text message; returns the reply and the id of the logged question."""
+        """Answer a free-text message; returns the reply and the id of the logged question.
+
+        A channel that has just loaded the user passes it, which saves a read.
+        """
         now = now or datetime.now(UTC)
-        user = await self.user(chat_id)
+        user = user or await self.user(chat_id)
         if not user.city:
             raise NoCity()
         asked = Asked(
@@ -70,7 +84,11 @@ class Conversation:
             client_language=user.language or client_language,
             now=now,
         )
-        decision = self.assistant.understand(asked)
+        if self.executor is None:
+            decision = self.assistant.understand(asked)
+        else:  # CPU work (an embedding takes ~15 ms) off the event loop; it releases the GIL
+            loop = asyncio.get_running_loop()
+            decision = await loop.run_in_executor(self.executor, self.assistant.understand, asked)
         reply = self.assistant.reply_to(decision, user.city, now, fmt)
         if not user.language_explicit and (
             user.language is None or (decision.detection.confident and decision.language)
@@ -107,6 +125,7 @@ class Conversation:
         *,
         offset: int = 0,
         now: datetime | None = None,
+        user: User | None = None,
     ) -> tuple[Reply, int | None]:
         """The answer for a topic the user chose from a menu or a clarification.
 
@@ -114,7 +133,7 @@ class Conversation:
         next pages of the same answer are not.
         """
         now = now or datetime.now(UTC)
-        user = await self.user(chat_id)
+        user = user or await self.user(chat_id)
         if not user.city:
             raise NoCity()
         # A chosen topic needs no understanding: answer it in the language we settled on.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +50,11 @@ class TelegramSettings:
             max_rate = float(env.get("TELEGRAM_MAX_RATE", "30"))
         except ValueError as exc:
             raise SettingsError(f"a TELEGRAM_ number setting is not a number: {exc}") from None
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 of A-Z a-z 0-9 _ - (Telegram's rule)"
+            )
         url = env.get("TELEGRAM_WEBHOOK_URL") or None
         if mode == "webhook" and not url:
             raise SettingsError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL")
@@ -60,7 +66,7 @@ class TelegramSettings:
             webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             webhook_port=port,
             webhook_path=env.get("TELEGRAM_WEBHOOK_PATH", "telegram").strip("/"),
-            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            webhook_secret=secret,
             max_rate=max_rate,
         )
 

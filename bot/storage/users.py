@@ -9,6 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Question, Ticket, User
 
+_MUTABLE = (
+    "city",
+    "language",
+    "language_explicit",
+    "consent_at",
+    "last_topic",
+    "active",
+    "last_seen_at",
+)
+
 
 class UserStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -30,9 +40,11 @@ class UserStore:
         return user
 
     async def save(self, user: User) -> None:
+        """Write back what a conversation may change: one UPDATE, no read first."""
         user.last_seen_at = datetime.now(UTC)
+        values = {field: getattr(user, field) for field in _MUTABLE}
         async with self._sessions() as session, session.begin():
-            await session.merge(user)
+            await session.execute(update(User).where(User.id == user.id).values(**values))
 
     async def set_active(self, channel: str, chat_id: str, active: bool) -> bool:
         """Mark whether we can still write to a user (False once they blocked the bot)."""

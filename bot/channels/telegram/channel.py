@@ -225,7 +225,11 @@ class Channel:
             return
         try:
             reply, qid = await self.conv.message(
-                str(seen.chat_id), message.text, self.fmt, client_language=client_language(update)
+                str(seen.chat_id),
+                message.text,
+                self.fmt,
+                client_language=client_language(update),
+                user=seen.user,
             )
         except NoCity:
             note = seen.t.gettext("First, please tell me your city. Then ask your question again.")

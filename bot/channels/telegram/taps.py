@@ -72,7 +72,9 @@ class Taps:
             if tap.arg not in knowledge.topics or offset is None:
                 return False
             await query.answer()
-            reply, qid = await self.conv.topic(chat, tap.arg, self.fmt, offset=offset)
+            reply, qid = await self.conv.topic(
+                chat, tap.arg, self.fmt, offset=offset, user=seen.user
+            )
             await self.channel.show(bot, seen, reply, qid)
         elif tap.kind is Kind.CITY:
             if tap.arg not in knowledge.cities:

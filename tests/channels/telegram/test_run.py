@@ -104,13 +104,25 @@ def test_run_without_a_token_points_at_the_demo(
     assert "TELEGRAM_BOT_TOKEN" in err and "python main.py chat" in err
 
 
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_URL": ""}, "TELEGRAM_WEBHOOK_URL"),
+        ({"TELEGRAM_MODE": "carrier-pigeon"}, "TELEGRAM_MODE"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_WEBHOOK_PORT": "eighty"}, "TELEGRAM_"),
+    ],
+)
 def test_a_bad_telegram_setting_is_reported_clearly(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    env: dict[str, str],
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_MODE", "webhook")
-    monkeypatch.delenv("TELEGRAM_WEBHOOK_URL", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     assert main(["run"]) == 2
-    assert "TELEGRAM_WEBHOOK_URL" in capsys.readouterr().err
+    assert named in capsys.readouterr().err
 
 
 def test_the_token_never_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None:
