@@ -24,11 +24,21 @@ class Kind(StrEnum):
     COUNTRY = "k"  # k:<country code>: the cities of one country
     LANGUAGE = "l"  # l:<language>
     FEEDBACK = "f"  # f:<question id>:<1|0>
-    HUMAN = "h"  # h
+    HUMAN = "h"  # h:<question id>: ask a person about this question
     DELETE = "x"  # x:<y|n>
     NEARBY = "n"  # n:<lat>,<lon>: every topic near a point
     LOCATE = "p"  # p: ask for the location
     MENU = "s"  # s: show the topics
+    # The support network (see bot/support/).
+    CONSENT = "o"  # o:<question id>: yes, send my question to a volunteer
+    CANCEL = "q"  # q: do not send it
+    TAKE = "v"  # v:<ticket>: a volunteer takes a ticket
+    RELEASE = "r"  # r:<ticket>
+    CLOSE = "z"  # z:<ticket>: either side closes
+    RATE = "a"  # a:<ticket>:<1|0>: the migrant rates the answer
+    SUGGEST = "g"  # g:<ticket>: offer the answer to the knowledge base
+    SPEAKS = "w"  # w:<language>: a volunteer toggles a language they speak
+    READY = "d"  # d: the volunteer is done choosing languages
 
 
 _ARITY: Final = {
@@ -38,11 +48,20 @@ _ARITY: Final = {
     Kind.COUNTRY: 1,
     Kind.LANGUAGE: 1,
     Kind.FEEDBACK: 2,
-    Kind.HUMAN: 0,
+    Kind.HUMAN: 1,
     Kind.DELETE: 1,
     Kind.NEARBY: 1,
     Kind.LOCATE: 0,
     Kind.MENU: 0,
+    Kind.CONSENT: 1,
+    Kind.CANCEL: 0,
+    Kind.TAKE: 1,
+    Kind.RELEASE: 1,
+    Kind.CLOSE: 1,
+    Kind.RATE: 2,
+    Kind.SUGGEST: 1,
+    Kind.SPEAKS: 1,
+    Kind.READY: 0,
 }
 _ARG: Final = re.compile(r"^[a-z0-9.,-]{1,40}$")
 _INT: Final = re.compile(r"^[0-9]{1,12}$")

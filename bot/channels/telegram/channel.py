@@ -117,7 +117,7 @@ class Channel:
 
     async def show(self, bot: Bot, seen: Seen, reply: Reply, question_id: int | None) -> None:
         """A core reply as HTML with its choices as buttons, and 👍/👎 under an answer."""
-        rows = kb.choice_rows(reply.choices)
+        rows = kb.choice_rows(reply.choices, question_id=question_id)
         text = reply.text
         decision = reply.decision
         if decision.action is Action.ANSWER and decision.topic and seen.user.city:

@@ -30,7 +30,7 @@ def batched(items: Sequence[T], n: int) -> list[Sequence[T]]:
     return [items[i : i + n] for i in range(0, len(items), n)]
 
 
-def button(choice: Choice) -> InlineKeyboardButton:
+def button(choice: Choice, question_id: int | None = None) -> InlineKeyboardButton:
     if choice.kind is ChoiceKind.TOPIC:
         data = encode(Kind.TOPIC, choice.value)
     elif choice.kind is ChoiceKind.MORE:
@@ -38,18 +38,20 @@ def button(choice: Choice) -> InlineKeyboardButton:
         data = encode(Kind.MORE, topic, offset)
     elif choice.kind is ChoiceKind.NEARBY:
         data = encode(Kind.NEARBY, choice.value)
-    else:
-        data = encode(Kind.HUMAN)
+    else:  # a person is asked about the question this reply answers (0: none)
+        data = encode(Kind.HUMAN, question_id or 0)
     return InlineKeyboardButton(choice.label, callback_data=data)
 
 
-def choice_rows(choices: Sequence[Choice], columns: int = 2) -> list[Row]:
+def choice_rows(
+    choices: Sequence[Choice], columns: int = 2, question_id: int | None = None
+) -> list[Row]:
     """Topics two by two (a menu is long); paging and people on rows of their own."""
     topics = [c for c in choices if c.kind is ChoiceKind.TOPIC]
     others = [c for c in choices if c.kind is not ChoiceKind.TOPIC]
     per_row = columns if len(topics) > 4 else 1
     rows = [[button(c) for c in group] for group in batched(topics, per_row)]
-    rows.extend([button(c)] for c in others)
+    rows.extend([button(c, question_id)] for c in others)
     return rows
 
 
@@ -65,8 +67,9 @@ def feedback_row(question_id: int) -> Row:
     ]
 
 
-def human_row(t: Translator) -> Row:
-    return [InlineKeyboardButton(t.gettext("Ask a person"), callback_data=encode(Kind.HUMAN))]
+def human_row(t: Translator, question_id: int | None = None) -> Row:
+    data = encode(Kind.HUMAN, question_id or 0)
+    return [InlineKeyboardButton(t.gettext("Ask a person"), callback_data=data)]
 
 
 def locate_row(t: Translator) -> Row:

@@ -110,7 +110,7 @@ class Taps:
             await query.answer(t.gettext("Thank you for telling us."))
             await self.drop_feedback_row(update)
             if helpful == "0":
-                await self.not_helpful(seen, context)
+                await self.not_helpful(seen, context, question)
         elif tap.kind is Kind.HUMAN:
             await query.answer()
             await self.human(seen, context)
@@ -151,13 +151,13 @@ class Taps:
         except Exception as exc:  # an old message may no longer be editable
             log.debug("could not drop the feedback buttons: %s", type(exc).__name__)
 
-    async def not_helpful(self, seen: Seen, context: Context) -> None:
+    async def not_helpful(self, seen: Seen, context: Context, question: int) -> None:
         text = self.fmt.escape(
             seen.t.gettext("Sorry that this did not help. Choose another topic, or ask a person.")
         )
         choices = (*self.conv.assistant.menu(seen.t.language),)
         rows = kb.choice_rows(choices)
-        rows.append(kb.human_row(seen.t))
+        rows.append(kb.human_row(seen.t, question))
         await self.channel.send(context.bot, seen.chat_id, text, kb.markup(rows))
 
     async def human(self, seen: Seen, context: Context) -> None:

@@ -19,16 +19,17 @@ def test_every_button_of_the_sample_knowledge_fits_in_64_bytes(knowledge: Knowle
 
 def test_a_tap_round_trips() -> None:
     assert decode(encode(Kind.MORE, "health-care", 3)) == Tap(Kind.MORE, ("health-care", "3"))
-    assert decode(encode(Kind.HUMAN)) == Tap(Kind.HUMAN)
+    assert decode(encode(Kind.HUMAN, 5)) == Tap(Kind.HUMAN, ("5",))
     point = decode(encode(Kind.NEARBY, "50.869,4.379"))
     assert point is not None and point.point() == (50.869, 4.379)
 
 
 @pytest.mark.parametrize(
     "data",
-    ["", "0t:housing", "2t:housing", "1z:housing", "1t", "1t:a:b", "1t:<b>", "1h:extra", "x" * 65],
+    ["", "0t:housing", "2t:housing", "1y:housing", "1t", "1t:a:b", "1t:<b>", "1h", "1q:x"],
 )
 def test_old_or_malformed_data_decodes_to_nothing(data: str) -> None:
+    assert decode("x" * 65) is None
     assert decode(data) is None
 
 

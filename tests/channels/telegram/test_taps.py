@@ -47,7 +47,9 @@ async def test_a_thumbs_down_offers_other_topics_and_a_person(
     bad = [d for d in answer.button_data() if d.startswith("1f:") and d.endswith(":0")]
     calls = await tg.tap(602, bad[0])
     offer = sent_messages(calls)[-1]
-    assert kinds(offer.button_data()).count("t") == 24 and offer.button_data()[-1] == "1h"
+    question = bad[0].split(":")[1]
+    assert kinds(offer.button_data()).count("t") == 24
+    assert offer.button_data()[-1] == f"1h:{question}"  # a person, about that question
     logged = await questions(sessions)
     assert (logged[-1].action, logged[-1].topic, logged[-1].helpful) == ("choice", "housing", False)
     assert logged[-1].text is None  # a tap has no text to keep
