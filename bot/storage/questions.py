@@ -44,6 +44,12 @@ class QuestionLog:
             await session.flush()
             return q.id
 
+    async def own(self, question_id: int, user_id: int) -> Question | None:
+        """The user's own logged question (its text may already be erased)."""
+        async with self._sessions() as session:
+            question = await session.get(Question, question_id)
+            return question if question is not None and question.user_id == user_id else None
+
     async def mark_helpful(self, question_id: int, helpful: bool, *, user_id: int) -> bool:
         """Store a 👍/👎 on the user's own question; False when it is not theirs (or gone)."""
         async with self._sessions() as session, session.begin():

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import Question, Ticket, User
+from bot.storage.models import Question, User
+from bot.storage.ticket_upkeep import forget_tickets
 
 _MUTABLE = (
     "city",
@@ -29,6 +30,10 @@ class UserStore:
             return await session.scalar(
                 select(User).where(User.channel == channel, User.chat_id == chat_id)
             )
+
+    async def by_id(self, user_id: int) -> User | None:
+        async with self._sessions() as session:
+            return await session.get(User, user_id)
 
     async def get_or_create(self, channel: str, chat_id: str) -> User:
         user = await self.get(channel, chat_id)
@@ -64,9 +69,5 @@ class UserStore:
                 .where(Question.user_id == user_id)
                 .values(text=None, text_expires_at=None, user_id=None)
             )
-            await session.execute(
-                update(Ticket)
-                .where(Ticket.user_id == user_id)
-                .values(question=None, user_id=None, status="closed")
-            )
+            await forget_tickets(session, user_id)
             await session.execute(delete(User).where(User.id == user_id))

@@ -1,0 +1,169 @@
+"""The tickets' clock and memory: one-time reminder steps, what is due, and erasure.
+
+Each step fires once across processes and restarts: `once()` sets its time only where it is
+still NULL. A claim counts as unanswered until a volunteer message comes after it
+(`last_answer_at` >= `claimed_at`; `answered_at` keeps the first answer ever, for statistics).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import KbSuggestion, Ticket, TicketMessage
+from bot.storage.ticket_types import Due, Status, TicketInfo, ticket_info, utc
+
+Once = Literal["reminded_at", "widened_at", "gave_up_at", "claim_reminded_at"]
+_ONCE: Final = ("reminded_at", "widened_at", "gave_up_at", "claim_reminded_at")
+
+
+def _rows(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+_NO_ANSWER_SINCE_CLAIM = or_(
+    Ticket.last_answer_at.is_(None), Ticket.last_answer_at < Ticket.claimed_at
+)
+
+
+async def forget_tickets(session: AsyncSession, user_id: int) -> None:
+    """Inside the caller's transaction: close a user's tickets and drop every text of them.
+
+    Counts and timings stay; suggestions quoting the question go with it.
+    """
+    mine = select(Ticket.id).where(Ticket.user_id == user_id)
+    await session.execute(
+        update(TicketMessage)
+        .where(TicketMessage.ticket_id.in_(mine))
+        .values(text=None, file_id=None)
+    )
+    await session.execute(delete(KbSuggestion).where(KbSuggestion.ticket_id.in_(mine)))
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.user_id == user_id, Ticket.status != Status.CLOSED.value)
+        .values(status=Status.CLOSED.value, closed_at=datetime.now(UTC), closed_by="migrant")
+    )
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.user_id == user_id)
+        .values(question=None, text_expires_at=None, user_id=None)
+    )
+
+
+class TicketUpkeep:
+    """The reminder clock and the retention of texts, and the queries all ticket code shares."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        open_limit: int = 3,
+        retention: timedelta = timedelta(days=90),
+    ) -> None:
+        self._sessions = sessions
+        self.open_limit = open_limit
+        self.retention = retention
+
+    async def _list(self, *where: ColumnElement[bool], newest: bool = False) -> list[TicketInfo]:
+        order = (Ticket.created_at.desc(), Ticket.id.desc()) if newest else (Ticket.id,)
+        count = (
+            select(func.count(TicketMessage.id))
+            .where(TicketMessage.ticket_id == Ticket.id)
+            .correlate(Ticket)
+            .scalar_subquery()
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(select(Ticket, count).where(*where).order_by(*order))
+            return [ticket_info(t, n) for t, n in rows.all()]
+
+    async def _update(self, ticket_id: int, *where: ColumnElement[bool], **values: Any) -> bool:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Ticket).where(Ticket.id == ticket_id, *where).values(**values)
+            )
+            return _rows(result) == 1
+
+    async def once(self, ticket_id: int, field: Once, *, status: Status, now: datetime) -> bool:
+        """Mark a one-time step done; True only for the caller that did it first."""
+        if field not in _ONCE:
+            raise ValueError(f"not a one-time step: {field!r}")
+        column = getattr(Ticket, field)
+        return await self._update(
+            ticket_id, column.is_(None), Ticket.status == status.value, **{field: utc(now)}
+        )
+
+    async def due(
+        self,
+        now: datetime,
+        *,
+        remind_after: timedelta,
+        give_up_after: timedelta,
+        claim_remind_after: timedelta,
+        claim_release_after: timedelta,
+    ) -> Due:
+        """Tickets whose next step is due. A claim counts as unanswered until a volunteer
+        message comes after it (`last_answer_at` >= `claimed_at`)."""
+        now = utc(now)
+        is_open = Ticket.status == Status.OPEN.value
+        claimed = and_(Ticket.status == Status.CLAIMED.value, _NO_ANSWER_SINCE_CLAIM)
+        return Due(
+            remind=await self._list(
+                is_open, Ticket.reminded_at.is_(None), Ticket.created_at <= now - remind_after
+            ),
+            give_up=await self._list(
+                is_open, Ticket.gave_up_at.is_(None), Ticket.created_at <= now - give_up_after
+            ),
+            claim_remind=await self._list(
+                claimed,
+                Ticket.claim_reminded_at.is_(None),
+                Ticket.claimed_at <= now - claim_remind_after,
+            ),
+            claim_release=await self._list(claimed, Ticket.claimed_at <= now - claim_release_after),
+        )
+
+    async def purge(self, now: datetime) -> int:
+        """Erase the texts of tickets closed longer than the retention; return how many."""
+        expired = select(Ticket.id).where(
+            Ticket.status == Status.CLOSED.value,
+            Ticket.text_expires_at.is_not(None),
+            Ticket.text_expires_at <= utc(now),
+        )
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(TicketMessage)
+                .where(TicketMessage.ticket_id.in_(expired))
+                .values(text=None, file_id=None)
+            )
+            result = await session.execute(
+                update(Ticket)
+                .where(Ticket.id.in_(expired))
+                .values(question=None, text_expires_at=None)
+            )
+            return _rows(result)
+
+    async def erase_user(self, user_id: int) -> None:
+        """Close and forget a user's tickets (call it before the user row is deleted)."""
+        async with self._sessions() as session, session.begin():
+            await forget_tickets(session, user_id)
+
+    async def typical_wait(
+        self, city: str, now: datetime, *, window: timedelta = timedelta(days=30), least: int = 3
+    ) -> timedelta | None:
+        """The median time to a first answer in a city over `window`; None with fewer than
+        `least` answered tickets (too few to promise anything)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Ticket.created_at, Ticket.answered_at).where(
+                    Ticket.city == city,
+                    Ticket.answered_at.is_not(None),
+                    Ticket.created_at >= utc(now) - window,
+                )
+            )
+            waits = sorted(utc(answered) - utc(created) for created, answered in rows if answered)
+        if len(waits) < max(1, least):
+            return None
+        middle = len(waits) // 2
+        return waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2

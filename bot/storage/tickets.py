@@ -1,0 +1,303 @@
+"""Tickets: questions handed to volunteers, their offers, relayed messages and ratings.
+
+Every state change is one conditional UPDATE, so that two processes (or a button tapped twice)
+cannot both win: a claim, a release and a close report whether this caller made the change.
+Texts of closed tickets are erased `retention` after closing; counts and timings stay. The
+reminder clock, retention and erasure are in `ticket_upkeep.py` (the base class).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.storage.models import KbSuggestion, Ticket, TicketMessage, TicketOffer, User, Volunteer
+from bot.storage.ticket_types import (
+    ACTIVE,
+    Due,
+    LimitReached,
+    Offer,
+    Status,
+    TicketInfo,
+    plain,
+    utc,
+)
+from bot.storage.ticket_upkeep import Once, TicketUpkeep
+
+__all__ = ["Due", "LimitReached", "Offer", "Once", "Status", "TicketInfo", "Tickets"]
+
+CLOSERS: Final = ("migrant", "volunteer", "staff", "system")
+SENDERS: Final = ("migrant", "volunteer", "system")
+
+
+class Tickets(TicketUpkeep):
+    """The ticket store (see the module docstring)."""
+
+    async def open(
+        self,
+        *,
+        user_id: int,
+        city: str,
+        language: str,
+        topic: str | None,
+        urgent: bool,
+        question: str,
+        now: datetime,
+    ) -> TicketInfo:
+        """A new open ticket; LimitReached if the user has `open_limit` active ones already."""
+        values: dict[str, Any] = {
+            "user_id": user_id,
+            "city": city,
+            "language": language,
+            "topic": topic,
+            "urgent": urgent,
+            "status": Status.OPEN.value,
+            "question": question,
+            "created_at": utc(now),
+        }
+        cols = Ticket.__table__.c
+        active = (
+            select(func.count(Ticket.id))
+            .where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE))
+            .scalar_subquery()
+        )
+        # One INSERT ... SELECT ... WHERE count < limit: atomic on SQLite; on PostgreSQL the
+        # user's row is locked first so that two concurrent opens are counted one after another.
+        row = select(*(literal(v, cols[k].type) for k, v in values.items())).where(
+            active < self.open_limit
+        )
+        async with self._sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+            new_id = await session.scalar(
+                insert(Ticket).from_select(list(values), row).returning(Ticket.id)
+            )
+        if new_id is None:
+            raise LimitReached(f"user {user_id} already has {self.open_limit} open tickets")
+        ticket = await self.get(new_id)
+        assert ticket is not None
+        return ticket
+
+    async def get(self, ticket_id: int) -> TicketInfo | None:
+        found = await self._list(Ticket.id == ticket_id)
+        return found[0] if found else None
+
+    async def of_user(self, user_id: int, *, active_only: bool = True) -> list[TicketInfo]:
+        where = [Ticket.user_id == user_id]
+        if active_only:
+            where.append(Ticket.status.in_(ACTIVE))
+        return await self._list(*where, newest=True)
+
+    async def of_volunteer(self, volunteer_id: int) -> list[TicketInfo]:
+        """The tickets this volunteer holds now."""
+        return await self._list(
+            Ticket.claimed_by == volunteer_id, Ticket.status == Status.CLAIMED.value
+        )
+
+    async def add_offer(
+        self, ticket_id: int, volunteer_id: int, chat_id: str, message_id: int
+    ) -> None:
+        """Remember the message that offers a ticket to a volunteer (a re-offer replaces it)."""
+        values = {
+            "ticket_id": ticket_id,
+            "volunteer_id": volunteer_id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+        }
+        async with self._sessions() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(TicketOffer)
+            await session.execute(
+                stmt.values(**values).on_conflict_do_update(
+                    index_elements=["ticket_id", "volunteer_id"],
+                    set_={"chat_id": chat_id, "message_id": message_id},
+                )
+            )
+
+    async def offers(self, ticket_id: int) -> list[Offer]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(TicketOffer)
+                .where(TicketOffer.ticket_id == ticket_id)
+                .order_by(TicketOffer.id)
+            )
+            return [Offer(o.ticket_id, o.volunteer_id, o.chat_id, o.message_id) for o in rows]
+
+    async def offered_to(self, ticket_id: int) -> set[int]:
+        return {offer.volunteer_id for offer in await self.offers(ticket_id)}
+
+    async def claim(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
+        """Take an open ticket; True for exactly one caller, however many try at once."""
+        active = select(Volunteer.id).where(
+            Volunteer.id == volunteer_id, Volunteer.removed_at.is_(None)
+        )
+        return await self._update(
+            ticket_id,
+            Ticket.status == Status.OPEN.value,
+            active.exists(),
+            status=Status.CLAIMED.value,
+            claimed_by=volunteer_id,
+            claimed_at=utc(now),
+            claim_reminded_at=None,
+        )
+
+    async def release(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
+        """Give a claimed ticket back to the network (its reminder times stay)."""
+        return await self._update(
+            ticket_id,
+            Ticket.claimed_by == volunteer_id,
+            Ticket.status == Status.CLAIMED.value,
+            status=Status.OPEN.value,
+            claimed_by=None,
+            claimed_at=None,
+            claim_reminded_at=None,
+        )
+
+    async def close(self, ticket_id: int, *, by: str, now: datetime) -> bool:
+        if by not in CLOSERS:
+            raise ValueError(f"closed by {by!r}: expected one of {', '.join(CLOSERS)}")
+        return await self._update(
+            ticket_id,
+            Ticket.status != Status.CLOSED.value,
+            status=Status.CLOSED.value,
+            closed_at=utc(now),
+            closed_by=by,
+            text_expires_at=utc(now) + self.retention,
+        )
+
+    async def rate(self, ticket_id: int, user_id: int, helpful: bool) -> bool:
+        """The ticket's own user rates it, once it is closed."""
+        return await self._update(
+            ticket_id,
+            Ticket.user_id == user_id,
+            Ticket.status == Status.CLOSED.value,
+            helpful=helpful,
+        )
+
+    async def add_message(
+        self,
+        ticket_id: int,
+        *,
+        sender: str,
+        text: str | None,
+        file_id: str | None = None,
+        file_kind: str | None = None,
+        delivered: tuple[str, int] | None = None,
+        now: datetime,
+    ) -> int:
+        """Log a relayed message; `delivered`: the (chat id, message id) of its copy."""
+        if sender not in SENDERS:
+            raise ValueError(f"sender {sender!r}: expected one of {', '.join(SENDERS)}")
+        chat_id, message_id = delivered if delivered is not None else (None, None)
+        async with self._sessions() as session, session.begin():
+            message = TicketMessage(
+                ticket_id=ticket_id,
+                sender=sender,
+                text=text,
+                file_id=file_id,
+                file_kind=file_kind,
+                delivered_chat_id=chat_id,
+                delivered_message_id=message_id,
+                created_at=utc(now),
+            )
+            session.add(message)
+            if sender == "volunteer":
+                await session.execute(
+                    update(Ticket)
+                    .where(Ticket.id == ticket_id)
+                    .values(
+                        answered_at=func.coalesce(Ticket.answered_at, utc(now)),
+                        last_answer_at=utc(now),
+                    )
+                )
+            await session.flush()
+            return message.id
+
+    async def last_answer(self, ticket_id: int, volunteer_id: int) -> str | None:
+        """The latest text this volunteer sent on a ticket they hold (since they took it)."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(TicketMessage.text)
+                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+                .where(
+                    Ticket.id == ticket_id,
+                    Ticket.claimed_by == volunteer_id,
+                    TicketMessage.sender == "volunteer",
+                    TicketMessage.text.is_not(None),
+                    TicketMessage.created_at >= Ticket.claimed_at,
+                )
+                .order_by(TicketMessage.id.desc())
+                .limit(1)
+            )
+
+    async def by_message(self, chat_id: str, message_id: int) -> int | None:
+        """The ticket a message belongs to: a relayed copy, or an offer to a volunteer."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(TicketMessage.ticket_id)
+                .where(
+                    TicketMessage.delivered_chat_id == chat_id,
+                    TicketMessage.delivered_message_id == message_id,
+                )
+                .order_by(TicketMessage.id.desc())
+                .limit(1)
+            )
+            if found is None:
+                found = await session.scalar(
+                    select(TicketOffer.ticket_id)
+                    .where(TicketOffer.chat_id == chat_id, TicketOffer.message_id == message_id)
+                    .order_by(TicketOffer.id.desc())
+                    .limit(1)
+                )
+            return found
+
+    async def listing(
+        self, city: str, *, now: datetime, recent: timedelta = timedelta(days=7)
+    ) -> list[TicketInfo]:
+        """A city's open and claimed tickets, and those closed within `recent`; newest first."""
+        return await self._list(
+            Ticket.city == city,
+            or_(Ticket.status.in_(ACTIVE), Ticket.closed_at >= utc(now) - recent),
+            newest=True,
+        )
+
+    async def suggest(
+        self,
+        *,
+        ticket_id: int,
+        volunteer_id: int,
+        city: str,
+        topic: str | None,
+        language: str,
+        question: str,
+        answer: str,
+        now: datetime,
+    ) -> int:
+        """Propose a volunteer's answer for the knowledge base; its id."""
+        async with self._sessions() as session, session.begin():
+            row = KbSuggestion(
+                city=city,
+                topic=topic,
+                language=language,
+                question=question,
+                answer=answer,
+                ticket_id=ticket_id,
+                volunteer_id=volunteer_id,
+                status="new",
+                created_at=utc(now),
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def suggestions(self, city: str) -> list[dict[str, object]]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(KbSuggestion).where(KbSuggestion.city == city).order_by(KbSuggestion.id)
+            )
+            columns = KbSuggestion.__table__.columns
+            return [{c.key: plain(getattr(s, c.key)) for c in columns} for s in rows]
