@@ -7,6 +7,8 @@ Usage:
     python main.py kb check [PATH]
     python main.py kb import [PATH]
     python main.py db upgrade
+    python main.py network invite --city brussels --org "Red Cross"   (see bot/cli_network.py)
+    python main.py tickets list --city brussels
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import cli_network
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import KnowledgeError, load_directory
@@ -76,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the migrations")
+
+    cli_network.add_parsers(sub)
     return p
 
 
@@ -293,6 +298,29 @@ async def run_bot(settings: Settings) -> int:
     return 0
 
 
+async def _known_cities(settings: Settings) -> set[str] | None:
+    """The city slugs of the stored knowledge, else of the knowledge files (None: broken)."""
+    knowledge, _ = await _stored_knowledge(settings, None)
+    if knowledge is None:
+        knowledge = _load(settings.knowledge_dir, sys.stderr, warnings=False)
+    return None if knowledge is None else set(knowledge.cities)
+
+
+async def staff(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """`network ...` and `tickets ...`: check the city, then run the command."""
+    city = getattr(args, "city", None)
+    if city is not None:
+        cities = await _known_cities(settings)
+        if cities is None:
+            return 1
+        if city not in cities:
+            print(
+                f"Unknown city '{city}'. Valid cities: {', '.join(sorted(cities))}", file=sys.stderr
+            )
+            return EXIT_USAGE
+    return await cli_network.run(settings, args, out)
+
+
 async def db_upgrade(settings: Settings, out: TextIO) -> int:
     engine = create_engine(settings.database_url)
     try:
@@ -337,4 +365,6 @@ def main(
         return asyncio.run(run_bot(settings))
     if args.command == "db":
         return asyncio.run(db_upgrade(settings, out))
+    if args.command in ("network", "tickets"):
+        return asyncio.run(staff(settings, args, out))
     return EXIT_USAGE
