@@ -10,7 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -82,6 +82,10 @@ class Translator:
         return units.format_unit(
             round(meters / 1000, 1), "length-kilometer", length="short", locale=self.locale
         )
+
+    def duration(self, span: timedelta) -> str:
+        """ "3 hours", "2 days": rounded to one unit, for the locale."""
+        return dates.format_timedelta(span, threshold=1.5, locale=self.locale)
 
     def number(self, value: float) -> str:
         return numbers.format_decimal(value, locale=self.locale)

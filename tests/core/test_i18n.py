@@ -46,6 +46,7 @@ def test_catalog_is_complete_without_fuzzy_entries(lang: str) -> None:
         have[key] = m
     missing = wanted - set(have)
     assert not missing, f"{lang}: missing {sorted(missing)}"
+    assert not cat.obsolete, f"{lang}: obsolete entries left: {sorted(cat.obsolete)[:3]}"
     for key in wanted:
         m = have[key]
         assert not m.fuzzy, f"{lang}: fuzzy entry {key!r}"

@@ -22,11 +22,13 @@ from telegram.ext import (
 from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.processor import PerChatUpdateProcessor
+from bot.channels.telegram.support import TelegramMessenger, Volunteers
 from bot.channels.telegram.taps import Taps
 from bot.conversation import Conversation
 from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES
 from bot.settings import TelegramSettings
+from bot.support.desk import SupportDesk
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,9 @@ UNREADABLE = (
 )
 
 
-def build_application(conversation: Conversation, settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+def build_application(
+    conversation: Conversation, settings: TelegramSettings, desk: SupportDesk | None = None
+) -> Application:  # type: ignore[type-arg]
     """The Application with every handler registered; not started."""
     if not settings.token:
         raise ValueError("no Telegram bot token")
@@ -66,7 +70,11 @@ def build_application(conversation: Conversation, settings: TelegramSettings) ->
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
-    register(application, Channel(conversation))
+    channel = Channel(conversation)
+    if desk is not None:  # the city's support network: volunteers and tickets
+        desk.attach(TelegramMessenger(application.bot, channel))
+        channel.volunteers = Volunteers(channel, desk)
+    register(application, channel)
     return application
 
 
@@ -82,6 +90,7 @@ def register(application: Application, channel: Channel) -> None:  # type: ignor
         "privacy": channel.privacy_command,
         "delete": channel.delete_command,
     }
+    # Volunteers' commands fall through to unknown_command, which hands them to the network.
     application.add_handlers(
         [
             MessageHandler(filters.ChatType.GROUPS & new, channel.group),

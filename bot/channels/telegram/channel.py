@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import (
     Bot,
@@ -31,6 +32,9 @@ from bot.core.i18n import Translator, translator
 from bot.core.knowledge import Knowledge
 from bot.core.render import HtmlFormatter, pick
 from bot.storage.models import User
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.support import Volunteers
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ class Channel:
     def __init__(self, conversation: Conversation) -> None:
         self.conv = conversation
         self.fmt = HtmlFormatter()
+        # The support network's handlers, when the city's volunteers are wired in.
+        self.volunteers: Volunteers | None = None
 
     @property
     def knowledge(self) -> Knowledge:
@@ -168,7 +174,13 @@ class Channel:
         seen = await self.seen(update)
         if seen is None:
             return
-        payload = (context.args or [""])[0].strip().lower()
+        raw = (context.args or [""])[0].strip()
+        if raw.startswith("v_") and self.volunteers is not None:
+            await self.volunteers.join(update, context, raw[2:])
+            return
+        if self.volunteers is not None and await self.volunteers.command(update, context):
+            return
+        payload = raw.lower()
         if payload and payload in self.knowledge.cities:
             seen.user = await self.conv.set_city(str(seen.chat_id), payload)
             name = self.city_name(payload, seen.t)
@@ -220,9 +232,13 @@ class Channel:
 
     async def text(self, update: Update, context: Context) -> None:
         message = update.effective_message
+        if self.volunteers is not None and await self.volunteers.message(update, context):
+            return  # a volunteer's answer, relayed
         seen = await self.seen(update)
         if seen is None or message is None or not message.text:
             return
+        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
+            return  # a follow-up for the migrant's ticket
         try:
             reply, qid = await self.conv.message(
                 str(seen.chat_id),
@@ -254,10 +270,18 @@ class Channel:
         await self.show_choices(context.bot, seen, reply)
 
     async def media(self, update: Update, context: Context) -> None:
-        if seen := await self.seen(update):
-            await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
+        if self.volunteers is not None and await self.volunteers.message(update, context):
+            return  # a volunteer relays a photo or a document
+        seen = await self.seen(update)
+        if seen is None:
+            return
+        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
+            return  # a letter for the volunteer, say
+        await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
+        if self.volunteers is not None and await self.volunteers.command(update, context):
+            return
         await self.help_command(update, context)
 
     async def group(self, update: Update, context: Context) -> None:

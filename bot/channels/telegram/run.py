@@ -20,6 +20,8 @@ from telegram.ext import Application
 from bot.channels.telegram.application import build_application, register_commands
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
+from bot.support.desk import SupportDesk
+from bot.support.timers import tick
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,11 @@ def protect_logs(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-async def start(conversation: Conversation, settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+async def start(
+    conversation: Conversation, settings: TelegramSettings, desk: SupportDesk | None = None
+) -> Application:  # type: ignore[type-arg]
     """Build, initialise and start the Application and its updater (polling or webhook)."""
-    application = build_application(conversation, settings)
+    application = build_application(conversation, settings, desk)
     await application.initialize()
     await register_commands(application)
     await application.start()
@@ -89,10 +93,26 @@ async def purge_texts(conversation: Conversation, every: float = 3600.0) -> None
         await asyncio.sleep(every)
 
 
-async def run(conversation: Conversation, settings: TelegramSettings) -> None:
+async def support_timers(desk: SupportDesk, every: float = 30.0) -> None:
+    """Reminders, widening and releases of tickets, and the ticket texts' retention."""
+    while True:
+        try:
+            now = datetime.now(UTC)
+            await tick(desk, now)
+            await desk.tickets.purge(now)
+        except Exception:
+            log.exception("support timers failed; will try again")
+        await asyncio.sleep(every)
+
+
+async def run(
+    conversation: Conversation, settings: TelegramSettings, desk: SupportDesk | None = None
+) -> None:
     """Serve until SIGINT or SIGTERM, then stop cleanly (pending updates are finished)."""
-    application = await start(conversation, settings)
-    purger = asyncio.create_task(purge_texts(conversation))
+    application = await start(conversation, settings, desk)
+    tasks = [asyncio.create_task(purge_texts(conversation))]
+    if desk is not None:
+        tasks.append(asyncio.create_task(support_timers(desk)))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -102,5 +122,6 @@ async def run(conversation: Conversation, settings: TelegramSettings) -> None:
         await stopping.wait()
     finally:
         log.info("stopping")
-        purger.cancel()
+        for task in tasks:
+            task.cancel()
         await stop(application)

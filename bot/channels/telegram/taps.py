@@ -19,6 +19,22 @@ from bot.core.render import EMERGENCY_LINE
 log = logging.getLogger(__name__)
 
 
+SUPPORT = frozenset(
+    {
+        Kind.HUMAN,
+        Kind.CONSENT,
+        Kind.CANCEL,
+        Kind.TAKE,
+        Kind.RELEASE,
+        Kind.CLOSE,
+        Kind.RATE,
+        Kind.SUGGEST,
+        Kind.SPEAKS,
+        Kind.READY,
+    }
+)
+
+
 def _is_feedback(row: Sequence[InlineKeyboardButton]) -> bool:
     taps = (decode(b.callback_data) if isinstance(b.callback_data, str) else None for b in row)
     return any(tap is not None and tap.kind is Kind.FEEDBACK for tap in taps)
@@ -111,9 +127,18 @@ class Taps:
             await self.drop_feedback_row(update)
             if helpful == "0":
                 await self.not_helpful(seen, context, question)
+        elif tap.kind in SUPPORT and self.channel.volunteers is not None:
+            if await self.channel.volunteers.tap(tap, seen, update, context):
+                return True
+            if tap.kind is not Kind.HUMAN:
+                return False
+            await query.answer()  # no support network in this city yet: say so honestly
+            await self.human(seen, context)
         elif tap.kind is Kind.HUMAN:
             await query.answer()
             await self.human(seen, context)
+        elif tap.kind in SUPPORT:
+            return False
         elif tap.kind is Kind.DELETE:
             await self.delete(tap.arg == "y", seen, update)
         elif tap.kind is Kind.NEARBY:
@@ -132,9 +157,11 @@ class Taps:
                 )
             )
             await self.channel.send(bot, seen.chat_id, text, kb.location_keyboard(t))
-        else:  # Kind.MENU
+        elif tap.kind is Kind.MENU:
             await query.answer()
             await self.channel.menu(bot, seen)
+        else:
+            return False
         return True
 
     async def drop_feedback_row(self, update: Update) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -20,9 +21,13 @@ from telegram.ext import Application
 from bot.channels.telegram.run import start, stop
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
-from bot.settings import TelegramSettings
+from bot.core.render import HtmlFormatter
+from bot.settings import SupportSettings, TelegramSettings
+from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
+from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
+from bot.support.desk import SupportDesk
 from tests.fakes.bot_api import Call, FakeBotApi
 
 SENT = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
@@ -34,11 +39,12 @@ class Harness:
     conversation: Conversation
     settings: TelegramSettings
     application: Application | None = None  # type: ignore[type-arg]
+    desk: SupportDesk | None = None
     calls_before: int = 0
     history: list[Call] = field(default_factory=list)
 
     async def start(self) -> None:
-        self.application = await start(self.conversation, self.settings)
+        self.application = await start(self.conversation, self.settings, self.desk)
 
     async def stop(self) -> None:
         if self.application is not None:
@@ -88,18 +94,52 @@ class Harness:
         await self.tap(chat, f"1l:{language}", language_code=language)
 
 
-@pytest.fixture
-async def tg(
-    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+@asynccontextmanager
+async def running(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], *, support: bool
 ) -> AsyncIterator[Harness]:
     conversation = Conversation(
         assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=30)), "telegram"
     )
+    desk = support_desk(conversation, sessions) if support else None
     async with FakeBotApi() as fake:
         settings = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
-        harness = Harness(fake, conversation, settings)
+        harness = Harness(fake, conversation, settings, desk=desk)
         await harness.start()
         try:
             yield harness
         finally:
             await harness.stop()
+
+
+@pytest.fixture
+async def tg(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Harness]:
+    """The bot in a city without a support network."""
+    async with running(assistant, sessions, support=False) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def desk_tg(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Harness]:
+    """The bot with the city's support network wired in."""
+    async with running(assistant, sessions, support=True) as harness:
+        yield harness
+
+
+def support_desk(
+    conversation: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> SupportDesk:
+    settings = SupportSettings()
+    return SupportDesk(
+        network=Network(sessions),
+        tickets=Tickets(sessions, open_limit=settings.open_limit),
+        users=conversation.users,
+        questions=conversation.questions,
+        knowledge=conversation.assistant.knowledge,
+        fmt=HtmlFormatter(),
+        settings=settings,
+    )

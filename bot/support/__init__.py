@@ -1,0 +1,1 @@
+"""The support network: questions the assistant cannot answer, handed to volunteers."""

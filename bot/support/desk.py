@@ -1,0 +1,303 @@
+"""The support desk: a migrant's question becomes a ticket, reaches volunteers who speak the
+language, is claimed by one of them (atomically, in the database), and the answer comes back.
+
+The migrant's identity never leaves this module: volunteers see "Ticket #12", the language,
+the topic and the text. Every action re-checks the database, so an old or forged button can do
+nothing that its presser is not allowed to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from bot.core.i18n import Translator, translator
+from bot.core.render import EMERGENCY_LINE
+from bot.storage.models import User
+from bot.storage.network import VolunteerInfo
+from bot.storage.tickets import LimitReached, TicketInfo
+from bot.support.base import Said
+from bot.support.messenger import Button, Do
+from bot.support.relay import Relay
+
+log = logging.getLogger(__name__)
+
+
+class SupportDesk(Relay):
+    """Asking, offering, claiming, giving back, closing, rating and suggesting."""
+
+    # -- the migrant asks ---------------------------------------------------------------------
+
+    async def available(self, city: str) -> bool:
+        """Does this city have a support network at all (anyone who joined)?"""
+        return bool(await self.network.members(city))
+
+    async def preview(self, user: User, question_id: int) -> Said | None:
+        """What will be shared, before the migrant confirms (their confirmation is consent)."""
+        if not user.city or not await self.available(user.city):
+            return None
+        t = translator(user.language or "en")
+        question = await self.questions.own(question_id, user.id) if question_id else None
+        if question is None or not question.text:
+            text = t.gettext(
+                "To ask a person, first write your question in a message, then tap "
+                "“Ask a person” under my answer."
+            )
+            return Said(self.esc(text))
+        city = self.city_name(user.city, t)
+        shared = t.gettext(
+            "I will send your question and its language to a volunteer of the local support "
+            "network in {city}, never your name, your username or your phone number."
+        ).format(city=city)
+        wait = await self.tickets.typical_wait(user.city, datetime.now(UTC))
+        how_long = (
+            t.gettext("Volunteers here usually answer within {duration}.").format(
+                duration=t.duration(wait)
+            )
+            if wait is not None
+            else t.gettext("The service is new here, so we cannot yet say how long it takes.")
+        )
+        text = f"{shared} {how_long}"
+        quoted = self.esc(question.text)
+        buttons = (
+            (
+                Button(t.gettext("Send my question"), Do.CONSENT, (question_id,)),
+                Button(t.gettext("Cancel"), Do.CANCEL),
+            ),
+        )
+        return Said(f"{self.esc(text)}\n\n<i>{quoted}</i>", buttons)
+
+    def city_name(self, slug: str, t: Translator) -> str:
+        city = self.knowledge.cities[slug]
+        return city.name.get(t.language) or city.name.get("en") or slug
+
+    async def open(self, user: User, question_id: int, now: datetime | None = None) -> Said:
+        """The migrant confirmed: create the ticket and offer it to volunteers."""
+        now = now or datetime.now(UTC)
+        t = translator(user.language or "en")
+        question = await self.questions.own(question_id, user.id)
+        if question is None or not question.text or not user.city:
+            return Said(self.esc(t.gettext("This button has expired. Here is the current menu.")))
+        urgent = question.topic == "emergency"
+        try:
+            ticket = await self.tickets.open(
+                user_id=user.id,
+                city=user.city,
+                language=question.language or user.language or "en",
+                topic=question.topic,
+                urgent=urgent,
+                question=question.text,
+                now=now,
+            )
+        except LimitReached:
+            text = t.gettext(
+                "You already have {n} questions waiting for a volunteer. Please wait for an "
+                "answer, or close one of them, before you ask another."
+            ).format(n=self.settings.open_limit)
+            return Said(self.esc(text))
+        offered = await self.offer(ticket, wider=urgent)
+        if not offered:
+            offered = await self.offer(ticket, wider=True)
+        log.info(
+            "ticket %s opened (city=%s lang=%s urgent=%s)",
+            ticket.id,
+            ticket.city,
+            ticket.language,
+            urgent,
+        )
+        lines = [
+            t.gettext(
+                "Your question was sent as number {number}. A volunteer will answer here; you "
+                "can add a photo of a letter or more details by replying to this message."
+            ).format(number=ticket.id)
+        ]
+        if urgent:
+            lines.insert(0, t.gettext(EMERGENCY_LINE))
+        close = Button(t.gettext("Close my question"), Do.CLOSE, (ticket.id,))
+        return Said("\n\n".join(self.esc(line) for line in lines), ((close,),))
+
+    async def offer(self, ticket: TicketInfo, *, wider: bool) -> int:
+        """Offer a ticket to the volunteers who have not seen it yet; how many were offered."""
+        seen = await self.tickets.offered_to(ticket.id)
+        people = await self.network.candidates(
+            ticket.city, ticket.language, ticket.topic, any_language=wider
+        )
+        count = 0
+        for volunteer in people:
+            if volunteer.id in seen:
+                continue
+            t = translator(volunteer.ui_language)
+            text = [self.header(ticket, t), self.esc(ticket.question or "")]
+            if ticket.language not in volunteer.languages:
+                note = t.gettext("Written in {language}: nobody available speaks it.").format(
+                    language=t.language_name(ticket.language)
+                )
+                text.append(f"<i>{self.esc(note)}</i>")
+            take = Button(t.gettext("Take it"), Do.TAKE, (ticket.id,))
+            message_id = await self.messenger.send(volunteer.chat_id, "\n\n".join(text), ((take,),))
+            if message_id is not None:
+                await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
+                count += 1
+        group = await self.network.group(ticket.city)
+        if group and count and not seen:
+            t = translator(self.knowledge.cities[ticket.city].default_language)
+            note = t.gettext("A new question is waiting for a volunteer.")
+            await self.messenger.send(group, f"{self.header(ticket, t)}\n{self.esc(note)}")
+        return count
+
+    # -- volunteers act -------------------------------------------------------------------------
+
+    async def take(
+        self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
+    ) -> Said:
+        now = now or datetime.now(UTC)
+        t = translator(volunteer.ui_language)
+        ticket = await self.tickets.get(ticket_id)
+        if ticket is None or ticket.city != volunteer.city:
+            return Said(self.esc(t.gettext("This ticket does not exist or is not for your city.")))
+        if not await self.tickets.claim(ticket_id, volunteer.id, now=now):
+            return Said(
+                self.header(ticket, t)
+                + "\n\n"
+                + self.esc(t.gettext("A colleague already took this one."))
+            )
+        ticket = await self.tickets.get(ticket_id) or ticket
+        for offer in await self.tickets.offers(ticket_id):
+            if offer.volunteer_id == volunteer.id:
+                continue
+            other = await self.network.get(offer.volunteer_id)
+            ot = translator(other.ui_language if other else "en")
+            taken = ot.gettext("Taken by a colleague.")
+            await self.messenger.edit(
+                offer.chat_id, offer.message_id, f"{self.header(ticket, ot)}\n\n{self.esc(taken)}"
+            )
+        user = await self.users.by_id(ticket.user_id) if ticket.user_id else None
+        if user is not None:
+            mt = translator(user.language or ticket.language)
+            text = mt.gettext(
+                "A volunteer of {organisation} ({name}) is looking at your question #{number}."
+            ).format(
+                organisation=volunteer.organisation, name=volunteer.display_name, number=ticket.id
+            )
+            await self.messenger.send(user.chat_id, self.esc(text))
+        return self.working(ticket, t)
+
+    def working(self, ticket: TicketInfo, t: Translator) -> Said:
+        """The ticket as its claimer sees it, with what they can do."""
+        hint = t.gettext(
+            "Reply to this message to answer; your reply is sent to the person without showing "
+            "who they are. They can reply to you the same way."
+        )
+        question = self.esc(ticket.question or "")
+        text = f"{self.header(ticket, t)}\n\n{question}\n\n<i>{self.esc(hint)}</i>"
+        buttons = (
+            (
+                Button(t.gettext("Close"), Do.CLOSE, (ticket.id,)),
+                Button(t.gettext("Give back"), Do.RELEASE, (ticket.id,)),
+            ),
+            (Button(t.gettext("Suggest for the knowledge base"), Do.SUGGEST, (ticket.id,)),),
+        )
+        return Said(text, buttons)
+
+    async def release(
+        self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
+    ) -> Said:
+        now = now or datetime.now(UTC)
+        t = translator(volunteer.ui_language)
+        if not await self.tickets.release(ticket_id, volunteer.id, now=now):
+            return Said(self.esc(t.gettext("This ticket is not yours to give back.")))
+        ticket = await self.tickets.get(ticket_id)
+        if ticket is not None:
+            await self.reoffer(ticket, exclude=volunteer.id)
+        return Said(
+            self.esc(
+                t.gettext("You gave ticket #{number} back to the others.").format(number=ticket_id)
+            )
+        )
+
+    async def reoffer(self, ticket: TicketInfo, *, exclude: int | None = None) -> None:
+        """Offer a ticket again to everyone it was offered to (new messages), and wider."""
+        for offer in await self.tickets.offers(ticket.id):
+            volunteer = await self.network.get(offer.volunteer_id)
+            if volunteer is None or offer.volunteer_id == exclude or not volunteer.available:
+                continue
+            t = translator(volunteer.ui_language)
+            again = t.gettext("Back in the queue: nobody is answering it now.")
+            take = Button(t.gettext("Take it"), Do.TAKE, (ticket.id,))
+            question = self.esc(ticket.question or "")
+            text = f"{self.header(ticket, t)}\n\n{question}\n\n<i>{self.esc(again)}</i>"
+            message_id = await self.messenger.send(volunteer.chat_id, text, ((take,),))
+            if message_id is not None:
+                await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
+        await self.offer(ticket, wider=ticket.widened_at is not None or ticket.urgent)
+
+    async def close(
+        self,
+        ticket_id: int,
+        *,
+        user: User | None = None,
+        volunteer: VolunteerInfo | None = None,
+        now: datetime | None = None,
+    ) -> Said:
+        """Either side closes; the migrant is then asked whether the answer helped."""
+        now = now or datetime.now(UTC)
+        ticket = await self.tickets.get(ticket_id)
+        t = translator(
+            volunteer.ui_language if volunteer else (user.language if user else None) or "en"
+        )
+        mine = ticket is not None and (
+            (user is not None and ticket.user_id == user.id)
+            or (volunteer is not None and ticket.claimed_by == volunteer.id)
+        )
+        if ticket is None or not mine:
+            return Said(self.esc(t.gettext("This ticket is not yours to close.")))
+        if not await self.tickets.close(
+            ticket_id, by="volunteer" if volunteer else "migrant", now=now
+        ):
+            return Said(self.esc(t.gettext("This question is already closed.")))
+        migrant = user or (await self.users.by_id(ticket.user_id) if ticket.user_id else None)
+        rating: Said | None = None
+        if migrant is not None:
+            mt = translator(migrant.language or ticket.language)
+            ask = mt.gettext("Your question #{number} is closed. Did the answer help you?").format(
+                number=ticket.id
+            )
+            rate = (Button("👍", Do.RATE, (ticket.id, 1)), Button("👎", Do.RATE, (ticket.id, 0)))
+            rating = Said(self.esc(ask), (rate,))
+            if user is None:  # the volunteer closed it: ask the migrant in their own chat
+                await self.messenger.send(migrant.chat_id, rating.text, rating.buttons)
+        claimer = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
+        if claimer is not None and volunteer is None:
+            ct = translator(claimer.ui_language)
+            note = ct.gettext("The person closed ticket #{number}. Thank you!").format(
+                number=ticket.id
+            )
+            await self.messenger.send(claimer.chat_id, self.esc(note))
+        if user is not None and rating is not None:
+            return rating
+        return Said(self.esc(t.gettext("Ticket #{number} is closed.").format(number=ticket_id)))
+
+    async def rate(self, user: User, ticket_id: int, helpful: bool) -> bool:
+        return await self.tickets.rate(ticket_id, user.id, helpful)
+
+    async def suggest(
+        self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
+    ) -> Said:
+        """Keep the question and the volunteer's answer for city staff to review."""
+        now = now or datetime.now(UTC)
+        t = translator(volunteer.ui_language)
+        ticket = await self.tickets.get(ticket_id)
+        answer = await self.tickets.last_answer(ticket_id, volunteer.id) if ticket else None
+        if ticket is None or ticket.claimed_by != volunteer.id or not ticket.question or not answer:
+            return Said(self.esc(t.gettext("Answer the ticket first; then you can suggest it.")))
+        await self.tickets.suggest(
+            ticket_id=ticket.id,
+            volunteer_id=volunteer.id,
+            city=ticket.city,
+            topic=ticket.topic,
+            language=ticket.language,
+            question=ticket.question,
+            answer=answer,
+            now=now,
+        )
+        return Said(self.esc(t.gettext("Saved for the city staff to review. Thank you!")))

@@ -1,0 +1,324 @@
+"""The support network end to end: real Application, fake Bot API, real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import TelegramSettings
+from bot.storage.tickets import Status
+from bot.support.timers import tick
+from tests.channels.telegram.conftest import Harness, support_desk
+from tests.fakes.bot_api import Call, FakeBotApi
+from tests.fakes.telegram_html import visible
+
+MIGRANT = 901
+AMAL, NOOR, PIET = 801, 802, 803  # volunteers: Amal speaks ar+fr, Noor ar, Piet nl
+
+
+def texts(calls: list[Call], chat: int | None = None) -> list[str]:
+    return [
+        visible(str(c.params.get("text") or c.params.get("caption") or ""))
+        for c in calls
+        if c.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+        and (chat is None or c.chat_id == chat)
+    ]
+
+
+def data_of(calls: list[Call], prefix: str) -> list[str]:
+    return [d for c in calls for d in c.button_data() if d.startswith(prefix)]
+
+
+async def join(
+    h: Harness,
+    chat: int,
+    name: str,
+    languages: list[str],
+    org: str = "Caritas",
+    city: str = "brussels",
+) -> None:
+    """A volunteer joins with an invite, picks languages and becomes available."""
+    assert h.desk is not None
+    invite = await h.desk.network.invite(city, org, now=datetime.now(UTC))
+    sent = await h.say(chat, f"/start v_{invite.code}", first_name=name)
+    assert data_of(h.fake.calls[-1:], "1w:")  # the language buttons
+    assert sent
+    for code in languages:
+        await h.tap(chat, f"1w:{code}")
+    await h.tap(chat, "1d")
+    status = await h.say(chat, "/available", first_name=name)
+    assert "available" in texts(status)[-1] or status
+
+
+async def ask_a_person(h: Harness, question: str, chat: int = MIGRANT) -> int:
+    """The migrant asks, taps "Ask a person" (after 👎 if need be) and consents; the ticket."""
+    sent = await h.say(chat, question, first_name="Fatima", username="fatima_k")
+    human = data_of(sent, "1h:")
+    if not human:
+        thumbs_down = data_of(sent, "1f:")[-1]
+        human = data_of(await h.tap(chat, thumbs_down), "1h:")
+    preview = await h.tap(chat, human[0])
+    consent = data_of(preview, "1o:")
+    assert consent, texts(preview)
+    assert question in texts(preview)[-1]  # what will be shared is shown first
+    done = await h.tap(chat, consent[0])
+    number = int(data_of(done, "1z:")[0].split(":")[1])
+    return number
+
+
+async def test_a_question_reaches_the_volunteer_who_speaks_it_and_the_answer_comes_back(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar", "fr"])
+    await join(h, PIET, "Piet", ["nl"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    mark = h.fake.mark()
+    ticket = await ask_a_person(h, "صاحب البيت لا يريد أن يعيد لي مبلغ الضمان")
+    offers = h.fake.calls[mark:]
+    assert data_of([c for c in offers if c.chat_id == AMAL], "1v:") == [f"1v:{ticket}"]
+    assert not [c for c in offers if c.chat_id == PIET]  # Piet does not speak Arabic
+
+    taken = await h.tap(AMAL, f"1v:{ticket}")
+    working = [c for c in taken if c.method == "editMessageText" and c.chat_id == AMAL]
+    assert working and f"#{ticket}" in texts(working)[0]
+    told = texts(taken, MIGRANT)
+    assert told and "Caritas" in told[-1] and "Amal" in told[-1]
+
+    offer_message = int(working[0].params["message_id"])
+    answer = await h.push(
+        h.fake.message(
+            AMAL,
+            "Keep the <contract> & bring it to the tenants' union",
+            reply_to_message_id=offer_message,
+        ),
+        MIGRANT,
+        "sendMessage",
+        1,
+    )
+    relayed = texts(answer, MIGRANT)[-1]
+    assert "Keep the <contract> & bring it" in relayed and "Caritas" in relayed
+
+    follow = await h.push(
+        h.fake.message(MIGRANT, "شكرا، وماذا عن المفتاح؟"), AMAL, "sendMessage", 1
+    )
+    assert "المفتاح" in texts(follow, AMAL)[-1]
+    letter = h.fake.photo(MIGRANT)
+    photo = await h.push(letter, AMAL, "sendPhoto", 1)
+    relayed_photo = next(c for c in photo if c.method == "sendPhoto" and c.chat_id == AMAL)
+    assert relayed_photo.params["photo"] == letter["message"]["photo"][-1]["file_id"]
+
+    closed = await h.tap(MIGRANT, f"1z:{ticket}")
+    rate = data_of(closed, "1a:")
+    assert rate == [f"1a:{ticket}:1", f"1a:{ticket}:0"]
+    await h.tap(MIGRANT, rate[0])
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.CLOSED and info.helpful is True
+
+    # The volunteer never saw who the migrant is.
+    to_amal = " ".join(texts([c for c in h.fake.calls if c.chat_id == AMAL]))
+    assert "Fatima" not in to_amal and "fatima_k" not in to_amal and str(MIGRANT) not in to_amal
+
+
+async def test_only_one_of_two_volunteers_gets_the_ticket(desk_tg: Harness) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, NOOR, "Noor", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أحتاج مساعدة في رسالة من مكتب الأجانب")
+    mark = h.fake.mark()
+    h.fake.push_update(h.fake.callback(AMAL, f"1v:{ticket}"))
+    h.fake.push_update(h.fake.callback(NOOR, f"1v:{ticket}"))
+    await h.fake.wait_for("answerCallbackQuery", since=mark, count=2)
+    await h.settle(mark)
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.CLAIMED
+    winner = (
+        AMAL
+        if info.claimed_by == (await h.desk.network.volunteer("telegram", str(AMAL))).id
+        else NOOR
+    )  # type: ignore[union-attr]
+    loser = NOOR if winner == AMAL else AMAL
+    told_loser = " ".join(texts(h.fake.calls[mark:], loser))
+    assert "already took" in told_loser or "Taken by a colleague" in told_loser
+
+
+async def test_nobody_speaks_the_language_so_the_offer_goes_wider(desk_tg: Harness) -> None:
+    h = desk_tg
+    await join(h, PIET, "Piet", ["nl"])
+    await h.setup(MIGRANT, "brussels", "fa")
+    mark = h.fake.mark()
+    ticket = await ask_a_person(h, "برای نامه اداره مهاجرت کمک می‌خواهم")
+    offer = [c for c in h.fake.calls[mark:] if c.chat_id == PIET and c.method == "sendMessage"]
+    assert offer and data_of(offer, "1v:") == [f"1v:{ticket}"]
+    assert "Persian" in texts(offer)[-1]  # the language is shown clearly
+
+
+async def test_timeouts_fire_once_even_after_a_restart(
+    desk_tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, PIET, "Piet", ["nl"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    await ask_a_person(h, "أحتاج مساعدة في رسالة من البلدية")
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    mark = h.fake.mark()
+    assert await tick(h.desk, later) == 1
+    after = h.fake.calls[mark:]
+    assert any("Reminder" in t for t in texts(after, AMAL))
+    assert data_of([c for c in after if c.chat_id == PIET], "1v:")  # widened to all languages
+    assert await tick(h.desk, later) == 0  # once
+    await h.restart()
+    fresh = support_desk(h.conversation, sessions)
+    fresh.attach(h.desk.messenger)
+    assert await tick(fresh, later + timedelta(minutes=5)) == 0  # and once after a restart
+
+    mark = h.fake.mark()
+    assert await tick(fresh, datetime.now(UTC) + timedelta(hours=25)) == 1
+    assert texts(h.fake.calls[mark:], MIGRANT)  # told honestly, with the city's contact
+
+
+async def test_removed_other_city_and_forged_presses_are_refused(desk_tg: Harness) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, PIET, "Piet", ["ar"], org="Arci", city="capaci")
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أحتاج محاميا بخصوص الإقامة")
+    await h.tap(PIET, f"1v:{ticket}")  # a volunteer of another city
+    await h.tap(MIGRANT, f"1v:{ticket}")  # a migrant pressing a volunteer's button
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.OPEN
+    amal = await h.desk.network.volunteer("telegram", str(AMAL))
+    assert amal is not None
+    await h.desk.network.remove(amal.id, now=datetime.now(UTC))
+    await h.tap(AMAL, f"1v:{ticket}")
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.OPEN and info.claimed_by is None
+
+
+async def test_the_per_migrant_limit_and_delete(desk_tg: Harness) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["fr"])
+    await h.setup(MIGRANT, "brussels", "fr")
+    tickets = [
+        await ask_a_person(h, f"J'ai reçu une lettre numéro {n} que je ne comprends pas")
+        for n in range(3)
+    ]
+    sent = await h.say(MIGRANT, "Une quatrième lettre que je ne comprends pas du tout")
+    human = data_of(sent, "1h:") or data_of(await h.tap(MIGRANT, data_of(sent, "1f:")[-1]), "1h:")
+    consent = data_of(await h.tap(MIGRANT, human[0]), "1o:")
+    refused = await h.tap(MIGRANT, consent[0])
+    assert any("3" in t for t in texts(refused, MIGRANT))
+    amal = await h.desk.network.volunteer("telegram", str(AMAL))
+    assert amal is not None
+    await h.desk.tickets.suggest(
+        ticket_id=tickets[0],
+        volunteer_id=amal.id,
+        city="brussels",
+        topic=None,
+        language="fr",
+        question="J'ai reçu une lettre",
+        answer="Venez nous voir.",
+        now=datetime.now(UTC),
+    )
+    await h.say(MIGRANT, "/delete")
+    await h.tap(MIGRANT, "1x:y")
+    assert await h.desk.tickets.suggestions("brussels") == []  # it quoted their question
+    for number in tickets:
+        info = await h.desk.tickets.get(number)
+        assert info is not None and info.status is Status.CLOSED and info.question is None
+
+
+async def test_two_processes_sharing_the_database_let_exactly_one_claim_win(
+    desk_tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A second Application (another webhook process, say) on the same database."""
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, NOOR, "Noor", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أريد أن أفهم رسالة المحكمة")
+    async with FakeBotApi() as other_fake:
+        other = Harness(
+            other_fake,
+            h.conversation,
+            TelegramSettings(token=other_fake.token, api_base_url=other_fake.base_url),
+            desk=support_desk(h.conversation, sessions),
+        )
+        await other.start()
+        try:
+            mark, other_mark = h.fake.mark(), other_fake.mark()
+            h.fake.push_update(h.fake.callback(AMAL, f"1v:{ticket}"))
+            other_fake.push_update(other_fake.callback(NOOR, f"1v:{ticket}"))
+            await h.fake.wait_for("answerCallbackQuery", since=mark)
+            await other_fake.wait_for("answerCallbackQuery", since=other_mark)
+            await h.settle(mark)
+            await other.settle(other_mark)
+        finally:
+            await other.stop()
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.CLAIMED
+    views = texts(h.fake.calls[mark:], AMAL) + texts(other_fake.calls[other_mark:], NOOR)
+    working = [v for v in views if "Reply to this message to answer" in v]
+    assert len(working) == 1  # exactly one of them is working on it
+
+
+async def test_a_volunteer_can_give_back_suggest_pause_and_leave(desk_tg: Harness) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["fr"])
+    await join(h, NOOR, "Noor", ["fr"])
+    await h.setup(MIGRANT, "brussels", "fr")
+    ticket = await ask_a_person(h, "Mon propriétaire garde ma garantie locative")
+    await h.tap(AMAL, f"1v:{ticket}")
+    mark = h.fake.mark()
+    await h.tap(AMAL, f"1r:{ticket}")  # given back: Noor is offered it again
+    assert data_of([c for c in h.fake.calls[mark:] if c.chat_id == NOOR], "1v:")
+    working = await h.tap(NOOR, f"1v:{ticket}")
+    edits = [c for c in working if c.chat_id == NOOR and c.method == "editMessageText"]
+    offer_id = int(edits[0].params["message_id"])
+    await h.push(
+        h.fake.message(NOOR, "Contactez le Syndicat des locataires.", reply_to_message_id=offer_id),
+        MIGRANT,
+        "sendMessage",
+        1,
+    )
+    await h.tap(NOOR, f"1g:{ticket}")
+    suggestions = await h.desk.tickets.suggestions("brussels")
+    assert suggestions and suggestions[0]["answer"] == "Contactez le Syndicat des locataires."
+    mine = await h.say(NOOR, "/mytickets")
+    assert any(f"#{ticket}" in t for t in texts(mine))
+    await h.say(AMAL, "/away")
+    amal = await h.desk.network.volunteer("telegram", str(AMAL))
+    assert amal is not None and not amal.available
+    await h.say(NOOR, "/leave")
+    assert await h.desk.network.volunteer("telegram", str(NOOR)) is None
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.OPEN  # back to the others at once
+
+
+async def test_an_emergency_still_gets_112_and_goes_to_everyone_urgently(desk_tg: Harness) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, PIET, "Piet", ["nl"])
+    await h.desk.network.set_group("brussels", "-100777")
+    await h.setup(MIGRANT, "brussels", "en")
+    sent = await h.say(MIGRANT, "my husband fell down the stairs and his head is bleeding a lot")
+    assert "112" in texts(sent)[-1]  # the answer comes at once
+    mark = h.fake.mark()
+    ticket = await ask_a_person(h, "my husband fell down the stairs and his head is bleeding a lot")
+    later = h.fake.calls[mark:]
+    assert data_of([c for c in later if c.chat_id == PIET], "1v:") == [f"1v:{ticket}"]
+    assert any("🆘" in str(c.params.get("text")) for c in later if c.chat_id == AMAL)
+    assert any("112" in t for t in texts(later, MIGRANT))
+    assert texts(later, -100777)  # announced to the coordination group, without the text
+    assert "bleeding" not in " ".join(texts(later, -100777))
