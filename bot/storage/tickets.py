@@ -8,6 +8,7 @@ reminder clock, retention and erasure are in `ticket_upkeep.py` (the base class)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -32,6 +33,16 @@ __all__ = ["Due", "LimitReached", "Offer", "Once", "Status", "TicketInfo", "Tick
 
 CLOSERS: Final = ("migrant", "volunteer", "staff", "system")
 SENDERS: Final = ("migrant", "volunteer", "system")
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A migrant's message on a ticket, not yet shown to any volunteer."""
+
+    id: int
+    text: str | None
+    file_id: str | None
+    file_kind: str | None
 
 
 class Tickets(TicketUpkeep):
@@ -216,6 +227,28 @@ class Tickets(TicketUpkeep):
                 )
             await session.flush()
             return message.id
+
+    async def undelivered(self, ticket_id: int) -> list[Waiting]:
+        """The migrant's follow-ups kept while nobody held the ticket, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(TicketMessage)
+                .where(
+                    TicketMessage.ticket_id == ticket_id,
+                    TicketMessage.sender == "migrant",
+                    TicketMessage.delivered_chat_id.is_(None),
+                )
+                .order_by(TicketMessage.id)
+            )
+            return [Waiting(m.id, m.text, m.file_id, m.file_kind) for m in rows]
+
+    async def mark_delivered(self, message_id: int, chat_id: str, delivered_id: int) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(TicketMessage)
+                .where(TicketMessage.id == message_id)
+                .values(delivered_chat_id=chat_id, delivered_message_id=delivered_id)
+            )
 
     async def last_answer(self, ticket_id: int, volunteer_id: int) -> str | None:
         """The latest text this volunteer sent on a ticket they hold (since they took it)."""

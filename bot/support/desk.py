@@ -17,7 +17,7 @@ from bot.storage.models import User
 from bot.storage.network import VolunteerInfo
 from bot.storage.tickets import LimitReached, TicketInfo
 from bot.support.base import Said
-from bot.support.messenger import Button, Do
+from bot.support.messenger import Attachment, Button, Do
 from bot.support.relay import Relay
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,22 @@ class SupportDesk(Relay):
                 organisation=volunteer.organisation, name=volunteer.display_name, number=ticket.id
             )
             await self.messenger.send(user.chat_id, self.esc(text))
-        return self.working(ticket, t)
+        working = self.working(ticket, t)
+        await self.deliver_waiting(ticket, volunteer)
+        return working
+
+    async def deliver_waiting(self, ticket: TicketInfo, volunteer: VolunteerInfo) -> None:
+        """What the migrant added while nobody held the ticket reaches its new holder."""
+        t = translator(volunteer.ui_language)
+        for waiting in await self.tickets.undelivered(ticket.id):
+            text = f"{self.header(ticket, t)}\n\n{self.esc(waiting.text or '')}"
+            if waiting.file_id and waiting.file_kind:
+                attachment = Attachment(waiting.file_kind, waiting.file_id)
+                sent = await self.messenger.send_file(volunteer.chat_id, attachment, text)
+            else:
+                sent = await self.messenger.send(volunteer.chat_id, text)
+            if sent is not None:
+                await self.tickets.mark_delivered(waiting.id, volunteer.chat_id, sent)
 
     def working(self, ticket: TicketInfo, t: Translator) -> Said:
         """The ticket as its claimer sees it, with what they can do."""

@@ -39,6 +39,7 @@ class Kind(StrEnum):
     SUGGEST = "g"  # g:<ticket>: offer the answer to the knowledge base
     SPEAKS = "w"  # w:<language>: a volunteer toggles a language they speak
     READY = "d"  # d: the volunteer is done choosing languages
+    PREFERS = "y"  # y:<topic>: a volunteer toggles a topic they prefer
 
 
 _ARITY: Final = {
@@ -62,6 +63,7 @@ _ARITY: Final = {
     Kind.SUGGEST: 1,
     Kind.SPEAKS: 1,
     Kind.READY: 0,
+    Kind.PREFERS: 1,
 }
 _ARG: Final = re.compile(r"^[a-z0-9.,-]{1,40}$")
 _INT: Final = re.compile(r"^[0-9]{1,12}$")

@@ -149,6 +149,20 @@ class Volunteers:
         rows.append([InlineKeyboardButton(t.gettext("Done"), callback_data=encode(Kind.READY))])
         return InlineKeyboardMarkup(rows)
 
+    def topics(self, volunteer: VolunteerInfo, t: Translator) -> InlineKeyboardMarkup:
+        """The topics, two by two, ✓ on those the volunteer prefers (optional)."""
+        knowledge = self.desk.knowledge
+        buttons = [
+            InlineKeyboardButton(
+                ("✓ " if tid in volunteer.topics else "") + self.desk.topic_title(tid, t),
+                callback_data=encode(Kind.PREFERS, tid),
+            )
+            for tid in knowledge.topics
+        ]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows.append([InlineKeyboardButton(t.gettext("Done"), callback_data=encode(Kind.READY))])
+        return InlineKeyboardMarkup(rows)
+
     def status_text(self, volunteer: VolunteerInfo, t: Translator) -> str:
         spoken = ", ".join(t.language_name(c) for c in volunteer.languages) or "–"
         state = (
@@ -164,7 +178,8 @@ class Volunteers:
             ),
             t.gettext(
                 "/available to receive questions, /away to pause, /mytickets for your tickets, "
-                "/name to change your name, /leave to leave the network."
+                "/topics for the topics you prefer, /name to change your name, /leave to leave "
+                "the network."
             ),
         ]
         return "\n\n".join(self.fmt.escape(line) for line in lines)
@@ -191,6 +206,13 @@ class Volunteers:
                 await self.network.update(volunteer.id, display_name=rest.strip()[:64]) or volunteer
             )
             await self.channel.send(context.bot, chat, self.status_text(volunteer, t))
+        elif name == "/topics":
+            text = t.gettext(
+                "Which topics do you prefer? Questions on them reach you first; you still "
+                "receive the others. This is optional."
+            )
+            markup = self.topics(volunteer, t)
+            await self.channel.send(context.bot, chat, self.fmt.escape(text), markup)
         elif name == "/mytickets":
             mine = await self.desk.tickets.of_volunteer(volunteer.id)
             if not mine:
@@ -293,6 +315,13 @@ class Volunteers:
             await query.edit_message_reply_markup(
                 self.languages(volunteer, translator(volunteer.ui_language))
             )
+        elif tap.kind is Kind.PREFERS and tap.arg in self.desk.knowledge.topics:
+            preferred = set(volunteer.topics) ^ {tap.arg}
+            chosen = [tid for tid in self.desk.knowledge.topics if tid in preferred]
+            volunteer = await self.network.update(volunteer.id, topics=chosen) or volunteer
+            await query.answer()
+            t = translator(volunteer.ui_language)
+            await query.edit_message_reply_markup(self.topics(volunteer, t))
         elif tap.kind is Kind.READY:
             await query.answer()
             await self.channel.edit(

@@ -31,6 +31,7 @@ SUPPORT = frozenset(
         Kind.SUGGEST,
         Kind.SPEAKS,
         Kind.READY,
+        Kind.PREFERS,
     }
 )
 

@@ -322,3 +322,31 @@ async def test_an_emergency_still_gets_112_and_goes_to_everyone_urgently(desk_tg
     assert any("112" in t for t in texts(later, MIGRANT))
     assert texts(later, -100777)  # announced to the coordination group, without the text
     assert "bleeding" not in " ".join(texts(later, -100777))
+
+
+async def test_what_the_migrant_adds_before_the_claim_reaches_the_volunteer(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["uk"])
+    topics = await h.say(AMAL, "/topics")
+    assert "1y:housing" in data_of(topics, "1y:")
+    await h.tap(AMAL, "1y:housing")
+    amal = await h.desk.network.volunteer("telegram", str(AMAL))
+    assert amal is not None and amal.topics == ("housing",)
+
+    await h.setup(MIGRANT, "jelgava", "uk")
+    await h.desk.network.update(amal.id, available=False)
+    await join(h, NOOR, "Noor", ["uk"], org="Patvērums", city="jelgava")
+    ticket = await ask_a_person(h, "Мені прийшов лист, я не розумію, що в ньому")
+    confirmation = next(
+        c for c in reversed(h.fake.calls) if c.chat_id == MIGRANT and c.method == "sendMessage"
+    )
+    letter = h.fake.photo(MIGRANT, reply_to_message_id=h.fake._last_sent[MIGRANT])
+    added = await h.send(MIGRANT, letter)
+    assert f"{ticket}" in texts(added)[-1] and confirmation
+    mark = h.fake.mark()
+    await h.tap(NOOR, f"1v:{ticket}")
+    photos = [c for c in h.fake.calls[mark:] if c.method == "sendPhoto" and c.chat_id == NOOR]
+    assert photos and photos[0].params["photo"] == letter["message"]["photo"][-1]["file_id"]
