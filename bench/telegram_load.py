@@ -4,7 +4,8 @@ Each of N users (default 1,000) has chosen a city through a deep link, then send
 (default 5) taken from the evaluation set, in their own language. A user waits for the answer,
 thinks for a random time and asks the next one, so that the messages arrive as a Poisson
 stream at --rate messages per second overall. The bot is the real one: python-telegram-bot
-polling the fake server, the default hybrid assistant, SQLite (or DATABASE_URL), and the
+polling the fake server, the default hybrid assistant, the support network wired in (each
+message is checked against volunteers and open tickets), SQLite (or DATABASE_URL), and the
 production rate limiter (30 messages per second, as Telegram asks) unless --max-rate says
 otherwise.
 
@@ -69,7 +70,7 @@ async def bench(args: argparse.Namespace) -> None:
                 token=fake.token, api_base_url=fake.base_url, max_rate=args.max_rate
             )
             conversation = app.conversation("telegram")
-            application = await start(conversation, settings)
+            application = await start(conversation, settings, app.desk)
             waiting: dict[int, Callable[[Call], None]] = {}
 
             def on_call(call: Call) -> None:

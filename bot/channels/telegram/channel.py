@@ -215,7 +215,8 @@ class Channel:
 
     async def privacy_command(self, update: Update, context: Context) -> None:
         if seen := await self.seen(update):
-            text = texts.privacy_text(seen.t, self.conv.questions.retention)
+            tickets = self.volunteers.desk.settings.ticket_retention if self.volunteers else None
+            text = texts.privacy_text(seen.t, self.conv.questions.retention, tickets)
             await self.send(context.bot, seen.chat_id, text)
 
     async def delete_command(self, update: Update, context: Context) -> None:

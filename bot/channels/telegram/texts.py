@@ -82,7 +82,8 @@ def help_text(t: Translator, city: str | None) -> str:
     )
 
 
-def privacy_text(t: Translator, retention: timedelta) -> str:
+def privacy_text(t: Translator, retention: timedelta, tickets: timedelta | None = None) -> str:
+    """What is stored and who sees it; `tickets`: the support network's retention, if any."""
     _ = t.gettext
     days = max(0, retention.days)
     kept = t.ngettext(
@@ -111,10 +112,24 @@ def privacy_text(t: Translator, retention: timedelta) -> str:
         "",
         f"<b>{_esc(who)}</b>",
         _esc(_("The city's staff see only statistics, never who asked what.")),
+        *([_esc(person_text(t, tickets))] if tickets is not None else []),
         "",
         _esc(_("/delete erases everything about you at once.")),
     ]
     return "\n".join(lines)
+
+
+def person_text(t: Translator, retention: timedelta) -> str:
+    days = max(0, retention.days)
+    return t.ngettext(
+        "If you ask a person, and only after you confirm, your question, its language and your "
+        "messages with them are shared with the volunteers of your city's support network. "
+        "They are deleted {n} day after the question is closed.",
+        "If you ask a person, and only after you confirm, your question, its language and your "
+        "messages with them are shared with the volunteers of your city's support network. "
+        "They are deleted {n} days after the question is closed.",
+        days,
+    ).format(n=days)
 
 
 def media_text(t: Translator) -> str:

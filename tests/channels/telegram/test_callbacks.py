@@ -26,7 +26,7 @@ def test_a_tap_round_trips() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "0t:housing", "2t:housing", "1y:housing", "1t", "1t:a:b", "1t:<b>", "1h", "1q:x"],
+    ["", "0t:housing", "2t:housing", "1j:housing", "1t", "1t:a:b", "1t:<b>", "1h", "1q:x"],
 )
 def test_old_or_malformed_data_decodes_to_nothing(data: str) -> None:
     assert decode("x" * 65) is None

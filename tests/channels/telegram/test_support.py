@@ -350,3 +350,9 @@ async def test_what_the_migrant_adds_before_the_claim_reaches_the_volunteer(
     await h.tap(NOOR, f"1v:{ticket}")
     photos = [c for c in h.fake.calls[mark:] if c.method == "sendPhoto" and c.chat_id == NOOR]
     assert photos and photos[0].params["photo"] == letter["message"]["photo"][-1]["file_id"]
+
+
+async def test_privacy_says_what_a_volunteer_sees_and_for_how_long(desk_tg: Harness) -> None:
+    await desk_tg.setup(MIGRANT, "brussels", "en")
+    told = texts(await desk_tg.say(MIGRANT, "/privacy"))[-1]
+    assert "volunteers of your city's support network" in told and "90 days" in told
