@@ -12,13 +12,17 @@ from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
+from bot.core.render import HtmlFormatter
 from bot.core.semantic import VectorCache, cache_file, load_embedder
 from bot.settings import Settings
 from bot.storage.database import create_engine, sessionmaker, upgrade
 from bot.storage.embeddings import prepare_vectors, store_vectors
 from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
+from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
+from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
+from bot.support.desk import SupportDesk
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,7 @@ class App:
     users: UserStore
     questions: QuestionLog
     assistant: Assistant
+    desk: SupportDesk  # the support network; a channel attaches its messenger
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="understand")
@@ -72,11 +77,26 @@ async def open_app(settings: Settings, *, seed: bool = True) -> App:
     elif embeddings is not None and embeddings.new:
         await store_vectors(sessions, embeddings)
     assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
+    users = UserStore(sessions)
+    questions = QuestionLog(sessions, settings.question_retention)
+    support = settings.support
+    desk = SupportDesk(
+        network=Network(sessions),
+        tickets=Tickets(
+            sessions, open_limit=support.open_limit, retention=support.ticket_retention
+        ),
+        users=users,
+        questions=questions,
+        knowledge=knowledge,
+        fmt=HtmlFormatter(),
+        settings=support,
+    )
     return App(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        users=UserStore(sessions),
-        questions=QuestionLog(sessions, settings.question_retention),
+        users=users,
+        questions=questions,
         assistant=assistant,
+        desk=desk,
     )

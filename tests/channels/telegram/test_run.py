@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -74,10 +75,28 @@ async def test_main_run_serves_a_user_and_stops_cleanly(database_url: str) -> No
             "TELEGRAM_API_BASE_URL": fake.base_url,
             "GUICHET_LOG_LEVEL": "INFO",
         }
+        invited = subprocess.run(
+            [sys.executable, "main.py", "network", "invite", "--city", "capaci", "--org", "Arci"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        code = next(
+            line.split(":", 1)[1].strip()
+            for line in invited.stdout.splitlines()
+            if line.startswith("Code:")
+        )
         process = await asyncio.create_subprocess_exec(
             sys.executable, "main.py", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
         )
         try:
+            # The support network is wired in: a volunteer joins with the invitation.
+            fake.push_update(fake.message(703, f"/start v_{code}", language_code="it"))
+            joined = await fake.wait_for("sendMessage", chat_id=703, timeout=90)
+            assert any(d.startswith("1w:") for d in joined[0].button_data())
             fake.push_update(fake.message(702, "/start capaci", language_code="it"))
             sent = await fake.wait_for("sendMessage", chat_id=702, count=2, timeout=90)
             assert "Capaci" in (sent[0].text or "")
