@@ -356,3 +356,28 @@ async def test_privacy_says_what_a_volunteer_sees_and_for_how_long(desk_tg: Harn
     await desk_tg.setup(MIGRANT, "brussels", "en")
     told = texts(await desk_tg.say(MIGRANT, "/privacy"))[-1]
     assert "volunteers of your city's support network" in told and "90 days" in told
+
+
+async def test_a_claimed_question_without_an_answer_is_reminded_then_given_back(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["tr"])
+    await join(h, NOOR, "Noor", ["tr"])
+    await h.setup(MIGRANT, "brussels", "tr")
+    ticket = await ask_a_person(h, "Ev sahibim depozitomu geri vermiyor")
+    await h.tap(AMAL, f"1v:{ticket}")
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.claimed_at is not None
+    mark = h.fake.mark()
+    assert await tick(h.desk, info.claimed_at + timedelta(hours=2, minutes=1)) == 1
+    assert any("Reminder" in t for t in texts(h.fake.calls[mark:], AMAL))
+    assert await tick(h.desk, info.claimed_at + timedelta(hours=2, minutes=2)) == 0
+
+    mark = h.fake.mark()
+    assert await tick(h.desk, info.claimed_at + timedelta(hours=6, minutes=1)) >= 1
+    released = await h.desk.tickets.get(ticket)
+    assert released is not None and released.status is Status.OPEN and released.claimed_by is None
+    assert any("went back" in t for t in texts(h.fake.calls[mark:], AMAL))
+    assert data_of([c for c in h.fake.calls[mark:] if c.chat_id == NOOR], "1v:")  # offered again
