@@ -58,6 +58,11 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def base_language(code: str) -> str:
+    """ "pt-BR", "en_US" → "pt", "en": the language without its region."""
+    return code.split("-")[0].split("_")[0].lower()
+
+
 def ui_language(code: str) -> str:
     """The interface language to use for a detected language."""
     return code if code in UI_LANGUAGES else FALLBACK_UI.get(code, "en")
@@ -193,7 +198,7 @@ def choose_reply_language(
         return ui_language(detection.language)
     fallback = city_default
     if client:
-        base = client.split("-")[0].split("_")[0].lower()
+        base = base_language(client)
         if base in UI_LANGUAGES:
             fallback = base
     if (

@@ -82,6 +82,20 @@ class Renderer:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
 
+    def city_name(self, slug: str, t: Translator) -> str:
+        """The city's name in the user's language (or its fallback)."""
+        city = self.knowledge.cities[slug]
+        name = pick(city.name, t.language, city)
+        return name.text if name else slug
+
+    def contact(self, slug: str, now: datetime, t: Translator, fmt: Formatter) -> str | None:
+        """The city's own contact entry, rendered; None when the city names none."""
+        city = self.knowledge.cities.get(slug)
+        entry = self.knowledge.entry(city.contact) if city and city.contact else None
+        if city is None or entry is None:
+            return None
+        return self.entry(entry, 1, city, now, t, fmt)
+
     def topic_title(self, topic: Topic, t: Translator) -> str:
         return f"{topic.emoji} {topic.title.get(t.language) or topic.title['en']}"
 
@@ -193,9 +207,8 @@ class Renderer:
         city = self.knowledge.cities[city_slug]
         topic = self.knowledge.topics[topic_id]
         entries = self.knowledge.entries_for(city_slug, topic_id)
-        city_name = pick(city.name, t.language, city)
         title = fmt.bold(fmt.escape(self.topic_title(topic, t)))
-        head = f"{title} · {fmt.escape(city_name.text if city_name else city.slug)}"
+        head = f"{title} · {fmt.escape(self.city_name(city_slug, t))}"
         parts = [head]
         if topic_id == "emergency" and offset == 0:
             parts.append(fmt.bold(fmt.escape(_(EMERGENCY_LINE))))
@@ -227,8 +240,7 @@ class Renderer:
             else self.knowledge.layered_entries(city_slug)
         )
         found = nearest(entries, here, limit=limit)
-        city_name = pick(city.name, t.language, city)
-        where = fmt.escape(city_name.text if city_name else city.slug)
+        where = fmt.escape(self.city_name(city_slug, t))
         if topic_id:
             title = self.topic_title(self.knowledge.topics[topic_id], t)
             head = fmt.bold(fmt.escape(_("Near you: {topic}").format(topic=title)))

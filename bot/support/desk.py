@@ -44,7 +44,7 @@ class SupportDesk(Relay):
                 "“Ask a person” under my answer."
             )
             return Said(self.esc(text))
-        city = self.city_name(user.city, t)
+        city = self.renderer.city_name(user.city, t)
         shared = t.gettext(
             "I will send your question and its language to a volunteer of the local support "
             "network in {city}, never your name, your username or your phone number."
@@ -66,10 +66,6 @@ class SupportDesk(Relay):
             ),
         )
         return Said(f"{self.esc(text)}\n\n<i>{quoted}</i>", buttons)
-
-    def city_name(self, slug: str, t: Translator) -> str:
-        city = self.knowledge.cities[slug]
-        return city.name.get(t.language) or city.name.get("en") or slug
 
     async def open(self, user: User, question_id: int, now: datetime | None = None) -> Said:
         """The migrant confirmed: create the ticket and offer it to volunteers."""

@@ -7,10 +7,9 @@ update in `Tickets.once` decides which process (or which run after a restart) do
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.i18n import translator
-from bot.core.render import pick
 from bot.storage.tickets import Status, TicketInfo
 from bot.support.desk import SupportDesk
 
@@ -97,10 +96,7 @@ async def tell_migrant_nobody_came(desk: SupportDesk, ticket: TicketInfo) -> Non
             ).format(number=ticket.id)
         )
     ]
-    city = desk.knowledge.cities.get(ticket.city)
-    contact = desk.knowledge.entry(city.contact) if city and city.contact else None
-    if city is not None and contact is not None:
-        name = pick(contact.name, t.language, city)
-        parts.append(desk.renderer.entry(contact, 1, city, datetime.now(city.zone), t, desk.fmt))
-        log.debug("gave the contact %s", name.text if name else contact.id)
+    contact = desk.renderer.contact(ticket.city, datetime.now(UTC), t, desk.fmt)
+    if contact is not None:
+        parts.append(contact)
     await desk.messenger.send(user.chat_id, "\n\n".join(parts))

@@ -30,7 +30,8 @@ from bot.core.assistant import Reply
 from bot.core.decision import Action
 from bot.core.i18n import Translator, translator
 from bot.core.knowledge import Knowledge
-from bot.core.render import HtmlFormatter, pick
+from bot.core.languages import base_language
+from bot.core.render import HtmlFormatter
 from bot.storage.models import User
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def client_language(update: Update) -> str | None:
     """The base language the user's Telegram app reports ("pt-br" → "pt")."""
     user = update.effective_user
     code = user.language_code if user else None
-    return code.split("-")[0].lower() if code else None
+    return base_language(code) if code else None
 
 
 @dataclass
@@ -85,9 +86,7 @@ class Channel:
         return Seen(chat.id, user, translator(language))
 
     def city_name(self, slug: str, t: Translator) -> str:
-        city = self.knowledge.cities[slug]
-        name = pick(city.name, t.language, city)
-        return name.text if name else slug
+        return self.conv.assistant.renderer.city_name(slug, t)
 
     # -- sending ----------------------------------------------------------------------------
 

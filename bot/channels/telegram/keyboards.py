@@ -84,7 +84,7 @@ def flag(country: str) -> str:
 
 def _city_label(knowledge: Knowledge, slug: str, t: Translator) -> str:
     city = knowledge.cities[slug]
-    name = pick(city.name, t.language, city)
+    name = pick(city.name, t.language, city)  # as Renderer.city_name, without a renderer
     return f"{flag(city.country)} {name.text if name else slug}"
 
 
@@ -111,9 +111,12 @@ def city_keyboard(knowledge: Knowledge, t: Translator, country: str | None = Non
     grouped = _countries(knowledge, t)
     if country is None and len(knowledge.cities) > ONE_STEP_CITIES:
         return [
-            [InlineKeyboardButton(_country_label(knowledge, code, t), callback_data=data)]
+            [
+                InlineKeyboardButton(
+                    _country_label(knowledge, code, t), callback_data=encode(Kind.COUNTRY, code)
+                )
+            ]
             for code in grouped
-            for data in (encode(Kind.COUNTRY, code),)
         ]
     rows: list[Row] = []
     for code, slugs in grouped.items():

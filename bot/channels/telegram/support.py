@@ -132,7 +132,9 @@ class Volunteers:
         text = t.gettext(
             "Welcome to the support network of {city}, with {organisation}. Which languages do "
             "you speak? Tap each one, then “Done”."
-        ).format(city=self.desk.city_name(joined.city, t), organisation=joined.organisation)
+        ).format(
+            city=self.desk.renderer.city_name(joined.city, t), organisation=joined.organisation
+        )
         await self.channel.send(
             context.bot, chat.id, self.fmt.escape(text), self.languages(joined, t)
         )

@@ -196,14 +196,12 @@ class Taps:
                 t.gettext("The person-to-person service is not yet available in this city.")
             )
         ]
-        city_slug = seen.user.city
-        knowledge = self.channel.knowledge
-        city = knowledge.cities.get(city_slug) if city_slug else None
-        contact = knowledge.entry(city.contact) if city and city.contact else None
-        if city and contact:
+        renderer = self.conv.assistant.renderer
+        city = seen.user.city
+        contact = renderer.contact(city, datetime.now(UTC), t, self.fmt) if city else None
+        if contact is not None:
             parts.append(self.fmt.escape(t.gettext("You can contact the city directly:")))
-            renderer = self.conv.assistant.renderer
-            parts.append(renderer.entry(contact, 1, city, datetime.now(UTC), t, self.fmt))
+            parts.append(contact)
         parts.append(self.fmt.bold(self.fmt.escape(t.gettext(EMERGENCY_LINE))))
         await self.channel.send(context.bot, seen.chat_id, "\n\n".join(parts))
 

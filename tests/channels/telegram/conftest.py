@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -40,8 +40,6 @@ class Harness:
     settings: TelegramSettings
     application: Application | None = None  # type: ignore[type-arg]
     desk: SupportDesk | None = None
-    calls_before: int = 0
-    history: list[Call] = field(default_factory=list)
 
     async def start(self) -> None:
         self.application = await start(self.conversation, self.settings, self.desk)
