@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -174,6 +175,15 @@ def kb_embed(path: Path, out: TextIO) -> int:
     return 0
 
 
+def unknown_city(city: str, cities: Iterable[str]) -> bool:
+    """Say so on stderr, with the valid slugs, when `city` is not one of `cities`."""
+    valid = sorted(cities)
+    if city in valid:
+        return False
+    print(f"Unknown city '{city}'. Valid cities: {', '.join(valid)}", file=sys.stderr)
+    return True
+
+
 def _sqlite_file_missing(url: str) -> bool:
     parsed = make_url(normalize_url(url))
     return parsed.get_backend_name() == "sqlite" and (
@@ -223,11 +233,7 @@ async def ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: 
         knowledge = _load(settings.knowledge_dir, sys.stderr, warnings=False)
         if knowledge is None:
             return 1
-    if args.city not in knowledge.cities:
-        print(
-            f"Unknown city '{args.city}'. Valid cities: {', '.join(sorted(knowledge.cities))}",
-            file=sys.stderr,
-        )
+    if unknown_city(args.city, knowledge.cities):
         return EXIT_USAGE
     vectors = VectorCache.from_file(cache_file(settings.knowledge_dir))
     vectors.vectors.update(stored)
@@ -253,9 +259,7 @@ async def chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, out:
 
     app = await open_app(settings)
     try:
-        if args.city not in app.assistant.knowledge.cities:
-            valid = ", ".join(sorted(app.assistant.knowledge.cities))
-            print(f"Unknown city '{args.city}'. Valid cities: {valid}", file=sys.stderr)
+        if unknown_city(args.city, app.assistant.knowledge.cities):
             return EXIT_USAGE
         await ConsoleChat(app.conversation("console"), stdin, out).run(args.city, args.lang)
     finally:
@@ -313,10 +317,7 @@ async def staff(settings: Settings, args: argparse.Namespace, out: TextIO) -> in
         cities = await _known_cities(settings)
         if cities is None:
             return 1
-        if city not in cities:
-            print(
-                f"Unknown city '{city}'. Valid cities: {', '.join(sorted(cities))}", file=sys.stderr
-            )
+        if unknown_city(city, cities):
             return EXIT_USAGE
     return await cli_network.run(settings, args, out)
 
