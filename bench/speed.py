@@ -6,14 +6,20 @@ Runs each part in a fresh subprocess so that start-up and peak memory are honest
   2. per-message time over the evaluation messages (3 passes) with the sample base, in the
      lexical-only mode and in the default hybrid mode (with the share the cascade decides by
      the fuzzy stage alone);
-  3. the hybrid again with 200 synthetic cities (copies of the 8 with new slugs and entry ids).
+  3. the hybrid again with 200 synthetic cities (copies of the 8 with new slugs and entry ids);
+  4. with --busy N, the hybrid with the sample base again while N CPU-bound neighbour
+     processes keep the cores busy (a shared server), with the ratio to the quiet figures.
+
+Per message it reports wall time (median, p99) and CPU time (all threads of the process, so
+OpenMP threads that spin while they wait are counted).
 
 Usage:
-    python bench/speed.py
+    python bench/speed.py [--busy N] [--threads N]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -30,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def child(mode: str, db: str) -> None:
+def child(mode: str, db: str, threads: int) -> None:
     import asyncio
     import resource
     import statistics
@@ -47,7 +53,7 @@ def child(mode: str, db: str) -> None:
     from bot.storage.embeddings import stored_vectors
     from bot.storage.knowledge_store import load_knowledge
 
-    embedder = None if mode == "lexical" else load_embedder()
+    embedder = None if mode == "lexical" else load_embedder(threads=threads)
 
     async def load() -> tuple[Knowledge, VectorCache]:
         engine = create_engine(db)
@@ -72,6 +78,7 @@ def child(mode: str, db: str) -> None:
     slugs = sorted(knowledge.cities)
     times: list[float] = []
     fuzzy_only = 0
+    cpu0 = time.process_time()
     for pass_no in range(3):
         for i, s in enumerate(samples):
             city = s.city if mode == "sample" else slugs[(i * 7 + pass_no) % len(slugs)]
@@ -82,6 +89,7 @@ def child(mode: str, db: str) -> None:
             reply = assistant.reply(asked, fmt)
             times.append(time.perf_counter() - start)
             fuzzy_only += reply.decision.path == "fuzzy"
+    cpu = time.process_time() - cpu0
     times.sort()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -94,6 +102,7 @@ def child(mode: str, db: str) -> None:
                 "startup_s": round(startup, 3),
                 "median_ms": round(statistics.median(times) * 1000, 3),
                 "p99_ms": round(times[int(len(times) * 0.99) - 1] * 1000, 3),
+                "cpu_per_msg_ms": round(cpu / len(times) * 1000, 3),
                 "msgs_per_s": round(len(times) / sum(times)),
                 "peak_rss_mb": round(rss_mb, 1),
                 "fuzzy_stage_alone_pct": round(100 * fuzzy_only / len(times), 1),
@@ -132,10 +141,36 @@ def synthetic(knowledge: Knowledge, n: int) -> Knowledge:
     )
 
 
-def main() -> int:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3])
+def run_child(mode: str, db: str, threads: int, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, db, str(threads)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(json.dumps(result))
+    return result
+
+
+def busy_neighbours(n: int) -> list[subprocess.Popen[bytes]]:
+    """`n` processes that do nothing but burn a core each, until they are killed."""
+    loop = "while True: pass"
+    return [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(n)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) == 4 and args[0] == "--child":
+        child(args[1], args[2], int(args[3]))
         return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound neighbour processes")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="the embedding's OpenMP team (0: OpenMP's defaults)"
+    )
+    opts = parser.parse_args(args)
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite+aiosqlite:///{tmp}/bench.db"
         env = {**os.environ, "DATABASE_URL": db}
@@ -147,20 +182,22 @@ def main() -> int:
         )
         cores = os.cpu_count()
         print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
-        results = []
-        for mode in ("lexical", "sample", "cities200"):
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", mode, db],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            results.append(result)
-            print(json.dumps(result))
+        print(f"embedding threads: {opts.threads}")
+        results = [run_child(m, db, opts.threads, env) for m in ("lexical", "sample", "cities200")]
         ratio = results[2]["median_ms"] / results[1]["median_ms"]
         print(f"per-message cost, 200 cities vs 8 (median): {ratio:.2f}x")
+        if opts.busy:
+            print(f"with {opts.busy} CPU-bound neighbour processes:")
+            neighbours = busy_neighbours(opts.busy)
+            try:
+                busy = run_child("sample", db, opts.threads, env)
+            finally:
+                for proc in neighbours:
+                    proc.kill()
+                    proc.wait()
+            quiet = results[1]
+            for key in ("cpu_per_msg_ms", "median_ms", "p99_ms"):
+                print(f"busy vs quiet, {key}: {busy[key] / quiet[key]:.2f}x")
     return 0
 
 

