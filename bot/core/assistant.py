@@ -16,7 +16,7 @@ from bot.core.knowledge import TOPIC_IDS, Knowledge
 from bot.core.languages import Detection, LanguageDetector, choose_reply_language
 from bot.core.matching import MatchIndex, MatchParams
 from bot.core.normalize import clean_message
-from bot.core.ranking import HybridParams, Path, Ranker
+from bot.core.ranking import HybridParams, Ranker, Stage
 from bot.core.render import EMERGENCY_LINE, Formatter, PlainFormatter, Renderer
 from bot.core.semantic import Embedder, SemanticIndex, VectorCache, semantic_docs
 
@@ -123,7 +123,7 @@ class Assistant:
             if symbols & _GREETING_EMOJI:
                 return Decision(Action.GREETING, None, (), 1.0, language, detection)
         scores, path = self.ranker.rank(text, city.slug, detection.language)
-        th = self.hybrid_thresholds if path is Path.HYBRID else self.thresholds
+        th = self.hybrid_thresholds if path is Stage.HYBRID else self.thresholds
         action, topic, candidates, confidence = decide(scores, th)
         return Decision(
             action, topic, candidates, round(min(1.0, confidence), 3), language, detection, path

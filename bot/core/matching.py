@@ -13,13 +13,13 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 from rapidfuzz import fuzz, process
 
 from bot.core.knowledge import INTENT_IDS, Knowledge
+from bot.core.knowledge.texts import labelled_texts
 from bot.core.normalize import tokens
 
 MAX_TOKENS: Final = 40
@@ -61,39 +61,16 @@ class MatchIndex:
         self.labels: tuple[str, ...] = (*knowledge.topics, *INTENT_IDS)
         raw: list[tuple[str, str | None, str | None, tuple[str, ...]]] = []
 
-        def add(label: str, lang: str | None, scope: str | None, texts: Iterable[str]) -> None:
-            for text in texts:
-                toks = tuple(dict.fromkeys(tokens(text)))
-                if toks:
-                    raw.append((label, lang, scope, toks))
-
-        for topic in knowledge.topics.values():
-            for lang, items in topic.keywords.items():
-                add(topic.id, lang, None, items)
-            for lang, items in topic.phrasings.items():
-                add(topic.id, lang, None, items)
-            for lang, title in topic.title.items():
-                add(topic.id, lang, None, [title])
-        for name, intent in knowledge.intents.items():
-            for lang, items in intent.keywords.items():
-                add(name, lang, None, items)
-            for lang, items in intent.phrasings.items():
-                add(name, lang, None, items)
-        for slug, per_topic in knowledge.city_phrasings.items():
-            for topic_id, per_lang in per_topic.items():
-                for lang, items in per_lang.items():
-                    add(topic_id, lang, slug, items)
-        # Entry names help with local institution words ("OCMW Mechelen", "Questura").
-        for entry in knowledge.network_entries:
-            add(entry.topics[0], None, None, entry.name.values())
-        for code, entries in knowledge.country_entries.items():
-            slugs = [s for s, c in knowledge.cities.items() if c.country == code]
-            for entry in entries:
-                for slug in slugs:
-                    add(entry.topics[0], None, slug, entry.name.values())
-        for slug, entries in knowledge.city_entries.items():
-            for entry in entries:
-                add(entry.topics[0], None, slug, entry.name.values())
+        country_cities: dict[str, list[str]] = defaultdict(list)
+        for slug, city in knowledge.cities.items():
+            country_cities[city.country].append(slug)
+        for item in labelled_texts(knowledge):
+            toks = tuple(dict.fromkeys(tokens(item.text)))
+            if not toks:
+                continue
+            # A country's entry names count in each of its cities.
+            scopes = country_cities[item.country] if item.country else [item.city]
+            raw.extend((item.label, item.lang, scope, toks) for scope in scopes)
 
         labels_with: dict[str, set[str]] = defaultdict(set)
         for label, _lang, scope, toks in raw:

@@ -12,12 +12,14 @@ from enum import StrEnum
 
 import numpy as np
 
-from bot.core.knowledge import INTENT_IDS, TOPIC_IDS, Knowledge
+from bot.core.knowledge import Knowledge
 from bot.core.matching import MatchIndex
 from bot.core.semantic import Embedder, SemanticIndex
 
 
-class Path(StrEnum):
+class Stage(StrEnum):
+    """Which stage of the cascade decided."""
+
     FUZZY = "fuzzy"  # the fuzzy stage alone was decisive; no embedding computed
     HYBRID = "hybrid"  # fuzzy and semantic scores combined
     LEXICAL = "lexical"  # no semantic ranker available
@@ -48,7 +50,6 @@ class Ranker:
         self.semantic = semantic if embedder is not None else None
         self.embedder = embedder
         self.params = params or HybridParams()
-        self.labels = (*TOPIC_IDS, *INTENT_IDS)
 
     @property
     def hybrid(self) -> bool:
@@ -85,11 +86,11 @@ class Ranker:
 
     def rank(
         self, text: str, city: str, language: str | None
-    ) -> tuple[list[tuple[str, float]], Path]:
+    ) -> tuple[list[tuple[str, float]], Stage]:
         fuzzy = self.lexical.score(text, city, language)
         if not self.hybrid:
-            return fuzzy, Path.LEXICAL
+            return fuzzy, Stage.LEXICAL
         # Without a single letter ("???", "12345") an embedding means nothing.
         if self.decisive(fuzzy) or not any(ch.isalpha() for ch in text):
-            return fuzzy, Path.FUZZY
-        return self.combine(fuzzy, self.semantic_scores(text, city)), Path.HYBRID
+            return fuzzy, Stage.FUZZY
+        return self.combine(fuzzy, self.semantic_scores(text, city)), Stage.HYBRID

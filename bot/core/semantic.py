@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.knowledge import Knowledge
+from bot.core.knowledge.texts import labelled_texts
 
 log = logging.getLogger(__name__)
 
@@ -128,27 +129,12 @@ class SemDoc:
 
 def semantic_docs(knowledge: Knowledge) -> list[SemDoc]:
     """Every text the ranker compares messages with, labelled and scoped."""
-    docs: list[SemDoc] = []
-    for topic in knowledge.topics.values():
-        for per_lang in (topic.phrasings, topic.keywords):
-            docs.extend(SemDoc(topic.id, None, t) for items in per_lang.values() for t in items)
-        docs.extend(SemDoc(topic.id, None, t) for t in topic.title.values())
-    for name, intent in knowledge.intents.items():
-        for per_lang in (intent.phrasings, intent.keywords):
-            docs.extend(SemDoc(name, None, t) for items in per_lang.values() for t in items)
-    for slug, per_topic in knowledge.city_phrasings.items():
-        for topic_id, per_lang in per_topic.items():
-            docs.extend(
-                SemDoc(topic_id, f"city:{slug}", t) for items in per_lang.values() for t in items
-            )
-    for entry in knowledge.network_entries:
-        docs.extend(SemDoc(entry.topics[0], None, t) for t in entry.name.values())
-    for code, entries in knowledge.country_entries.items():
-        for entry in entries:
-            docs.extend(SemDoc(entry.topics[0], f"country:{code}", t) for t in entry.name.values())
-    for slug, entries in knowledge.city_entries.items():
-        for entry in entries:
-            docs.extend(SemDoc(entry.topics[0], f"city:{slug}", t) for t in entry.name.values())
+    docs = (
+        SemDoc(t.label, f"city:{t.city}" if t.city else f"country:{t.country}", t.text)
+        if t.city or t.country
+        else SemDoc(t.label, None, t.text)
+        for t in labelled_texts(knowledge)
+    )
     return list(dict.fromkeys(docs))
 
 

@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 from bot.core.assistant import Asked, Assistant
 from bot.core.decision import Action, Decision
 from bot.core.languages import Detection
-from bot.core.ranking import Path
+from bot.core.ranking import Stage
 from bot.core.render import PlainFormatter
 
 
 def test_decisive_fuzzy_match_skips_the_embedding(assistant: Assistant) -> None:
     d = assistant.understand(Asked("cours de néerlandais", "brussels"))
-    assert d.path == Path.FUZZY
+    assert d.path == Stage.FUZZY
     assert d.topic == "language-courses"
 
 
@@ -19,13 +19,13 @@ def test_undecided_messages_go_through_the_semantic_ranker(assistant: Assistant)
     d = assistant.understand(
         Asked("my husband fell down the stairs and there is blood everywhere", "livadia")
     )
-    assert d.path == Path.HYBRID
+    assert d.path == Stage.HYBRID
     assert (d.action, d.topic) == (Action.ANSWER, "emergency")
 
 
 def test_lexical_mode_never_embeds(lexical_assistant: Assistant) -> None:
     d = lexical_assistant.understand(Asked("where can I learn the language", "jelgava"))
-    assert d.path == Path.LEXICAL
+    assert d.path == Stage.LEXICAL
     assert not lexical_assistant.ranker.hybrid
 
 
@@ -54,5 +54,5 @@ def test_a_possible_emergency_shows_112_before_any_choice(assistant: Assistant) 
 def test_a_message_without_letters_is_not_embedded(assistant: Assistant) -> None:
     for text in ("???", "12345", "..."):
         decision = assistant.understand(Asked(text=text, city="capaci", explicit_language="en"))
-        assert decision.path is Path.FUZZY, text
+        assert decision.path is Stage.FUZZY, text
         assert decision.action is Action.UNKNOWN, text
