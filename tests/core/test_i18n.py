@@ -56,6 +56,7 @@ def test_catalog_is_complete_without_fuzzy_entries(lang: str) -> None:
         if isinstance(m.string, tuple):
             assert len(strings) == cat.num_plurals, f"{lang}: wrong number of plural forms"
         for s in strings:
+            assert isinstance(s, str)
             assert set(PLACEHOLDER.findall(s)) == set(PLACEHOLDER.findall(key)), (
                 f"{lang}: placeholders differ in {key!r}: {s!r}"
             )

@@ -4,7 +4,7 @@ import pytest
 
 from bot.core.i18n import FSI, PDI, translator
 from bot.core.knowledge import Entry, Knowledge
-from bot.core.render import HtmlFormatter, PlainFormatter, Renderer, map_link
+from bot.core.render import Formatter, HtmlFormatter, PlainFormatter, Renderer, map_link
 
 
 def make_entry(**extra: object) -> Entry:
@@ -21,7 +21,7 @@ def make_entry(**extra: object) -> Entry:
     return Entry.model_validate(base)
 
 
-def render(knowledge: Knowledge, entry: Entry, lang: str, fmt: object = None) -> str:
+def render(knowledge: Knowledge, entry: Entry, lang: str, fmt: Formatter | None = None) -> str:
     city = knowledge.cities["brussels"]
     return Renderer(knowledge).entry(
         entry,
