@@ -48,8 +48,9 @@ class ConsoleChat:
             self.say(t.gettext("The person-to-person service is not yet available in this city."))
             self.say()
             return
-        topic, _, offset = choice.value.partition(":")
-        reply, _qid = await self.conv.topic(CHAT_ID, topic, self.fmt, offset=int(offset or 0))
+        if choice.topic is None:  # a NEARBY choice: the console never shares a location
+            return
+        reply, _qid = await self.conv.topic(CHAT_ID, choice.topic, self.fmt, offset=choice.offset)
         await self.show(reply)
 
     async def list_cities(self) -> None:
@@ -60,13 +61,13 @@ class ConsoleChat:
         self.say(t.gettext("Which city do you live in?"))
         for i, (slug, city) in enumerate(sorted(knowledge.cities.items()), start=1):
             name = city.name.get(t.language) or city.name["en"]
-            self.choices.append(Choice(ChoiceKind.TOPIC, slug, name))
+            self.choices.append(Choice(ChoiceKind.TOPIC, name, slug))
             self.say(f"  {i}. {name}")
         self.say()
 
     async def list_languages(self) -> None:
         t = translator(await self.language())
-        self.choices = [Choice(ChoiceKind.TOPIC, c, native_name(c)) for c in UI_LANGUAGES]
+        self.choices = [Choice(ChoiceKind.TOPIC, native_name(c), c) for c in UI_LANGUAGES]
         self.pending = "language"
         self.say(t.gettext("Which language do you prefer?"))
         for i, choice in enumerate(self.choices, start=1):
@@ -93,12 +94,12 @@ class ConsoleChat:
             n = int(text)
             if 1 <= n <= len(self.choices):
                 choice = self.choices[n - 1]
-                if self.pending == "city":
-                    await self.conv.set_city(CHAT_ID, choice.value)
+                if self.pending == "city" and choice.topic:
+                    await self.conv.set_city(CHAT_ID, choice.topic)
                     self.pending, self.choices = None, []
                     self.say(f"✓ {choice.label}\n")
-                elif self.pending == "language":
-                    await self.conv.set_language(CHAT_ID, choice.value)
+                elif self.pending == "language" and choice.topic:
+                    await self.conv.set_language(CHAT_ID, choice.topic)
                     self.pending, self.choices = None, []
                     self.say(f"✓ {choice.label}\n")
                 else:

@@ -28,6 +28,7 @@ from bot.channels.telegram.split import split_html
 from bot.conversation import Conversation, NoCity
 from bot.core.assistant import Reply
 from bot.core.decision import Action
+from bot.core.geo import Point
 from bot.core.i18n import Translator, translator
 from bot.core.knowledge import Knowledge
 from bot.core.languages import base_language
@@ -259,7 +260,7 @@ class Channel:
         seen = await self.seen(update)
         if seen is None or message is None or message.location is None:
             return
-        here = (message.location.latitude, message.location.longitude)
+        here = Point(message.location.latitude, message.location.longitude)
         try:
             reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt)
         except NoCity:
