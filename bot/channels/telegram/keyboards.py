@@ -12,6 +12,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot.channels.commands import erase_texts
 from bot.channels.telegram.callbacks import Kind, encode
 from bot.core.assistant import Choice, ChoiceKind
 from bot.core.i18n import Translator
@@ -160,12 +161,11 @@ def language_keyboard(suggested: str | None) -> Rows:
 
 
 def delete_keyboard(t: Translator) -> Rows:
+    texts = erase_texts(t)
     return [
         [
-            InlineKeyboardButton(
-                t.gettext("Yes, erase everything"), callback_data=encode(Kind.DELETE, "y")
-            ),
-            InlineKeyboardButton(t.gettext("No, keep it"), callback_data=encode(Kind.DELETE, "n")),
+            InlineKeyboardButton(texts.yes, callback_data=encode(Kind.DELETE, "y")),
+            InlineKeyboardButton(texts.no, callback_data=encode(Kind.DELETE, "n")),
         ]
     ]
 
