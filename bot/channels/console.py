@@ -93,7 +93,8 @@ class ConsoleChat:
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
-    async def translator(self) -> Translator:
+    async def interface(self) -> Translator:
+        """The translator of the language the user chose or wrote in (English at first)."""
         user = await self.conv.user(CHAT_ID)
         return translator(user.language or "en")
 
@@ -150,11 +151,11 @@ class ConsoleChat:
         return True
 
     async def hint(self) -> None:
-        t = await self.translator()
+        t = await self.interface()
         self.say(t.gettext("Please type a number from the list.") + "\n")
 
     async def command(self, name: str) -> None:
-        t = await self.translator()
+        t = await self.interface()
         command = find_command(name)
         if command is Command.MENU:
             self.offer(t.gettext("Choose a topic:"), self.conv.assistant.menu(t.language))
@@ -202,7 +203,7 @@ class ConsoleChat:
             await self.conv.set_language(CHAT_ID, option.code)
             self.say(f"✓ {option.label}\n")
         elif asking is Asking.ERASE:
-            texts = erase_texts(await self.translator())
+            texts = erase_texts(await self.interface())
             if option.code == "y":
                 await self.conv.erase(CHAT_ID)
                 self.choices = []
@@ -224,7 +225,7 @@ class ConsoleChat:
     async def choose(self, choice: Choice) -> None:
         if choice.kind is ChoiceKind.HUMAN:
             user = await self.conv.user(CHAT_ID)
-            t = await self.translator()
+            t = await self.interface()
             renderer = self.conv.assistant.renderer
             self.say(no_person_text(renderer, user.city, datetime.now(UTC), t, self.fmt) + "\n")
             return
@@ -240,7 +241,7 @@ class ConsoleChat:
         self.show(reply)
 
     async def no_city(self) -> None:
-        t = await self.translator()
+        t = await self.interface()
         self.ask_city(
             t, t.gettext("First, please tell me your city. Then ask your question again.")
         )
@@ -252,7 +253,7 @@ class ConsoleChat:
         await self.conv.set_city(CHAT_ID, city)
         if language:
             await self.conv.set_language(CHAT_ID, language)
-        t = await self.translator()
+        t = await self.interface()
         self.say(
             t.gettext(
                 "Guichet demo. Write your question in your language. Type a number to choose, "
