@@ -45,6 +45,7 @@ from bot.storage.embeddings import prepare_vectors, stored_vectors
 from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a program ended by Ctrl-C
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -361,7 +362,10 @@ def main(
     if args.command == "ask":
         return asyncio.run(ask(settings, args, stdin, out))
     if args.command == "chat":
-        return asyncio.run(chat(settings, args, stdin, out))
+        try:
+            return asyncio.run(chat(settings, args, stdin, out))
+        except KeyboardInterrupt:  # Ctrl-C while the chat starts or thinks: end quietly
+            return EXIT_INTERRUPTED
     if args.command == "run":
         return asyncio.run(run_bot(settings))
     if args.command == "db":

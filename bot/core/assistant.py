@@ -37,9 +37,17 @@ NO_DETECTION = Detection(language=None, probability=0.0, confident=False, words=
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """One thing the user can choose next; a channel shows it as a button or a number.
+
+    TOPIC and MORE name a `topic` (MORE pages on from `offset`); NEARBY carries the point
+    whose services to list for every topic; HUMAN needs nothing more.
+    """
+
     kind: ChoiceKind
-    value: str
     label: str
+    topic: str | None = None
+    offset: int = 0
+    near: Point | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +142,7 @@ class Assistant:
     def menu(self, language: str) -> tuple[Choice, ...]:
         t = translator(language)
         return tuple(
-            Choice(ChoiceKind.TOPIC, tid, self.renderer.topic_title(self.knowledge.topics[tid], t))
+            Choice(ChoiceKind.TOPIC, self.renderer.topic_title(self.knowledge.topics[tid], t), tid)
             for tid in TOPIC_IDS
         )
 
@@ -156,7 +164,7 @@ class Assistant:
             label = t.ngettext("Show {n} more service", "Show {n} more services", more).format(
                 n=more
             )
-            choices = (Choice(ChoiceKind.MORE, f"{topic}:{offset + self.page_size}", label),)
+            choices = (Choice(ChoiceKind.MORE, label, topic, offset + self.page_size),)
         shown = min(self.page_size, len(self.knowledge.entries_for(city, topic)) - offset)
         return Reply(decision, text, choices, more, max(0, shown))
 
@@ -176,10 +184,9 @@ class Assistant:
         choices: tuple[Choice, ...] = ()
         if topic:
             title = self.renderer.topic_title(self.knowledge.topics[topic], t)
-            lat, lon = here
             choices = (
-                Choice(ChoiceKind.NEARBY, f"{lat:.3f},{lon:.3f}", t.gettext("All topics near me")),
-                Choice(ChoiceKind.TOPIC, topic, title),
+                Choice(ChoiceKind.NEARBY, t.gettext("All topics near me"), near=here),
+                Choice(ChoiceKind.TOPIC, title, topic),
             )
         return Reply(decision, text, choices, 0, len(found))
 
@@ -191,13 +198,13 @@ class Assistant:
     def reply_to(self, decision: Decision, city: str, now: datetime, fmt: Formatter) -> Reply:
         t = translator(decision.language)
         _ = t.gettext
-        human = Choice(ChoiceKind.HUMAN, "human", _("Ask a person"))
+        human = Choice(ChoiceKind.HUMAN, _("Ask a person"))
         if decision.action is Action.ANSWER and decision.topic:
             return self.topic_reply(decision, city, decision.topic, now, fmt)
         if decision.action is Action.CLARIFY:
             choices = tuple(
                 Choice(
-                    ChoiceKind.TOPIC, tid, self.renderer.topic_title(self.knowledge.topics[tid], t)
+                    ChoiceKind.TOPIC, self.renderer.topic_title(self.knowledge.topics[tid], t), tid
                 )
                 for tid in decision.candidates
             )

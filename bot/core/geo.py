@@ -10,12 +10,18 @@ from bot.core.knowledge import Entry
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 
-Point = tuple[float, float]  # (latitude, longitude) in degrees
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A place on the Earth's surface, in degrees."""
+
+    lat: float
+    lon: float
 
 
 def distance_m(a: Point, b: Point) -> float:
     """Great-circle distance in metres (haversine; well within a metre at city scale)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
@@ -37,7 +43,7 @@ def nearest(
     for entry in entries:
         if entry.coordinates is None or entry.id in found:
             continue
-        meters = distance_m(here, entry.coordinates)
+        meters = distance_m(here, Point(*entry.coordinates))
         if meters <= within_m:
             found[entry.id] = Nearby(entry, meters)
     return sorted(found.values(), key=lambda n: (n.meters, n.entry.id))[:limit]

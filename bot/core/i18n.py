@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -98,6 +97,3 @@ class Translator:
 @cache
 def translator(language: str) -> Translator:
     return Translator(language)
-
-
-GetText = Callable[[str], str]

@@ -19,7 +19,6 @@ from babel import Locale
 UI_LANGUAGES: Final = ("en", "fr", "nl", "es", "it", "el", "lv", "ar", "uk", "ru", "fa", "tr")
 RTL_LANGUAGES: Final = frozenset({"ar", "fa", "ps", "ku-arab"})
 #: Recognised but not (yet) an interface language: the reply falls back to a UI language.
-EXTRA_LANGUAGES: Final = ("ps", "so", "ku", "ti")
 FALLBACK_UI: Final = {"ps": "fa", "ku": "tr", "so": "en", "ti": "en"}
 
 _LATIN_CANDIDATES: Final = ["en", "fr", "nl", "es", "it", "lv", "tr", "so", "ku"]

@@ -48,7 +48,7 @@ def test_a_possible_emergency_shows_112_before_any_choice(assistant: Assistant) 
     )
     reply = assistant.reply_to(decision, "capaci", datetime.now(UTC), PlainFormatter())
     assert reply.text.startswith("In danger right now? Call 112")
-    assert [c.value for c in reply.choices][:2] == ["violence-support", "emergency"]
+    assert [c.topic for c in reply.choices][:2] == ["violence-support", "emergency"]
 
 
 def test_a_message_without_letters_is_not_embedded(assistant: Assistant) -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from bot.core.geo import Point
+
 VERSION: Final = "1"
 MAX_BYTES: Final = 64
 
@@ -83,12 +85,12 @@ class Tap:
         value = self.args[i]
         return int(value) if _INT.match(value) else None
 
-    def point(self) -> tuple[float, float] | None:
+    def point(self) -> Point | None:
         m = _POINT.match(self.arg)
         if not m:
             return None
         lat, lon = float(m.group(1)), float(m.group(2))
-        return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+        return Point(lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 def encode(kind: Kind, *args: str | int) -> str:

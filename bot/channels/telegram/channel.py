@@ -22,12 +22,14 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
+from bot.channels import choosing, commands
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram import texts
 from bot.channels.telegram.split import split_html
 from bot.conversation import Conversation, NoCity
 from bot.core.assistant import Reply
 from bot.core.decision import Action
+from bot.core.geo import Point
 from bot.core.i18n import Translator, translator
 from bot.core.knowledge import Knowledge
 from bot.core.languages import base_language
@@ -179,14 +181,14 @@ class Channel:
             return
         if self.volunteers is not None and await self.volunteers.command(update, context):
             return
-        payload = raw.lower()
-        if payload and payload in self.knowledge.cities:
+        payload = choosing.find_city(self.knowledge, raw) if raw else None
+        if payload:
             seen.user = await self.conv.set_city(str(seen.chat_id), payload)
             name = self.city_name(payload, seen.t)
             await self.send(context.bot, seen.chat_id, self.fmt.escape(f"✓ {name}"))
             await self.ask_language(context.bot, seen, seen.t.language)
             return
-        if payload:
+        if raw:
             note = seen.t.gettext("I do not know the city of this link.")
             await self.ask_city(context.bot, seen, note)
             return
@@ -220,12 +222,7 @@ class Channel:
 
     async def delete_command(self, update: Update, context: Context) -> None:
         if seen := await self.seen(update):
-            text = self.fmt.escape(
-                seen.t.gettext(
-                    "Do you want to erase everything Guichet stores about you? "
-                    "This cannot be undone."
-                )
-            )
+            text = self.fmt.escape(commands.erase_texts(seen.t).question)
             await self.send(context.bot, seen.chat_id, text, kb.markup(kb.delete_keyboard(seen.t)))
 
     # -- messages ---------------------------------------------------------------------------
@@ -259,7 +256,7 @@ class Channel:
         seen = await self.seen(update)
         if seen is None or message is None or message.location is None:
             return
-        here = (message.location.latitude, message.location.longitude)
+        here = Point(message.location.latitude, message.location.longitude)
         try:
             reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt)
         except NoCity:
@@ -282,7 +279,11 @@ class Channel:
     async def unknown_command(self, update: Update, context: Context) -> None:
         if self.volunteers is not None and await self.volunteers.command(update, context):
             return
-        await self.help_command(update, context)
+        message = update.effective_message
+        name = commands.command_of(message.text or "") if message else None
+        if (seen := await self.seen(update)) and name is not None:
+            text = commands.unknown_command_text(seen.t, self.fmt, name)
+            await self.send(context.bot, seen.chat_id, text)
 
     async def group(self, update: Update, context: Context) -> None:
         """In a group, answer nobody's question: point to a private chat (privacy)."""

@@ -12,6 +12,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot.channels.commands import erase_texts
 from bot.channels.telegram.callbacks import Kind, encode
 from bot.core.assistant import Choice, ChoiceKind
 from bot.core.i18n import Translator
@@ -31,15 +32,17 @@ def batched(items: Sequence[T], n: int) -> list[Sequence[T]]:
 
 
 def button(choice: Choice, question_id: int | None = None) -> InlineKeyboardButton:
-    if choice.kind is ChoiceKind.TOPIC:
-        data = encode(Kind.TOPIC, choice.value)
-    elif choice.kind is ChoiceKind.MORE:
-        topic, _, offset = choice.value.partition(":")
-        data = encode(Kind.MORE, topic, offset)
-    elif choice.kind is ChoiceKind.NEARBY:
-        data = encode(Kind.NEARBY, choice.value)
-    else:  # a person is asked about the question this reply answers (0: none)
+    if choice.kind is ChoiceKind.TOPIC and choice.topic:
+        data = encode(Kind.TOPIC, choice.topic)
+    elif choice.kind is ChoiceKind.MORE and choice.topic:
+        data = encode(Kind.MORE, choice.topic, choice.offset)
+    elif choice.kind is ChoiceKind.NEARBY and choice.near:
+        # About 100 m: enough for "near me", and short in the button's 64 bytes.
+        data = encode(Kind.NEARBY, f"{choice.near.lat:.3f},{choice.near.lon:.3f}")
+    elif choice.kind is ChoiceKind.HUMAN:  # a person is asked about this reply's question
         data = encode(Kind.HUMAN, question_id or 0)
+    else:
+        raise ValueError(f"a {choice.kind} choice without what it needs: {choice}")
     return InlineKeyboardButton(choice.label, callback_data=data)
 
 
@@ -158,12 +161,11 @@ def language_keyboard(suggested: str | None) -> Rows:
 
 
 def delete_keyboard(t: Translator) -> Rows:
+    texts = erase_texts(t)
     return [
         [
-            InlineKeyboardButton(
-                t.gettext("Yes, erase everything"), callback_data=encode(Kind.DELETE, "y")
-            ),
-            InlineKeyboardButton(t.gettext("No, keep it"), callback_data=encode(Kind.DELETE, "n")),
+            InlineKeyboardButton(texts.yes, callback_data=encode(Kind.DELETE, "y")),
+            InlineKeyboardButton(texts.no, callback_data=encode(Kind.DELETE, "n")),
         ]
     ]
 

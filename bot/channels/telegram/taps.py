@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, Update
 
+from bot.channels.commands import erase_texts, no_person_text
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.callbacks import Kind, Tap, decode
 from bot.channels.telegram.channel import Channel, Context, Seen
 from bot.conversation import NoCity
 from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES, native_name
-from bot.core.render import EMERGENCY_LINE
 
 log = logging.getLogger(__name__)
 
@@ -190,33 +190,18 @@ class Taps:
 
     async def human(self, seen: Seen, context: Context) -> None:
         """Until volunteers are set up, say so honestly and give the city's own contact."""
-        t = seen.t
-        parts = [
-            self.fmt.escape(
-                t.gettext("The person-to-person service is not yet available in this city.")
-            )
-        ]
         renderer = self.conv.assistant.renderer
-        city = seen.user.city
-        contact = renderer.contact(city, datetime.now(UTC), t, self.fmt) if city else None
-        if contact is not None:
-            parts.append(self.fmt.escape(t.gettext("You can contact the city directly:")))
-            parts.append(contact)
-        parts.append(self.fmt.bold(self.fmt.escape(t.gettext(EMERGENCY_LINE))))
-        await self.channel.send(context.bot, seen.chat_id, "\n\n".join(parts))
+        text = no_person_text(renderer, seen.user.city, datetime.now(UTC), seen.t, self.fmt)
+        await self.channel.send(context.bot, seen.chat_id, text)
 
     async def delete(self, confirmed: bool, seen: Seen, update: Update) -> None:
         query = update.callback_query
         assert query is not None
-        t = seen.t
+        texts = erase_texts(seen.t)
         if not confirmed:
             await query.answer()
-            await self.channel.edit(update, self.fmt.escape(t.gettext("Nothing was erased.")), None)
+            await self.channel.edit(update, self.fmt.escape(texts.kept), None)
             return
         await self.conv.erase(str(seen.chat_id))
         await query.answer()
-        text = t.gettext(
-            "Everything Guichet stored about you has been erased. "
-            "If you write again, I will start from the beginning."
-        )
-        await self.channel.edit(update, self.fmt.escape(text), None)
+        await self.channel.edit(update, self.fmt.escape(texts.erased), None)

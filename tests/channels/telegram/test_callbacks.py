@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.telegram.callbacks import MAX_BYTES, Kind, Tap, decode, encode
+from bot.core.geo import Point
 from bot.core.knowledge import Knowledge
 
 
@@ -21,7 +22,7 @@ def test_a_tap_round_trips() -> None:
     assert decode(encode(Kind.MORE, "health-care", 3)) == Tap(Kind.MORE, ("health-care", "3"))
     assert decode(encode(Kind.HUMAN, 5)) == Tap(Kind.HUMAN, ("5",))
     point = decode(encode(Kind.NEARBY, "50.869,4.379"))
-    assert point is not None and point.point() == (50.869, 4.379)
+    assert point is not None and point.point() == Point(50.869, 4.379)
 
 
 @pytest.mark.parametrize(

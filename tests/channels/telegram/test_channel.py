@@ -233,3 +233,19 @@ async def test_arabic_answers_isolate_numbers_and_latin_names(tg: Harness) -> No
     text = [c for c in calls if c.method == "sendMessage"][-1].text or ""
     assert f"{FSI}101{PDI}" in text  # the Belgian police number
     assert f"{FSI}Local police" in text  # a name not yet translated
+
+
+async def test_a_deep_link_may_name_the_city_in_any_case_or_language(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sent = await tg.say(515, "/start Malines", language_code="nl", count=2)
+    assert visible(sent[0].text or "") == "✓ Mechelen"
+    user = await stored_user(sessions, 515)
+    assert user is not None and user.city == "mechelen"
+
+
+async def test_an_unknown_command_is_answered_politely_with_the_list(tg: Harness) -> None:
+    await tg.setup(516, "mechelen", "en")
+    text = visible((await tg.say(516, "/townhall"))[-1].text or "")
+    assert text.startswith("I do not know the command /townhall. These are the ones I know:")
+    assert "/menu – Topics to choose from" in text and "/delete" in text
