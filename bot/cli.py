@@ -340,7 +340,7 @@ def main(
     out = out or sys.stdout
     try:
         settings = Settings.from_env()
-    except (SettingsError, ValueError) as exc:
+    except SettingsError as exc:
         print(f"Bad setting: {exc}", file=sys.stderr)
         return EXIT_USAGE
     # The interactive commands stay quiet unless a level was asked for explicitly.
