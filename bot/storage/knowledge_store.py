@@ -177,11 +177,6 @@ async def import_knowledge(
     return report
 
 
-async def current_version(sessions: async_sessionmaker[AsyncSession]) -> int | None:
-    async with sessions() as session:
-        return await session.scalar(select(func.max(KnowledgeVersion.id)))
-
-
 async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledge | None:
     """The live knowledge, or None when nothing was imported yet."""
     async with sessions() as session:
