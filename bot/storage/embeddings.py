@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.knowledge import Knowledge
@@ -35,10 +35,6 @@ async def stored_vectors(
         return {key: from_bytes(blob) for key, blob in rows.all()}
 
 
-def rows_for(model_id: str, vectors: dict[str, Vector]) -> list[KbEmbedding]:
-    return [KbEmbedding(key=k, model=model_id, vector=to_bytes(v)) for k, v in vectors.items()]
-
-
 async def replace_vectors(
     session: AsyncSession, model_id: str, new: dict[str, Vector], keep: Iterable[str]
 ) -> None:
@@ -52,7 +48,13 @@ async def replace_vectors(
         await session.execute(
             delete(KbEmbedding).where(KbEmbedding.key.in_(stale[start : start + 500]))
         )
-    session.add_all(rows_for(model_id, {k: v for k, v in new.items() if k not in existing}))
+    fresh = [
+        {"key": k, "model": model_id, "vector": to_bytes(v)}
+        for k, v in new.items()
+        if k not in existing
+    ]
+    if fresh:
+        await session.execute(insert(KbEmbedding), fresh)
 
 
 async def prepare_vectors(

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Topic
@@ -134,24 +134,31 @@ async def import_knowledge(
             result = await session.execute(select(pk, model.content_hash))
             existing: dict[str, str] = {row[0]: row[1] for row in result.all()}
             change = Change()
+            new_rows = []
             for key, row in rows[kind].items():
                 digest = _hash(row)
                 if key not in existing:
                     change.added.append(key)
+                    new_rows.append({pk.key: key, **row, "content_hash": digest})
                 elif existing[key] != digest:
                     change.changed.append(key)
-                else:
-                    continue
-                await session.merge(model(**{pk.key: key}, **row, content_hash=digest))
+                    await session.execute(
+                        update(model).where(pk == key).values(**row, content_hash=digest)
+                    )
             change.removed = sorted(set(existing) - set(rows[kind]))
             if change.removed:
                 await session.execute(delete(model).where(pk.in_(change.removed)))
+            if new_rows:  # one multi-row statement, not one per row
+                await session.execute(insert(model), new_rows)
             changes[kind] = change
         await session.execute(delete(KbEntryTopic))
-        session.add_all(
-            KbEntryTopic(entry_id=eid, topic_id=topic)
-            for eid, row in rows["entries"].items()
-            for topic in row["data"]["topics"]
+        await session.execute(
+            insert(KbEntryTopic),
+            [
+                {"entry_id": eid, "topic_id": topic}
+                for eid, row in rows["entries"].items()
+                for topic in row["data"]["topics"]
+            ],
         )
         if embeddings is not None:
             await replace_vectors(session, embeddings.model_id, embeddings.new, embeddings.keys)
