@@ -92,10 +92,14 @@ async def test_settings_give_the_invitations_defaults(cli: Cli) -> None:
 
 @pytest.mark.parametrize("value", ["0", "-3", "many"])
 async def test_uses_and_days_must_be_positive_whole_numbers(
-    cli: Cli, value: str, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    value: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    cli = Cli(monkeypatch, database_url, now=NOW)  # argparse refuses before any database work
     with pytest.raises(SystemExit) as exit:
-        await cli("network", "invite", "--city", "capaci", "--org", "Arci", "--uses", value)
+        await cli("network", "invite", "--city", "capaci", "--org", "Arci", "--days", value)
     assert exit.value.code == 2
     said = "not a whole number" if value == "many" else f"must be at least 1, not {value}"
     assert said in capsys.readouterr().err
