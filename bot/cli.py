@@ -19,30 +19,21 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot import cli_network
+from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
-from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import KnowledgeError, load_directory
-from bot.core.languages import UI_LANGUAGES, default_detector
-from bot.core.semantic import (
-    Vector,
-    VectorCache,
-    cache_file,
-    load_embedder,
-    semantic_docs,
-    text_key,
-)
+from bot.core.languages import UI_LANGUAGES
+from bot.core.semantic import VectorCache, cache_file, load_embedder, semantic_docs, text_key
 from bot.settings import Settings, SettingsError
-from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
-from bot.storage.embeddings import prepare_vectors, stored_vectors
-from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
+from bot.storage.database import create_engine, describe, upgrade
+
+Clock = Callable[[], datetime]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # as a shell reports a program ended by Ctrl-C
@@ -96,19 +87,6 @@ def _print_problems(exc: KnowledgeError, out: TextIO) -> None:
     )
 
 
-def _load(path: Path, out: TextIO, *, warnings: bool = True) -> Knowledge | None:
-    """The knowledge files, or None after printing every problem in them."""
-    try:
-        knowledge, found = load_directory(path)
-    except KnowledgeError as exc:
-        _print_problems(exc, out)
-        return None
-    if warnings:
-        for w in found:
-            print(w, file=out)
-    return knowledge
-
-
 def kb_check(path: Path, out: TextIO) -> int:
     try:
         knowledge, warnings = load_directory(path)
@@ -126,23 +104,15 @@ def kb_check(path: Path, out: TextIO) -> int:
 
 
 async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
-    knowledge = _load(path, out)
-    if knowledge is None:
-        return 1
-    engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
-        sessions = sessionmaker(engine)
-        embeddings = None
-        embedder = load_embedder(settings.semantic)
-        if embedder is not None:
-            seed = VectorCache.from_file(cache_file(path))
-            _, unsaved, keys = await prepare_vectors(sessions, knowledge, embedder, seed)
-            embeddings = Embeddings(embedder.model_id, unsaved, keys)
-        report = await import_knowledge(sessions, knowledge, str(path), embeddings)
-    finally:
-        await engine.dispose()
-    for line in report.lines():
+        app = await open_app(settings, source=path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
+        return 1
+    await app.close()
+    assert app.imported is not None  # open_app imports what `source` names
+    report, embeddings = app.imported.report, app.imported.embeddings
+    for line in [*map(str, app.imported.warnings), *report.lines()]:
         print(line, file=out)
     if embeddings is None:
         print("The semantic ranker is off: no embeddings were stored.", file=out)
@@ -159,8 +129,10 @@ async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
 
 
 def kb_embed(path: Path, out: TextIO) -> int:
-    knowledge = _load(path, out, warnings=False)
-    if knowledge is None:
+    try:
+        knowledge, _warnings = load_directory(path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
         return 1
     embedder = load_embedder()
     if embedder is None:
@@ -176,38 +148,13 @@ def kb_embed(path: Path, out: TextIO) -> int:
     return 0
 
 
-def unknown_city(city: str, cities: Iterable[str]) -> bool:
-    """Say so on stderr, with the valid slugs, when `city` is not one of `cities`."""
+def unknown_city(city: str, cities: Iterable[str], err: TextIO) -> bool:
+    """Say so on `err`, with the valid slugs, when `city` is not one of `cities`."""
     valid = sorted(cities)
     if city in valid:
         return False
-    print(f"Unknown city '{city}'. Valid cities: {', '.join(valid)}", file=sys.stderr)
+    print(f"Unknown city '{city}'. Valid cities: {', '.join(valid)}", file=err)
     return True
-
-
-def _sqlite_file_missing(url: str) -> bool:
-    parsed = make_url(normalize_url(url))
-    return parsed.get_backend_name() == "sqlite" and (
-        not parsed.database or not Path(parsed.database).exists()
-    )
-
-
-async def _stored_knowledge(
-    settings: Settings, model_id: str | None
-) -> tuple[Knowledge | None, dict[str, Vector]]:
-    """The live knowledge and its stored vectors, read-only; (None, {}) if there is none."""
-    if _sqlite_file_missing(settings.database_url):
-        return None, {}
-    engine = create_engine(settings.database_url)
-    try:
-        sessions = sessionmaker(engine)
-        knowledge = await load_knowledge(sessions)
-        vectors = await stored_vectors(sessions, model_id) if knowledge and model_id else {}
-        return knowledge, vectors
-    except SQLAlchemyError:
-        return None, {}
-    finally:
-        await engine.dispose()
 
 
 def _result(assistant: Assistant, text: str, city: str, lang: str | None) -> dict[str, Any]:
@@ -226,41 +173,42 @@ def _result(assistant: Assistant, text: str, city: str, lang: str | None) -> dic
     }
 
 
-async def ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    embedder = load_embedder(settings.semantic)
-    model_id = embedder.model_id if embedder else None
-    knowledge, stored = await _stored_knowledge(settings, model_id)
-    if knowledge is None:
-        knowledge = _load(settings.knowledge_dir, sys.stderr, warnings=False)
-        if knowledge is None:
-            return 1
-    if unknown_city(args.city, knowledge.cities):
-        return EXIT_USAGE
-    vectors = VectorCache.from_file(cache_file(settings.knowledge_dir))
-    vectors.vectors.update(stored)
-    assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
-    messages = [" ".join(args.text)] if args.text else (line.rstrip("\n") for line in stdin)
-    for text in messages:
-        result = _result(assistant, text, args.city, args.lang)
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False), file=out)
-        else:
-            print(result["text"], file=out)
-            for i, label in enumerate(result["choices"], start=1):
-                print(f"  {i}. {label}", file=out)
-            if not args.text:
-                print("---", file=out)
-        out.flush()
+async def ask(
+    settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
+) -> int:
+    try:
+        app = await open_app(settings, read_only=True)
+    except KnowledgeError as exc:
+        _print_problems(exc, err)
+        return 1
+    try:
+        if unknown_city(args.city, app.knowledge.cities, err):
+            return EXIT_USAGE
+        messages = [" ".join(args.text)] if args.text else (line.rstrip("\n") for line in stdin)
+        for text in messages:
+            result = _result(app.assistant, text, args.city, args.lang)
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False), file=out)
+            else:
+                print(result["text"], file=out)
+                for i, label in enumerate(result["choices"], start=1):
+                    print(f"  {i}. {label}", file=out)
+                if not args.text:
+                    print("---", file=out)
+            out.flush()
+    finally:
+        await app.close()
     return 0
 
 
-async def chat(settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    from bot.app import open_app
+async def chat(
+    settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO
+) -> int:
     from bot.channels.console import ConsoleChat
 
     app = await open_app(settings)
     try:
-        if unknown_city(args.city, app.assistant.knowledge.cities):
+        if unknown_city(args.city, app.knowledge.cities, err):
             return EXIT_USAGE
         await ConsoleChat(app.conversation("console"), stdin, out).run(args.city, args.lang)
     finally:
@@ -281,7 +229,6 @@ async def run_bot(settings: Settings) -> int:
         return EXIT_USAGE
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import open_app
     from bot.channels.telegram.run import protect_logs, run
 
     protect_logs(token)
@@ -303,46 +250,60 @@ async def run_bot(settings: Settings) -> int:
     return 0
 
 
-async def _known_cities(settings: Settings) -> set[str] | None:
-    """The city slugs of the stored knowledge, else of the knowledge files (None: broken)."""
-    knowledge, _ = await _stored_knowledge(settings, None)
-    if knowledge is None:
-        knowledge = _load(settings.knowledge_dir, sys.stderr, warnings=False)
-    return None if knowledge is None else set(knowledge.cities)
-
-
-async def staff(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+async def staff(
+    settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime
+) -> int:
     """`network ...` and `tickets ...`: check the city, then run the command."""
-    city = getattr(args, "city", None)
-    if city is not None:
-        cities = await _known_cities(settings)
-        if cities is None:
-            return 1
-        if unknown_city(city, cities):
+    app = await open_app(settings)
+    try:
+        city = getattr(args, "city", None)
+        if city is not None and unknown_city(city, app.knowledge.cities, err):
             return EXIT_USAGE
-    return await cli_network.run(settings, args, out)
+        desk = cli_network.Staff(app.desk.network, app.desk.tickets, settings.support, now)
+        return await cli_network.run(desk, args, out, err)
+    finally:
+        await app.close()
 
 
 async def db_upgrade(settings: Settings, out: TextIO) -> int:
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        migrated = await upgrade(engine)
     finally:
         await engine.dispose()
-    print("The database schema is up to date.", file=out)
+    where = describe(settings.database_url)
+    if migrated.before is None:
+        print(f"Created the database at {where} (schema revision {migrated.after}).", file=out)
+    elif migrated.before == migrated.after:
+        print(
+            f"The database at {where} is up to date (schema revision {migrated.after}).", file=out
+        )
+    else:
+        print(
+            f"Upgraded the database at {where} from schema revision {migrated.before} "
+            f"to {migrated.after}.",
+            file=out,
+        )
     return 0
 
 
 def main(
-    argv: list[str] | None = None, stdin: TextIO | None = None, out: TextIO | None = None
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    now: Clock | None = None,
 ) -> int:
+    """Run one command; the streams and the clock default to the process's own."""
     args = _parser().parse_args(argv)
     stdin = stdin or sys.stdin
     out = out or sys.stdout
+    err = err or sys.stderr
+    clock = now or (lambda: datetime.now(UTC))
     try:
         settings = Settings.from_env()
-    except (SettingsError, ValueError) as exc:
-        print(f"Bad setting: {exc}", file=sys.stderr)
+    except SettingsError as exc:
+        print(f"Bad setting: {exc}", file=err)
         return EXIT_USAGE
     # The interactive commands stay quiet unless a level was asked for explicitly.
     quiet = args.command in ("ask", "chat") and "GUICHET_LOG_LEVEL" not in os.environ
@@ -360,16 +321,14 @@ def main(
             return kb_embed(path, out)
         return asyncio.run(kb_import(settings, path, out))
     if args.command == "ask":
-        return asyncio.run(ask(settings, args, stdin, out))
+        return asyncio.run(ask(settings, args, stdin, out, err))
     if args.command == "chat":
         try:
-            return asyncio.run(chat(settings, args, stdin, out))
+            return asyncio.run(chat(settings, args, stdin, out, err))
         except KeyboardInterrupt:  # Ctrl-C while the chat starts or thinks: end quietly
             return EXIT_INTERRUPTED
     if args.command == "run":
         return asyncio.run(run_bot(settings))
     if args.command == "db":
         return asyncio.run(db_upgrade(settings, out))
-    if args.command in ("network", "tickets"):
-        return asyncio.run(staff(settings, args, out))
-    return EXIT_USAGE
+    return asyncio.run(staff(settings, args, out, err, clock()))

@@ -7,23 +7,32 @@ Usage:
     python main.py network group --city brussels --chat -1001234567890
     python main.py tickets list --city brussels
 
-The city slug is checked by `bot.cli` before these run. Nothing here prints who a migrant is.
+`bot.cli` opens the app, checks the city slug and hands each command its `Staff`: the stores,
+the settings and the moment it runs. Nothing here prints who a migrant is.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
-from bot.settings import Settings
-from bot.storage.database import create_engine, sessionmaker, upgrade
+from bot.settings import SupportSettings
 from bot.storage.network import Network
 from bot.storage.tickets import TicketInfo, Tickets
 
 QUESTION_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class Staff:
+    """What a staff command works with."""
+
+    network: Network
+    tickets: Tickets
+    settings: SupportSettings
+    now: datetime
 
 
 def add_parsers(sub: Any) -> None:
@@ -81,104 +90,71 @@ def _short(text: str | None) -> str:
     return text if len(text) <= QUESTION_WIDTH else text[: QUESTION_WIDTH - 1] + "…"
 
 
-async def _with_stores(
-    settings: Settings, work: Callable[[Network, Tickets], Awaitable[int]]
-) -> int:
-    """Run `work` against the database, brought up to date first."""
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        sessions = sessionmaker(engine)
-        tickets = Tickets(
-            sessions,
-            open_limit=settings.support.open_limit,
-            retention=settings.support.ticket_retention,
-        )
-        return await work(Network(sessions), tickets)
-    finally:
-        await engine.dispose()
+async def invite(staff: Staff, args: argparse.Namespace, out: TextIO) -> int:
+    uses = args.uses or staff.settings.invite_uses
+    days = args.days or staff.settings.invite_days
+    made = await staff.network.invite(
+        args.city, args.org, uses=uses, valid=timedelta(days=days), now=staff.now
+    )
+    print(f"Invite for {made.organisation} ({made.city})", file=out)
+    print(f"Code: {made.code}", file=out)
+    print(f"Valid until: {made.expires_at:%Y-%m-%d %H:%M} UTC", file=out)
+    print(f"Uses: {made.uses_left} (each volunteer who joins uses one)", file=out)
+    username = staff.settings.bot_username
+    if username:
+        print(f"Link: https://t.me/{username}?start=v_{made.code}", file=out)
+    else:
+        print(f"In a private chat with the bot, send: /start v_{made.code}", file=out)
+    return 0
 
 
-async def invite(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    uses = args.uses or settings.support.invite_uses
-    days = args.days or settings.support.invite_days
-
-    async def work(network: Network, _tickets: Tickets) -> int:
-        made = await network.invite(
-            args.city, args.org, uses=uses, valid=timedelta(days=days), now=datetime.now(UTC)
-        )
-        print(f"Invite for {made.organisation} ({made.city})", file=out)
-        print(f"Code: {made.code}", file=out)
-        print(f"Valid until: {made.expires_at:%Y-%m-%d %H:%M} UTC", file=out)
-        print(f"Uses: {made.uses_left} (each volunteer who joins uses one)", file=out)
-        username = settings.support.bot_username
-        if username:
-            print(f"Link: https://t.me/{username}?start=v_{made.code}", file=out)
-        else:
-            print(f"In a private chat with the bot, send: /start v_{made.code}", file=out)
-        return 0
-
-    return await _with_stores(settings, work)
-
-
-async def listing(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    async def work(network: Network, _tickets: Tickets) -> int:
-        city = args.city
-        group = await network.group(city)
-        print(f"Support network of {city}", file=out)
-        print(f"Coordination group: {group or 'none'}", file=out)
-        organisations = await network.organisations(city)
-        if not organisations:
-            print(
-                "No organisations yet. Invite volunteers with:\n"
-                f"    python main.py network invite --city {city} --org NAME",
-                file=out,
-            )
-            return 0
-        members = await network.members(city)
-        for org_id, _city, name, count in organisations:
-            print(f"\n{name}: {count or 'no'} volunteer(s)", file=out)
-            for v in (m for m in members if m.organisation_id == org_id):
-                languages = ", ".join(v.languages) or "no languages yet"
-                state = "available" if v.available else "away"
-                print(
-                    f"  #{v.id}  {v.display_name}  ({languages})  {state}, "
-                    f"{v.load} ticket(s) in hand",
-                    file=out,
-                )
-        return 0
-
-    return await _with_stores(settings, work)
-
-
-async def remove(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    async def work(network: Network, _tickets: Tickets) -> int:
-        gone = await network.remove(args.id, now=datetime.now(UTC))
-        if gone is None:
-            print(f"There is no active volunteer #{args.id}.", file=err)
-            return 1
+async def listing(staff: Staff, args: argparse.Namespace, out: TextIO) -> int:
+    city, network = args.city, staff.network
+    group = await network.group(city)
+    print(f"Support network of {city}", file=out)
+    print(f"Coordination group: {group or 'none'}", file=out)
+    organisations = await network.organisations(city)
+    if not organisations:
         print(
-            f"Removed volunteer #{gone.id} {gone.display_name} ({gone.organisation}, {gone.city}).",
+            "No organisations yet. Invite volunteers with:\n"
+            f"    python main.py network invite --city {city} --org NAME",
             file=out,
         )
-        print(f"{gone.load} ticket(s) they had taken went back to open.", file=out)
         return 0
+    members = await network.members(city)
+    for org_id, _city, name, count in organisations:
+        print(f"\n{name}: {count or 'no'} volunteer(s)", file=out)
+        for v in (m for m in members if m.organisation_id == org_id):
+            languages = ", ".join(v.languages) or "no languages yet"
+            state = "available" if v.available else "away"
+            print(
+                f"  #{v.id}  {v.display_name}  ({languages})  {state}, {v.load} ticket(s) in hand",
+                file=out,
+            )
+    return 0
 
-    return await _with_stores(settings, work)
+
+async def remove(staff: Staff, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    gone = await staff.network.remove(args.id, now=staff.now)
+    if gone is None:
+        print(f"There is no active volunteer #{args.id}.", file=err)
+        return 1
+    print(
+        f"Removed volunteer #{gone.id} {gone.display_name} ({gone.organisation}, {gone.city}).",
+        file=out,
+    )
+    print(f"{gone.load} ticket(s) they had taken went back to open.", file=out)
+    return 0
 
 
-async def group(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+async def group(staff: Staff, args: argparse.Namespace, out: TextIO) -> int:
     chat = None if args.none else args.chat.strip()
-
-    async def work(network: Network, _tickets: Tickets) -> int:
-        await network.set_group(args.city, chat)
-        if chat is None:
-            print(f"{args.city} has no coordination group now.", file=out)
-        else:
-            print(f"Coordination group of {args.city}: {chat}", file=out)
-        return 0
-
-    return await _with_stores(settings, work)
+    await staff.network.set_group(args.city, chat)
+    if chat is None:
+        print(f"{args.city} has no coordination group now.", file=out)
+    else:
+        print(f"Coordination group of {args.city}: {chat}", file=out)
+    return 0
 
 
 def _ticket_row(t: TicketInfo, now: datetime) -> list[str]:
@@ -202,38 +178,34 @@ def _ticket_row(t: TicketInfo, now: datetime) -> list[str]:
 HEADER = ["ID", "STATE", "LANG", "TOPIC", "URGENT", "AGE", "CLAIMED", "ANSWERED", "MSGS", "RATING"]
 
 
-async def tickets_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    async def work(_network: Network, tickets: Tickets) -> int:
-        now = datetime.now(UTC)
-        found = await tickets.listing(args.city, now=now)
-        if not found:
-            print(f"No open tickets in {args.city}, and none closed in the last 7 days.", file=out)
-            return 0
-        print(
-            f"Tickets of {args.city}: open, taken, and closed in the last 7 days "
-            "(CLAIMED and ANSWERED: how long after it was sent)",
-            file=out,
-        )
-        rows = [HEADER, *(_ticket_row(t, now) for t in found)]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-        for row, ticket in zip(rows, [None, *found], strict=True):
-            line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-            print(line.rstrip(), file=out)
-            if ticket is not None:
-                print(f"    {_short(ticket.question)}", file=out)
+async def tickets_list(staff: Staff, args: argparse.Namespace, out: TextIO) -> int:
+    found = await staff.tickets.listing(args.city, now=staff.now)
+    if not found:
+        print(f"No open tickets in {args.city}, and none closed in the last 7 days.", file=out)
         return 0
+    print(
+        f"Tickets of {args.city}: open, taken, and closed in the last 7 days "
+        "(CLAIMED and ANSWERED: how long after it was sent)",
+        file=out,
+    )
+    rows = [HEADER, *(_ticket_row(t, staff.now) for t in found)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    for row, ticket in zip(rows, [None, *found], strict=True):
+        line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        print(line.rstrip(), file=out)
+        if ticket is not None:
+            print(f"    {_short(ticket.question)}", file=out)
+    return 0
 
-    return await _with_stores(settings, work)
 
-
-async def run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+async def run(staff: Staff, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run a `network` or `tickets` command (its city already checked)."""
     if args.command == "tickets":
-        return await tickets_list(settings, args, out)
+        return await tickets_list(staff, args, out)
     if args.network_command == "invite":
-        return await invite(settings, args, out)
+        return await invite(staff, args, out)
     if args.network_command == "list":
-        return await listing(settings, args, out)
+        return await listing(staff, args, out)
     if args.network_command == "remove":
-        return await remove(settings, args, out, sys.stderr)
-    return await group(settings, args, out)
+        return await remove(staff, args, out, err)
+    return await group(staff, args, out)

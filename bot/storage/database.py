@@ -5,11 +5,13 @@ The schema is built only by the Alembic migrations in `migrations/`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -62,16 +64,34 @@ def alembic_config() -> Config:
     return cfg
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class Migrated:
+    """The schema revision before and after a migration; `before` None: a brand-new database."""
+
+    before: str | None
+    after: str | None
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> Migrated:
     """Bring the schema to `revision` through the migrations."""
 
-    def run(connection: Connection) -> None:
+    def run(connection: Connection) -> Migrated:
+        before = MigrationContext.configure(connection).get_current_revision()
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        return Migrated(before, MigrationContext.configure(connection).get_current_revision())
 
     async with engine.begin() as conn:
-        await conn.run_sync(run)
+        return await conn.run_sync(run)
+
+
+def describe(url: str) -> str:
+    """Where a database is, for staff to read: a SQLite file's path, else the URL (no password)."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return str(Path(parsed.database).resolve()) if parsed.database else ":memory:"
+    return parsed.render_as_string(hide_password=True)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:

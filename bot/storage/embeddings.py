@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.knowledge import Knowledge
 from bot.core.semantic import DIM, Embedder, Vector, VectorCache, semantic_docs, text_key
 from bot.storage.models import KbEmbedding
 
-if TYPE_CHECKING:
-    from bot.storage.knowledge_store import Embeddings
+
+@dataclass(frozen=True)
+class Embeddings:
+    """Vectors to store with the knowledge: the new ones, and every key still in use."""
+
+    model_id: str
+    new: dict[str, Vector]
+    keys: list[str]
 
 
 def to_bytes(vec: Vector) -> bytes:
@@ -35,10 +41,6 @@ async def stored_vectors(
         return {key: from_bytes(blob) for key, blob in rows.all()}
 
 
-def rows_for(model_id: str, vectors: dict[str, Vector]) -> list[KbEmbedding]:
-    return [KbEmbedding(key=k, model=model_id, vector=to_bytes(v)) for k, v in vectors.items()]
-
-
 async def replace_vectors(
     session: AsyncSession, model_id: str, new: dict[str, Vector], keep: Iterable[str]
 ) -> None:
@@ -52,7 +54,13 @@ async def replace_vectors(
         await session.execute(
             delete(KbEmbedding).where(KbEmbedding.key.in_(stale[start : start + 500]))
         )
-    session.add_all(rows_for(model_id, {k: v for k, v in new.items() if k not in existing}))
+    fresh = [
+        {"key": k, "model": model_id, "vector": to_bytes(v)}
+        for k, v in new.items()
+        if k not in existing
+    ]
+    if fresh:
+        await session.execute(insert(KbEmbedding), fresh)
 
 
 async def prepare_vectors(
@@ -60,10 +68,11 @@ async def prepare_vectors(
     knowledge: Knowledge,
     embedder: Embedder,
     seed: VectorCache,
-) -> tuple[VectorCache, dict[str, Vector], list[str]]:
+) -> tuple[VectorCache, Embeddings]:
     """Vectors for every knowledge text: stored ones, the seed, then embed what is missing.
 
-    Returns the full cache, the vectors not yet in the database, and every key in use.
+    Returns the full cache, and what to store: the vectors not yet in the database (all of
+    them without `sessions`) and every key in use.
     """
     cache = VectorCache(seed.vectors)
     in_db: dict[str, Vector] = {}
@@ -74,7 +83,7 @@ async def prepare_vectors(
     cache.fill(embedder, cache.missing(embedder.model_id, texts))
     keys = [text_key(embedder.model_id, t) for t in texts]
     unsaved = {k: cache.vectors[k] for k in keys if k not in in_db}
-    return cache, unsaved, keys
+    return cache, Embeddings(embedder.model_id, unsaved, keys)
 
 
 async def store_vectors(sessions: async_sessionmaker[AsyncSession], embeddings: Embeddings) -> None:

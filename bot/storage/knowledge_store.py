@@ -7,12 +7,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Topic
-from bot.core.semantic import Vector
-from bot.storage.embeddings import replace_vectors
+from bot.storage.embeddings import Embeddings, replace_vectors
 from bot.storage.models import (
     KbCity,
     KbCountry,
@@ -110,15 +109,6 @@ def _pk(model: Any) -> Any:
     return model.code if model is KbCountry else (model.slug if model is KbCity else model.id)
 
 
-@dataclass
-class Embeddings:
-    """Vectors to store with an import: the new ones, and every key still in use."""
-
-    model_id: str
-    new: dict[str, Vector]
-    keys: list[str]
-
-
 async def import_knowledge(
     sessions: async_sessionmaker[AsyncSession],
     knowledge: Knowledge,
@@ -134,24 +124,31 @@ async def import_knowledge(
             result = await session.execute(select(pk, model.content_hash))
             existing: dict[str, str] = {row[0]: row[1] for row in result.all()}
             change = Change()
+            new_rows = []
             for key, row in rows[kind].items():
                 digest = _hash(row)
                 if key not in existing:
                     change.added.append(key)
+                    new_rows.append({pk.key: key, **row, "content_hash": digest})
                 elif existing[key] != digest:
                     change.changed.append(key)
-                else:
-                    continue
-                await session.merge(model(**{pk.key: key}, **row, content_hash=digest))
+                    await session.execute(
+                        update(model).where(pk == key).values(**row, content_hash=digest)
+                    )
             change.removed = sorted(set(existing) - set(rows[kind]))
             if change.removed:
                 await session.execute(delete(model).where(pk.in_(change.removed)))
+            if new_rows:  # one multi-row statement, not one per row
+                await session.execute(insert(model), new_rows)
             changes[kind] = change
         await session.execute(delete(KbEntryTopic))
-        session.add_all(
-            KbEntryTopic(entry_id=eid, topic_id=topic)
-            for eid, row in rows["entries"].items()
-            for topic in row["data"]["topics"]
+        await session.execute(
+            insert(KbEntryTopic),
+            [
+                {"entry_id": eid, "topic_id": topic}
+                for eid, row in rows["entries"].items()
+                for topic in row["data"]["topics"]
+            ],
         )
         if embeddings is not None:
             await replace_vectors(session, embeddings.model_id, embeddings.new, embeddings.keys)
@@ -175,11 +172,6 @@ async def import_knowledge(
         else:
             report.version = latest.id
     return report
-
-
-async def current_version(sessions: async_sessionmaker[AsyncSession]) -> int | None:
-    async with sessions() as session:
-        return await session.scalar(select(func.max(KnowledgeVersion.id)))
 
 
 async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledge | None:

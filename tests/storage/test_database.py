@@ -5,7 +5,7 @@ import os
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import create_engine, downgrade, normalize_url, upgrade
@@ -28,28 +28,28 @@ async def test_downgrade_and_upgrade_again(engine: AsyncEngine) -> None:
         assert await conn.scalar(text("SELECT count(*) FROM knowledge_versions")) == 0
 
 
-async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(database_url: str) -> None:
+async def test_the_engine_sets_up_each_connection_for_its_backend(database_url: str) -> None:
+    """SQLite: WAL, a busy timeout and foreign keys. PostgreSQL: the URL's own schema."""
     eng = create_engine(database_url)
     try:
         async with eng.connect() as conn:
-            if eng.dialect.name != "sqlite":
-                assert eng.dialect.name == "postgresql"
-                return
-            assert (await conn.scalar(text("PRAGMA journal_mode"))).lower() == "wal"
-            assert await conn.scalar(text("PRAGMA busy_timeout")) == 5000
-            assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
+            if eng.dialect.name == "sqlite":
+                assert (await conn.scalar(text("PRAGMA journal_mode"))).lower() == "wal"
+                assert await conn.scalar(text("PRAGMA busy_timeout")) == 5000
+                assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
+            else:
+                schema = make_url(database_url).query["search_path"]
+                assert await conn.scalar(text("SHOW search_path")) == schema
+                assert await conn.scalar(text("SELECT current_schema()")) == schema
     finally:
         await eng.dispose()
 
 
-def test_backend_is_the_one_ci_asked_for() -> None:
-    """CI runs the suite once on SQLite and once on PostgreSQL; it must not silently skip."""
-    expected = os.environ.get("GUICHET_EXPECT_BACKEND")
-    if expected is None:
-        return
-    url = os.environ.get("TEST_DATABASE_URL")
-    backend = "sqlite" if not url else normalize_url(url).split("+")[0].split(":")[0]
-    assert backend == expected
+def test_backend_is_the_one_the_run_asked_for(engine: AsyncEngine) -> None:
+    """TEST_DATABASE_URL names PostgreSQL, else SQLite; CI may also name it (it must not skip)."""
+    asked = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    assert engine.dialect.name == asked
+    assert os.environ.get("GUICHET_EXPECT_BACKEND", asked) == asked
 
 
 def test_plain_urls_get_async_drivers() -> None:

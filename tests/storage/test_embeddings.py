@@ -6,33 +6,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.knowledge import Knowledge
 from bot.core.semantic import Embedder, VectorCache, semantic_docs
 from bot.storage.embeddings import prepare_vectors, stored_vectors
-from bot.storage.knowledge_store import Embeddings, import_knowledge
+from bot.storage.knowledge_store import import_knowledge
 from bot.storage.models import KbEmbedding
 
 
 async def test_import_stores_every_text_vector_once(
     sessions: async_sessionmaker[AsyncSession], knowledge: Knowledge, embedder: Embedder
 ) -> None:
-    _, unsaved, keys = await prepare_vectors(
-        sessions, knowledge, embedder, _seed(knowledge, embedder)
-    )
-    await import_knowledge(
-        sessions, knowledge, "test", Embeddings(embedder.model_id, unsaved, keys)
-    )
+    _, embeddings = await prepare_vectors(sessions, knowledge, embedder, _seed(knowledge, embedder))
+    assert set(embeddings.new) == set(embeddings.keys)
+    await import_knowledge(sessions, knowledge, "test", embeddings)
     stored = await stored_vectors(sessions, embedder.model_id)
-    assert set(stored) == set(keys)
+    assert set(stored) == set(embeddings.keys)
 
     # A second start finds everything stored: nothing to embed, nothing to save.
-    _, unsaved_again, _ = await prepare_vectors(sessions, knowledge, embedder, VectorCache())
-    assert unsaved_again == {}
+    _, again = await prepare_vectors(sessions, knowledge, embedder, VectorCache())
+    assert again.new == {}
 
 
 async def test_removed_texts_lose_their_vectors(
     sessions: async_sessionmaker[AsyncSession], knowledge: Knowledge, embedder: Embedder
 ) -> None:
     seed = _seed(knowledge, embedder)
-    _, unsaved, keys = await prepare_vectors(sessions, knowledge, embedder, seed)
-    await import_knowledge(sessions, knowledge, "v1", Embeddings(embedder.model_id, unsaved, keys))
+    _, first = await prepare_vectors(sessions, knowledge, embedder, seed)
+    await import_knowledge(sessions, knowledge, "v1", first)
     smaller = Knowledge(
         topics=knowledge.topics,
         intents=knowledge.intents,
@@ -43,11 +40,11 @@ async def test_removed_texts_lose_their_vectors(
         city_entries={k: () for k in knowledge.city_entries},
         city_phrasings=knowledge.city_phrasings,
     )
-    _, unsaved2, keys2 = await prepare_vectors(sessions, smaller, embedder, seed)
-    await import_knowledge(sessions, smaller, "v2", Embeddings(embedder.model_id, unsaved2, keys2))
+    _, second = await prepare_vectors(sessions, smaller, embedder, seed)
+    await import_knowledge(sessions, smaller, "v2", second)
     async with sessions() as s:
         count = await s.scalar(select(func.count()).select_from(KbEmbedding))
-    assert count == len(set(keys2)) < len(set(keys))
+    assert count == len(set(second.keys)) < len(set(first.keys))
 
 
 def _seed(knowledge: Knowledge, embedder: Embedder) -> VectorCache:

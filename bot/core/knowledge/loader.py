@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
@@ -20,7 +20,6 @@ from bot.core.knowledge.model import (
     INTENT_IDS,
     TOPIC_IDS,
     CityFile,
-    Country,
     CountryFile,
     Entry,
     Intent,
@@ -32,6 +31,8 @@ from bot.core.knowledge.model import (
 from bot.core.languages import UI_LANGUAGES
 
 M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P")
+PlaceFile = TypeVar("PlaceFile", bound=CountryFile | CityFile)
 
 
 @dataclass(frozen=True, order=True)
@@ -104,9 +105,17 @@ class _Reader:
         except ValueError:
             return str(path)
 
-    def error(self, src: _Source | str, line: int, message: str, warning: bool = False) -> None:
+    def error(self, src: _Source | str, line: int, message: str) -> None:
         label = src.label if isinstance(src, _Source) else src
-        self.problems.append(Problem(label, line, message, warning))
+        self.problems.append(Problem(label, line, message))
+
+    def warn(self, src: _Source, line: int, message: str) -> None:
+        self.problems.append(Problem(src.label, line, message, warning=True))
+
+    def take(self) -> list[Problem]:
+        """The problems found so far, in file and line order; the list starts again empty."""
+        found, self.problems = sorted(self.problems), []
+        return found
 
     def read(self, path: Path) -> _Source | None:
         label = self.label(path)
@@ -169,12 +178,40 @@ class _Reader:
             )
 
 
-def _entries(
-    reader: _Reader, src: _Source, count: int, required: list[str]
-) -> list[tuple[int, Entry]]:
+def _raw_entries(src: _Source) -> list[tuple[int, CommentedMap]]:
+    """Every entry of a file as written, valid or not, with its position."""
+    items = src.data.get("entries")
+    if not isinstance(items, CommentedSeq):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, CommentedMap)]
+
+
+def _ids(src: _Source) -> list[tuple[str, int]]:
+    """The id of every entry written in a file, even one with other errors, and its line."""
+    return [
+        (item["id"], _line_of(src.data, ("entries", i, "id")))
+        for i, item in _raw_entries(src)
+        if isinstance(item.get("id"), str)
+    ]
+
+
+@dataclass
+class _File(Generic[P]):
+    """A valid file of entries: its valid entries with their positions, and its header."""
+
+    src: _Source
+    entries: list[tuple[int, Entry]]
+    place: P  # the CountryFile or CityFile; None for the network file
+
+    def valid(self) -> list[Entry]:
+        return [e for _, e in self.entries]
+
+
+def _entries(reader: _Reader, src: _Source, required: list[str]) -> list[tuple[int, Entry]]:
     """Validate each entry on its own; return the valid ones with their position."""
+    items = src.data.get("entries")
     valid = []
-    for i in range(count):
+    for i in range(len(items) if isinstance(items, CommentedSeq) else 0):
         entry = reader.validate(src, Entry, ("entries", i))
         if entry is None:
             continue
@@ -184,10 +221,39 @@ def _entries(
     return valid
 
 
+def _place_files(
+    reader: _Reader, folder: Path, model: type[PlaceFile], read: list[_Source]
+) -> dict[str, _File[PlaceFile]]:
+    """The valid country or city files of `folder`, by code or slug, after each file's own
+    checks. Every file that parses is added to `read`, valid or not."""
+    section, key = ("country", "code") if model is CountryFile else ("city", "slug")
+    files: dict[str, _File[PlaceFile]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        src = reader.read(path)
+        read.extend([src] if src else [])
+        parsed = reader.validate(src, model) if src else None
+        if src is None or parsed is None:
+            continue
+        about = getattr(parsed, section)
+        name = getattr(about, key)
+        if name != path.stem:
+            reader.error(
+                src,
+                _line_of(src.data, (section, key)),
+                f"{key} '{name}' does not match the file name",
+            )
+        reader.check_languages(src, (section, "name"), about.name, ["en"])
+        found = _entries(reader, src, ["en", *about.languages])
+        files[name] = _File(src, found, parsed)
+    return files
+
+
 def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
     """Load and check a knowledge directory. Raises KnowledgeError on any error.
 
-    Returns the knowledge and the warnings (such as a topic a city does not cover).
+    Every problem is reported. Each file's own problems come first, in file and line order,
+    then those between files (duplicate ids, references), so a cause is read before what it
+    causes. Returns the knowledge and the warnings (such as a topic a city does not cover).
     """
     root = Path(root)
     reader = _Reader(root)
@@ -195,96 +261,70 @@ def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
         raise KnowledgeError([Problem(str(root), 0, "not a directory")])
     topics = _load_topics(reader, root)
     intents = _load_intents(reader, root)
-
-    # Every file's valid entries, with their positions, for the cross-file checks.
-    sources: list[tuple[_Source, list[tuple[int, Entry]]]] = []
-    network_entries: list[Entry] = []
+    read: list[_Source] = []  # every file of entries that parses, valid or not
     network_path = root / "network" / "network.yaml"
     src = reader.read(network_path) if network_path.exists() else None
-    parsed_net = src and reader.validate(src, NetworkFile)
-    if src and parsed_net:
-        found = _entries(reader, src, len(parsed_net.entries), ["en"])
-        network_entries = [e for _, e in found]
-        sources.append((src, found))
-
-    countries: dict[str, tuple[Country, list[Entry]]] = {}
-    for path in sorted((root / "countries").glob("*.yaml")):
-        src = reader.read(path)
-        parsed_country = src and reader.validate(src, CountryFile)
-        if not (src and parsed_country):
-            continue
-        country = parsed_country.country
-        if country.code != path.stem:
-            reader.error(
-                src,
-                _line_of(src.data, ("country", "code")),
-                f"code '{country.code}' does not match the file name",
-            )
-        reader.check_languages(src, ("country", "name"), country.name, ["en"])
-        found = _entries(reader, src, len(parsed_country.entries), ["en", *country.languages])
-        countries[country.code] = (country, [e for _, e in found])
-        sources.append((src, found))
-
-    cities: dict[str, tuple[CityFile, list[Entry]]] = {}
-    city_sources: dict[str, _Source] = {}
-    for path in sorted((root / "cities").glob("*.yaml")):
-        src = reader.read(path)
-        parsed_city = src and reader.validate(src, CityFile)
-        if not (src and parsed_city):
-            continue
-        city = parsed_city.city
-        if city.slug != path.stem:
-            reader.error(
-                src,
-                _line_of(src.data, ("city", "slug")),
-                f"slug '{city.slug}' does not match the file name",
-            )
-        if city.country not in countries:
-            reader.error(
-                src,
-                _line_of(src.data, ("city", "country")),
-                f"unknown country '{city.country}' (no countries/{city.country}.yaml)",
-            )
-        reader.check_languages(src, ("city", "name"), city.name, ["en"])
-        found = _entries(reader, src, len(parsed_city.entries), ["en", *city.languages])
-        city_entries = [e for _, e in found]
-        contact = city.contact
-        if contact and not any(e.id == contact for e in city_entries):
-            reader.error(
-                src,
-                _line_of(src.data, ("city", "contact")),
-                f"broken reference: contact '{contact}' is not an entry of this city",
-            )
-        cities[city.slug] = (parsed_city, city_entries)
-        city_sources[city.slug] = src
-        sources.append((src, found))
+    network = None
+    if src:
+        read.append(src)
+        if reader.validate(src, NetworkFile):
+            network = _File(src, _entries(reader, src, ["en"]), None)
+    countries = _place_files(reader, root / "countries", CountryFile, read)
+    cities = _place_files(reader, root / "cities", CityFile, read)
     if not cities:
         reader.error(reader.label(root / "cities"), 0, "no city files")
-    _check_ids(reader, sources)
+    own = reader.take()
 
-    if any(not p.warning for p in reader.problems):
-        raise KnowledgeError(sorted(reader.problems))
+    for city_file in cities.values():
+        _check_city_links(reader, root, city_file, countries)
+    _check_ids(reader, read)
+    problems = own + reader.take()
+    if problems:
+        raise KnowledgeError(problems)
     knowledge = Knowledge(
         topics={t: topics[t] for t in TOPIC_IDS},
         intents=intents,
-        network_entries=tuple(network_entries),
-        countries={c: country for c, (country, _) in countries.items()},
-        country_entries={c: tuple(entries) for c, (_, entries) in countries.items()},
-        cities={s: f.city for s, (f, _) in cities.items()},
-        city_entries={s: tuple(entries) for s, (_, entries) in cities.items()},
+        network_entries=tuple(network.valid()) if network else (),
+        countries={c: f.place.country for c, f in countries.items()},
+        country_entries={c: tuple(f.valid()) for c, f in countries.items()},
+        cities={s: f.place.city for s, f in cities.items()},
+        city_entries={s: tuple(f.valid()) for s, f in cities.items()},
         city_phrasings={
-            s: {t: dict(v) for t, v in f.phrasings.items()} for s, (f, _) in cities.items()
+            s: {t: dict(v) for t, v in f.place.phrasings.items()} for s, f in cities.items()
         },
     )
     for slug in knowledge.cities:
         for topic in knowledge.missing_topics(slug):
-            reader.error(
-                city_sources[slug],
+            reader.warn(
+                cities[slug].src,
                 1,
                 f"topic '{topic}' has no entry for this city (city, country or network)",
-                warning=True,
             )
-    return knowledge, sorted(reader.problems)
+    return knowledge, reader.take()
+
+
+def _check_city_links(
+    reader: _Reader,
+    root: Path,
+    city_file: _File[CityFile],
+    countries: dict[str, _File[CountryFile]],
+) -> None:
+    """The city's country exists, and its contact is one of its own entries."""
+    src, city = city_file.src, city_file.place.city
+    # A country file with errors of its own has had them reported already.
+    if city.country not in countries and not (root / "countries" / f"{city.country}.yaml").exists():
+        reader.error(
+            src,
+            _line_of(src.data, ("city", "country")),
+            f"unknown country '{city.country}' (no countries/{city.country}.yaml)",
+        )
+    contact = city.contact
+    if contact and contact not in {i for i, _ in _ids(src)}:
+        reader.error(
+            src,
+            _line_of(src.data, ("city", "contact")),
+            f"broken reference: contact '{contact}' is not an entry of this city",
+        )
 
 
 def _load_topics(reader: _Reader, root: Path) -> dict[str, Topic]:
@@ -328,25 +368,31 @@ def _load_intents(reader: _Reader, root: Path) -> dict[str, Intent]:
     return {str(k): v for k, v in parsed.intents.items()}
 
 
-def _check_ids(reader: _Reader, sources: list[tuple[_Source, list[tuple[int, Entry]]]]) -> None:
-    """Entry ids are unique across all files, and every reference names an entry."""
+def _check_ids(reader: _Reader, sources: list[_Source]) -> None:
+    """Entry ids are unique across all files, and every reference names an entry.
+
+    Entries with errors of their own count too: their id is still taken, and a reference to
+    them is not broken (their own error says what to fix).
+    """
     where: dict[str, tuple[_Source, int]] = {}
-    for src, found in sources:
-        for i, entry in found:
-            line = _line_of(src.data, ("entries", i, "id"))
-            if entry.id in where:
-                first, first_line = where[entry.id]
+    for src in sources:
+        for entry_id, line in _ids(src):
+            if entry_id in where:
+                first, first_line = where[entry_id]
                 reader.error(
                     src,
                     line,
-                    f"duplicate id '{entry.id}' (first used in {first.label}:{first_line})",
+                    f"duplicate id '{entry_id}' (first used in {first.label}:{first_line})",
                 )
             else:
-                where[entry.id] = (src, line)
-    for src, found in sources:
-        for i, entry in found:
-            for j, ref in enumerate(entry.see_also):
-                if ref not in where:
+                where[entry_id] = (src, line)
+    for src in sources:
+        for i, item in _raw_entries(src):
+            refs = item.get("see_also")
+            if not isinstance(refs, CommentedSeq):
+                continue
+            for j, ref in enumerate(refs):
+                if isinstance(ref, str) and ref not in where:
                     reader.error(
                         src,
                         _line_of(src.data, ("entries", i, "see_also", j)),

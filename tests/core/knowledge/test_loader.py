@@ -122,3 +122,114 @@ def test_every_problem_is_reported_not_only_the_first(kb: Path) -> None:
     found = problems(kb)
     assert any("capaci.yaml" in p for p in found)
     assert any("livadia.yaml" in p for p in found)
+
+
+def all_problems(path: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as exc:
+        load_directory(path)
+    return [str(p) for p in exc.value.problems]
+
+
+def test_a_duplicate_id_with_another_error_is_reported_after_that_error(kb: Path) -> None:
+    city = kb / "cities" / "brussels.yaml"
+    append_entries(
+        city,
+        "  - id: eu-112\n"
+        "    topics: [emergency]\n"
+        "    name: {en: Dup, fr: Dup, nl: Dup}\n"
+        "    description: {en: Dup, fr: Dup, nl: Dup}\n"
+        "    hours:\n"
+        '      mon: ["25:00-12:00"]\n'
+        "    source: https://example.org\n"
+        "    last_reviewed: 2026-11-25\n"
+        "    verified: false\n",
+    )
+    found = all_problems(kb)
+    hours = f"knowledge/cities/brussels.yaml:{line_of(city, '25:00-12:00')}: error: "
+    dup_line = line_of(city, "- id: eu-112")
+    duplicate = (
+        f"knowledge/cities/brussels.yaml:{dup_line}: error: duplicate id 'eu-112' "
+        "(first used in knowledge/network/network.yaml:5)"
+    )
+    assert [p.startswith(hours) and "bad opening hours" in p for p in found] == [True, False]
+    assert found[1] == duplicate
+
+
+def test_a_reference_to_an_entry_with_errors_is_not_called_broken(kb: Path) -> None:
+    city = kb / "cities" / "brussels.yaml"
+    text = city.read_text(encoding="utf-8")
+    # brussels-foreigners is referenced by another entry; give it an error of its own.
+    at = text.index("  - id: brussels-foreigners\n")
+    city.write_text(
+        text[:at] + "  - id: brussels-foreigners\n    colour: blue\n" + text[at + 28 :],
+        encoding="utf-8",
+    )
+    found = all_problems(kb)
+    assert len(found) == 1, found
+    assert "colour: unknown field" in found[0]
+    assert "broken reference" not in found[0]
+
+
+def test_a_contact_with_errors_and_a_country_with_errors_cause_nothing_else(kb: Path) -> None:
+    city = kb / "cities" / "brussels.yaml"
+    text = city.read_text(encoding="utf-8")
+    at = text.index("  - id: brussels-city-hall\n")
+    city.write_text(
+        text[:at] + "  - id: brussels-city-hall\n    colour: blue\n" + text[at + 27 :],
+        encoding="utf-8",
+    )
+    country = kb / "countries" / "be.yaml"
+    country.write_text(
+        country.read_text(encoding="utf-8").replace("country:\n", "country:\n  flag: yes\n", 1),
+        encoding="utf-8",
+    )
+    found = all_problems(kb)
+    assert [p.split(": error: ")[1] for p in found] == [
+        f"entries[{brussels_index(city, 'brussels-city-hall')}].colour: unknown field",
+        "country.flag: unknown field",
+    ], found
+
+
+def brussels_index(city: Path, entry_id: str) -> int:
+    ids = [
+        line for line in city.read_text(encoding="utf-8").splitlines() if line.startswith("  - id:")
+    ]
+    return ids.index(f"  - id: {entry_id}")
+
+
+def test_a_broken_reference_and_an_unknown_country_are_still_errors(kb: Path) -> None:
+    city = kb / "cities" / "capaci.yaml"
+    text = city.read_text(encoding="utf-8").replace("  country: it\n", "  country: xx\n")
+    city.write_text(text, encoding="utf-8")
+    append_entries(
+        kb / "cities" / "jelgava.yaml",
+        "  - id: jelgava-test\n"
+        "    topics: [housing]\n"
+        "    name: {en: T, lv: T}\n"
+        "    description: {en: T, lv: T}\n"
+        "    source: https://example.org\n"
+        "    last_reviewed: 2026-11-25\n"
+        "    verified: false\n"
+        "    see_also: [nowhere]\n",
+    )
+    found = all_problems(kb)
+    assert [p.split(": error: ")[1] for p in found] == [
+        "unknown country 'xx' (no countries/xx.yaml)",
+        "broken reference: no entry 'nowhere'",
+    ], found
+
+
+def test_a_topic_a_city_does_not_cover_is_a_warning_not_an_error(kb: Path) -> None:
+    city = kb / "cities" / "jelgava.yaml"
+    knowledge, _ = load_directory(kb)
+    kept = [t for t in knowledge.topics if t not in knowledge.missing_topics("jelgava")]
+    assert "banking" in kept
+    # Take banking from every layer Jelgava reads: the network, Latvia and Jelgava itself.
+    for path in (kb / "network" / "network.yaml", kb / "countries" / "lv.yaml", city):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("[banking]", "[employment]").replace("banking, ", ""), "utf-8")
+    _, warnings = load_directory(kb)
+    assert [str(w) for w in warnings] == [
+        "knowledge/cities/jelgava.yaml:1: warning: topic 'banking' has no entry for this city "
+        "(city, country or network)"
+    ]

@@ -1,0 +1,142 @@
+"""Every setting is read from the environment and checked, and a bad one is named."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT, Settings, SettingsError, SupportSettings, TelegramSettings
+from bot.storage.database import DEFAULT_URL
+
+
+def test_an_empty_environment_gives_the_documented_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings(
+        database_url=DEFAULT_URL,
+        knowledge_dir=ROOT / "knowledge",
+        question_retention=timedelta(days=30),
+        log_level="INFO",
+        semantic=True,
+        telegram=TelegramSettings(),
+        support=SupportSettings(),
+    )
+
+
+def test_blank_values_count_as_unset() -> None:
+    env = {"GUICHET_QUESTION_RETENTION_DAYS": " ", "TELEGRAM_WEBHOOK_PORT": "", "DATABASE_URL": ""}
+    assert Settings.from_env(env) == Settings.from_env({})
+
+
+def test_every_setting_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://guichet@db.example.org/guichet",
+            "GUICHET_KNOWLEDGE_DIR": "/srv/knowledge",
+            "GUICHET_QUESTION_RETENTION_DAYS": "0",
+            "GUICHET_LOG_LEVEL": "debug",
+            "GUICHET_SEMANTIC": "Off",
+            "GUICHET_EMBED_THREADS": "2",
+            "TELEGRAM_BOT_TOKEN": " 123:abc ",
+            "TELEGRAM_MODE": "WEBHOOK",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "TELEGRAM_WEBHOOK_URL": "https://guichet.example.org/telegram",
+            "TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0",
+            "TELEGRAM_WEBHOOK_PORT": "65535",
+            "TELEGRAM_WEBHOOK_PATH": "/hook/",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret_-",
+            "TELEGRAM_MAX_RATE": "0",
+            "GUICHET_BOT_USERNAME": "@GuichetBot",
+            "GUICHET_TICKET_OPEN_LIMIT": "5",
+            "GUICHET_TICKET_REMIND_MINUTES": "10",
+            "GUICHET_TICKET_GIVE_UP_HOURS": "48",
+            "GUICHET_CLAIM_REMIND_MINUTES": "60",
+            "GUICHET_CLAIM_RELEASE_MINUTES": "61",
+            "GUICHET_TICKET_RETENTION_DAYS": "0",
+            "GUICHET_INVITE_USES": "1",
+            "GUICHET_INVITE_DAYS": "30",
+        }
+    )
+    assert settings.database_url == "postgresql://guichet@db.example.org/guichet"
+    assert settings.knowledge_dir == Path("/srv/knowledge")
+    assert settings.question_retention == timedelta(0)
+    assert (settings.log_level, settings.semantic) == ("DEBUG", False)
+    assert settings.embed_threads == 2
+    assert Settings.from_env({}).embed_threads == 1  # one OpenMP thread unless asked
+    assert settings.telegram == TelegramSettings(
+        token="123:abc",
+        api_base_url="http://127.0.0.1:8081/bot",
+        mode="webhook",
+        webhook_url="https://guichet.example.org/telegram",
+        webhook_listen="0.0.0.0",
+        webhook_port=65535,
+        webhook_path="hook",
+        webhook_secret="s3cret_-",
+        max_rate=0.0,
+    )
+    assert settings.support == SupportSettings(
+        open_limit=5,
+        remind_after=timedelta(minutes=10),
+        give_up_after=timedelta(hours=48),
+        claim_remind_after=timedelta(minutes=60),
+        claim_release_after=timedelta(minutes=61),
+        ticket_retention=timedelta(0),
+        invite_uses=1,
+        invite_days=30,
+        bot_username="GuichetBot",
+    )
+
+
+@pytest.mark.parametrize("value", ["on", "ON", "true", "yes", "1"])
+def test_the_semantic_switch_reads_on(value: str) -> None:
+    assert Settings.from_env({"GUICHET_SEMANTIC": value}).semantic
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("GUICHET_QUESTION_RETENTION_DAYS", "abc", "must be a whole number, not 'abc'"),
+        ("GUICHET_QUESTION_RETENTION_DAYS", "-5", "must be at least 0, not -5"),
+        ("GUICHET_QUESTION_RETENTION_DAYS", "1.5", "must be a whole number, not '1.5'"),
+        ("GUICHET_TICKET_RETENTION_DAYS", "-1", "must be at least 0, not -1"),
+        ("GUICHET_TICKET_OPEN_LIMIT", "0", "must be at least 1, not 0"),
+        ("GUICHET_TICKET_REMIND_MINUTES", "soon", "must be a whole number, not 'soon'"),
+        ("GUICHET_TICKET_GIVE_UP_HOURS", "-24", "must be at least 1, not -24"),
+        ("GUICHET_CLAIM_REMIND_MINUTES", "0", "must be at least 1, not 0"),
+        ("GUICHET_CLAIM_RELEASE_MINUTES", "x", "must be a whole number, not 'x'"),
+        ("GUICHET_CLAIM_RELEASE_MINUTES", "120", "must be more than GUICHET_CLAIM_REMIND"),
+        ("GUICHET_INVITE_USES", "0", "must be at least 1, not 0"),
+        ("GUICHET_INVITE_DAYS", "a week", "must be a whole number, not 'a week'"),
+        ("GUICHET_LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("GUICHET_SEMANTIC", "maybe", "must be on or off, not 'maybe'"),
+        ("GUICHET_EMBED_THREADS", "0", "must be at least 1, not 0"),
+        ("GUICHET_EMBED_THREADS", "all", "must be a whole number, not 'all'"),
+        ("DATABASE_URL", "mysql://u@h/db", "must be a sqlite:/// or postgresql:// address"),
+        ("DATABASE_URL", "guichet.db", "is not a database address"),
+        ("TELEGRAM_MODE", "carrier-pigeon", "must be one of polling, webhook"),
+        ("TELEGRAM_WEBHOOK_PORT", "eighty", "must be a whole number, not 'eighty'"),
+        ("TELEGRAM_WEBHOOK_PORT", "70000", "must be at most 65535, not 70000"),
+        ("TELEGRAM_WEBHOOK_PORT", "0", "must be at least 1, not 0"),
+        ("TELEGRAM_MAX_RATE", "fast", "must be a number, not 'fast'"),
+        ("TELEGRAM_MAX_RATE", "-1", "must be a number of at least 0, not -1"),
+        ("TELEGRAM_MAX_RATE", "nan", "must be a number of at least 0, not nan"),
+        ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot", "must be an address starting with"),
+        ("TELEGRAM_WEBHOOK_URL", "http://guichet.example.org/t", "starting with https://"),
+        ("TELEGRAM_WEBHOOK_SECRET", "has spaces!", "may only hold 1-256 of"),
+    ],
+)
+def test_a_bad_value_is_refused_with_the_variable_named(name: str, value: str, says: str) -> None:
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env({name: value})
+    assert str(exc.value).startswith(name), str(exc.value)
+    assert says in str(exc.value)
+
+
+def test_webhook_mode_needs_its_address() -> None:
+    with pytest.raises(SettingsError, match="TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL"):
+        Settings.from_env({"TELEGRAM_MODE": "webhook"})
+
+
+def test_a_bad_database_address_never_shows_its_password() -> None:
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env({"DATABASE_URL": "mysql://guichet:hunter2@db/guichet"})
+    assert "hunter2" not in str(exc.value)
