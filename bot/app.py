@@ -1,4 +1,5 @@
-"""The one place that builds everything: settings → engine → stores → assistant → conversation."""
+"""The one place that builds everything: settings → engine → stores → assistant → conversation,
+and for Telegram the bot, its messenger, the support desk and the volunteers' handlers."""
 
 from __future__ import annotations
 
@@ -7,24 +8,115 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Defaults, ExtBot
+from telegram.request import HTTPXRequest
 
+from bot.channels.telegram.channel import Channel
+from bot.channels.telegram.messenger import TelegramMessenger
+from bot.channels.telegram.support import Volunteers
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
-from bot.core.render import HtmlFormatter
+from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import VectorCache, cache_file, load_embedder
-from bot.settings import Settings
+from bot.settings import Settings, SupportSettings, TelegramSettings
 from bot.storage.database import create_engine, sessionmaker, upgrade
 from bot.storage.embeddings import prepare_vectors, store_vectors
 from bot.storage.knowledge_store import Embeddings, import_knowledge, load_knowledge
 from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
+from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
+from bot.support.messenger import Messenger
+from bot.support.relay import Relay
+from bot.support.words import Words
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SupportStores:
+    """The support network's stores and settings; a channel builds the desk on them."""
+
+    network: Network
+    tickets: Tickets
+    upkeep: TicketUpkeep
+    settings: SupportSettings
+
+
+def support_stores(
+    sessions: async_sessionmaker[AsyncSession], settings: SupportSettings
+) -> SupportStores:
+    tickets = Tickets(sessions, open_limit=settings.open_limit, retention=settings.ticket_retention)
+    return SupportStores(Network(sessions), tickets, TicketUpkeep(sessions), settings)
+
+
+def support_desk(
+    stores: SupportStores, conversation: Conversation, messenger: Messenger, fmt: Formatter
+) -> SupportDesk:
+    """The desk and its parts, talking through one channel's messenger."""
+    words = Words(conversation.assistant.knowledge, fmt)
+    relay = Relay(
+        tickets=stores.tickets,
+        network=stores.network,
+        users=conversation.users,
+        messenger=messenger,
+        words=words,
+    )
+    return SupportDesk(
+        network=stores.network,
+        tickets=stores.tickets,
+        upkeep=stores.upkeep,
+        users=conversation.users,
+        questions=conversation.questions,
+        messenger=messenger,
+        words=words,
+        relay=relay,
+        settings=stores.settings,
+    )
+
+
+@dataclass(frozen=True)
+class TelegramBot:
+    """What the Telegram Application is built from; the desk is None without a network."""
+
+    bot: ExtBot[int]
+    channel: Channel
+    desk: SupportDesk | None
+    volunteers: Volunteers | None
+
+
+def telegram_bot(
+    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None
+) -> TelegramBot:
+    """The bot (HTML by default, rate-limited), and with a support network its messenger, the
+    desk and the volunteers' handlers, before any Application exists."""
+    if not settings.token:
+        raise ValueError("no Telegram bot token")
+    bot: ExtBot[int] = ExtBot(
+        settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.file_base_url,
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=settings.max_rate, max_retries=settings.retries
+        ),
+    )
+    if support is None:
+        return TelegramBot(bot, Channel(conversation), None, None)
+    messenger = TelegramMessenger(bot, conversation)
+    desk = support_desk(support, conversation, messenger, HtmlFormatter())
+    volunteers = Volunteers(desk, messenger)
+    return TelegramBot(bot, Channel(conversation, volunteers), desk, volunteers)
 
 
 @dataclass
@@ -35,7 +127,7 @@ class App:
     users: UserStore
     questions: QuestionLog
     assistant: Assistant
-    desk: SupportDesk  # the support network; a channel attaches its messenger
+    support: SupportStores  # the support network; each channel builds its desk on it
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="understand")
@@ -79,18 +171,6 @@ async def open_app(settings: Settings, *, seed: bool = True) -> App:
     assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=vectors)
     users = UserStore(sessions)
     questions = QuestionLog(sessions, settings.question_retention)
-    support = settings.support
-    desk = SupportDesk(
-        network=Network(sessions),
-        tickets=Tickets(
-            sessions, open_limit=support.open_limit, retention=support.ticket_retention
-        ),
-        users=users,
-        questions=questions,
-        knowledge=knowledge,
-        fmt=HtmlFormatter(),
-        settings=support,
-    )
     return App(
         settings=settings,
         engine=engine,
@@ -98,5 +178,5 @@ async def open_app(settings: Settings, *, seed: bool = True) -> App:
         users=users,
         questions=questions,
         assistant=assistant,
-        desk=desk,
+        support=support_stores(sessions, settings.support),
     )

@@ -286,7 +286,7 @@ async def run_bot(settings: Settings) -> int:
     protect_logs(token)
     app = await open_app(settings)
     try:
-        await run(app.conversation("telegram"), settings.telegram, app.desk)
+        await run(app.conversation("telegram"), settings.telegram, app.support)
     except InvalidToken:
         print("Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
         return 1
