@@ -420,6 +420,14 @@ async def test_a_volunteers_photo_and_sticker_reach_the_migrant_as_they_are(
     assert "caption" not in copy.params  # a sticker takes none: the signature comes first
     assert not [c for c in sent if c.chat_id == AMAL]  # delivered: nothing to tell Amal
 
+    office = h.fake.message(AMAL, location={"latitude": 50.8503, "longitude": 4.3517})
+    sent = await h.push(office, MIGRANT, "copyMessage", 1)
+    [place] = [c for c in sent if c.method == "copyMessage" and c.chat_id == MIGRANT]
+    assert copied_from(place) == (AMAL, office["message"]["message_id"])
+    assert h.desk is not None
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.messages == 3  # the photo, the sticker, the place
+
 
 async def test_a_migrants_voice_note_reaches_the_volunteer_and_a_place_only_as_a_reply(
     desk_tg: Harness,
