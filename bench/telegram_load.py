@@ -70,7 +70,7 @@ async def bench(args: argparse.Namespace) -> None:
                 token=fake.token, api_base_url=fake.base_url, max_rate=args.max_rate
             )
             conversation = app.conversation("telegram")
-            application = await start(conversation, settings, app.desk)
+            application = await start(conversation, settings, app.support)
             waiting: dict[int, Callable[[Call], None]] = {}
 
             def on_call(call: Call) -> None:

@@ -1,4 +1,5 @@
-"""The one place that builds everything: settings → engine → stores → assistant → conversation.
+"""The one place that builds everything: settings → engine → stores → assistant → conversation,
+and for Telegram the bot, its messenger, the support desk and the volunteers' handlers.
 
 The bot, the demo chat, `ask` (read-only), `kb import` (with `source`) and the staff commands
 all go through `open_app`.
@@ -15,23 +16,34 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Defaults, ExtBot
+from telegram.request import HTTPXRequest
 
+from bot.channels.telegram.channel import Channel
+from bot.channels.telegram.messenger import TelegramMessenger
+from bot.channels.telegram.support import Volunteers
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import Problem, load_directory
 from bot.core.languages import default_detector
-from bot.core.render import HtmlFormatter
+from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
-from bot.settings import Settings
+from bot.settings import Settings, SupportSettings, TelegramSettings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
 from bot.storage.knowledge_store import ImportReport, import_knowledge, load_knowledge
 from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
+from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
+from bot.support.messenger import Messenger
+from bot.support.relay import Relay
+from bot.support.words import Words
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +58,86 @@ class Imported:
     embeddings: Embeddings | None
 
 
+@dataclass(frozen=True)
+class SupportStores:
+    """The support network's stores and settings; a channel builds the desk on them."""
+
+    network: Network
+    tickets: Tickets
+    upkeep: TicketUpkeep
+    settings: SupportSettings
+
+
+def support_stores(
+    sessions: async_sessionmaker[AsyncSession], settings: SupportSettings
+) -> SupportStores:
+    tickets = Tickets(sessions, open_limit=settings.open_limit, retention=settings.ticket_retention)
+    return SupportStores(Network(sessions), tickets, TicketUpkeep(sessions), settings)
+
+
+def support_desk(
+    stores: SupportStores, conversation: Conversation, messenger: Messenger, fmt: Formatter
+) -> SupportDesk:
+    """The desk and its parts, talking through one channel's messenger."""
+    words = Words(conversation.assistant.knowledge, fmt)
+    relay = Relay(
+        tickets=stores.tickets,
+        network=stores.network,
+        users=conversation.users,
+        messenger=messenger,
+        words=words,
+    )
+    return SupportDesk(
+        network=stores.network,
+        tickets=stores.tickets,
+        upkeep=stores.upkeep,
+        users=conversation.users,
+        questions=conversation.questions,
+        messenger=messenger,
+        words=words,
+        relay=relay,
+        settings=stores.settings,
+    )
+
+
+@dataclass(frozen=True)
+class TelegramBot:
+    """What the Telegram Application is built from; the desk is None without a network."""
+
+    bot: ExtBot[int]
+    channel: Channel
+    desk: SupportDesk | None
+    volunteers: Volunteers | None
+
+
+def telegram_bot(
+    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None
+) -> TelegramBot:
+    """The bot (HTML by default, rate-limited), and with a support network its messenger, the
+    desk and the volunteers' handlers, before any Application exists."""
+    if not settings.token:
+        raise ValueError("no Telegram bot token")
+    bot: ExtBot[int] = ExtBot(
+        settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.file_base_url,
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=settings.max_rate, max_retries=settings.retries
+        ),
+    )
+    if support is None:
+        return TelegramBot(bot, Channel(conversation), None, None)
+    messenger = TelegramMessenger(bot, conversation)
+    desk = support_desk(support, conversation, messenger, HtmlFormatter())
+    volunteers = Volunteers(desk, messenger)
+    return TelegramBot(bot, Channel(conversation, volunteers), desk, volunteers)
+
+
 @dataclass
 class App:
     settings: Settings
@@ -56,7 +148,7 @@ class App:
     knowledge: Knowledge
     embedder: Embedder | None
     vectors: VectorCache | None
-    desk: SupportDesk  # the support network; a channel attaches its messenger
+    support: SupportStores  # the support network; each channel builds its desk on it
     imported: Imported | None = None  # knowledge files this start imported, if any
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
@@ -130,18 +222,6 @@ async def open_app(
         raise
     users = UserStore(sessions)
     questions = QuestionLog(sessions, settings.question_retention)
-    support = settings.support
-    desk = SupportDesk(
-        network=Network(sessions),
-        tickets=Tickets(
-            sessions, open_limit=support.open_limit, retention=support.ticket_retention
-        ),
-        users=users,
-        questions=questions,
-        knowledge=knowledge,
-        fmt=HtmlFormatter(),
-        settings=support,
-    )
     return App(
         settings=settings,
         engine=engine,
@@ -151,7 +231,7 @@ async def open_app(
         knowledge=knowledge,
         embedder=embedder,
         vectors=vectors,
-        desk=desk,
+        support=support_stores(sessions, settings.support),
         imported=imported,
     )
 

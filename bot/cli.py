@@ -234,7 +234,7 @@ async def run_bot(settings: Settings) -> int:
     protect_logs(token)
     app = await open_app(settings)
     try:
-        await run(app.conversation("telegram"), settings.telegram, app.desk)
+        await run(app.conversation("telegram"), settings.telegram, app.support)
     except InvalidToken:
         print("Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
         return 1
@@ -259,8 +259,8 @@ async def staff(
         city = getattr(args, "city", None)
         if city is not None and unknown_city(city, app.knowledge.cities, err):
             return EXIT_USAGE
-        desk = cli_network.Staff(app.desk.network, app.desk.tickets, settings.support, now)
-        return await cli_network.run(desk, args, out, err)
+        team = cli_network.Staff(app.support.network, app.support.tickets, settings.support, now)
+        return await cli_network.run(team, args, out, err)
     finally:
         await app.close()
 

@@ -23,6 +23,7 @@ EMERGENCY_LINE = N_("In danger right now? Call 112 (free, day and night).")
 class Formatter(Protocol):
     def escape(self, text: str) -> str: ...
     def bold(self, text: str) -> str: ...
+    def italic(self, text: str) -> str: ...
     def link(self, url: str, label: str) -> str: ...
 
 
@@ -31,6 +32,9 @@ class PlainFormatter:
         return text
 
     def bold(self, text: str) -> str:
+        return text
+
+    def italic(self, text: str) -> str:
         return text
 
     def link(self, url: str, label: str) -> str:
@@ -45,6 +49,9 @@ class HtmlFormatter:
 
     def bold(self, text: str) -> str:
         return f"<b>{text}</b>"
+
+    def italic(self, text: str) -> str:
+        return f"<i>{text}</i>"
 
     def link(self, url: str, label: str) -> str:
         return f'<a href="{html.escape(url, quote=True)}">{label}</a>'

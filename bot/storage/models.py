@@ -229,7 +229,8 @@ class Ticket(Base):
 
 
 class TicketMessage(Base):
-    """A relayed message: text, or a Telegram file id for a photo or document."""
+    """A relayed message: its text, and for anything else (a photo, a voice note...) its kind
+    and its id in the sender's chat, from which the channel copies it."""
 
     __tablename__ = "ticket_messages"
     id: Mapped[int] = mapped_column(
@@ -240,10 +241,11 @@ class TicketMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
-    file_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # a `Media` kind, or None for text
     # The copy in the other side's chat, so that a reply to it finds its ticket.
     delivered_chat_id: Mapped[str | None] = mapped_column(String(64))
     delivered_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    origin_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the sender's chat
     __table_args__ = (
         Index("ix_ticket_messages_delivered", "delivered_chat_id", "delivered_message_id"),
     )

@@ -20,9 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import CityNetwork, Organisation, Ticket, Volunteer
 from bot.storage.models import Invite as InviteRow
+from bot.storage.ticket_rows import hand_back, rows_changed
 from bot.storage.ticket_types import Status, utc
-
-CODE_LENGTH = 16  # secrets.token_urlsafe(12): 16 characters of A-Z a-z 0-9 _ -
 
 
 class InviteProblem(StrEnum):
@@ -307,18 +306,8 @@ class Network:
             if not gone.rowcount:  # type: ignore[attr-defined]
                 return None
             (found,) = await self._volunteers(session, Volunteer.id == volunteer_id)
-            released = await session.execute(
-                update(Ticket)
-                .where(Ticket.claimed_by == volunteer_id, Ticket.status == Status.CLAIMED.value)
-                .values(
-                    status=Status.OPEN.value,
-                    claimed_by=None,
-                    claimed_at=None,
-                    claim_reminded_at=None,
-                )
-            )
-            count = int(released.rowcount or 0)  # type: ignore[attr-defined]
-            return replace(found, load=count)
+            released = await session.execute(hand_back(Ticket.claimed_by == volunteer_id))
+            return replace(found, load=rows_changed(released))
 
     async def members(self, city: str) -> list[VolunteerInfo]:
         """A city's active volunteers, by organisation, then name."""

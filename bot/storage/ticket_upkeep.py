@@ -1,4 +1,5 @@
-"""The tickets' clock and memory: one-time reminder steps, what is due, and erasure.
+"""The tickets' clock: one-time reminder steps, what is due, the typical wait; and the
+erasure of a user's tickets inside the caller's transaction.
 
 Each step fires once across processes and restarts: `once()` sets its time only where it is
 still NULL. A claim counts as unanswered until a volunteer message comes after it
@@ -8,20 +9,17 @@ still NULL. A claim counts as unanswered until a volunteer message comes after i
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import KbSuggestion, Ticket, TicketMessage
-from bot.storage.ticket_types import Due, Status, TicketInfo, ticket_info, utc
+from bot.storage.ticket_rows import TicketRows
+from bot.storage.ticket_types import Due, Status, utc
 
 Once = Literal["reminded_at", "widened_at", "gave_up_at", "claim_reminded_at"]
 _ONCE: Final = ("reminded_at", "widened_at", "gave_up_at", "claim_reminded_at")
-
-
-def _rows(result: Any) -> int:
-    return int(result.rowcount or 0)
 
 
 _NO_ANSWER_SINCE_CLAIM = or_(
@@ -38,7 +36,7 @@ async def forget_tickets(session: AsyncSession, user_id: int) -> None:
     await session.execute(
         update(TicketMessage)
         .where(TicketMessage.ticket_id.in_(mine))
-        .values(text=None, file_id=None)
+        .values(text=None, file_id=None, origin_message_id=None)
     )
     await session.execute(delete(KbSuggestion).where(KbSuggestion.ticket_id.in_(mine)))
     await session.execute(
@@ -54,44 +52,18 @@ async def forget_tickets(session: AsyncSession, user_id: int) -> None:
 
 
 class TicketUpkeep:
-    """The reminder clock and the retention of texts, and the queries all ticket code shares."""
+    """The reminder clock of tickets (the timers ask it what is due, and mark steps done)."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        open_limit: int = 3,
-        retention: timedelta = timedelta(days=90),
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self.open_limit = open_limit
-        self.retention = retention
-
-    async def _list(self, *where: ColumnElement[bool], newest: bool = False) -> list[TicketInfo]:
-        order = (Ticket.created_at.desc(), Ticket.id.desc()) if newest else (Ticket.id,)
-        count = (
-            select(func.count(TicketMessage.id))
-            .where(TicketMessage.ticket_id == Ticket.id)
-            .correlate(Ticket)
-            .scalar_subquery()
-        )
-        async with self._sessions() as session:
-            rows = await session.execute(select(Ticket, count).where(*where).order_by(*order))
-            return [ticket_info(t, n) for t, n in rows.all()]
-
-    async def _update(self, ticket_id: int, *where: ColumnElement[bool], **values: Any) -> bool:
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(Ticket).where(Ticket.id == ticket_id, *where).values(**values)
-            )
-            return _rows(result) == 1
+        self._rows = TicketRows(sessions)
 
     async def once(self, ticket_id: int, field: Once, *, status: Status, now: datetime) -> bool:
         """Mark a one-time step done; True only for the caller that did it first."""
         if field not in _ONCE:
             raise ValueError(f"not a one-time step: {field!r}")
         column = getattr(Ticket, field)
-        return await self._update(
+        return await self._rows.update(
             ticket_id, column.is_(None), Ticket.status == status.value, **{field: utc(now)}
         )
 
@@ -110,44 +82,21 @@ class TicketUpkeep:
         is_open = Ticket.status == Status.OPEN.value
         claimed = and_(Ticket.status == Status.CLAIMED.value, _NO_ANSWER_SINCE_CLAIM)
         return Due(
-            remind=await self._list(
+            remind=await self._rows.list(
                 is_open, Ticket.reminded_at.is_(None), Ticket.created_at <= now - remind_after
             ),
-            give_up=await self._list(
+            give_up=await self._rows.list(
                 is_open, Ticket.gave_up_at.is_(None), Ticket.created_at <= now - give_up_after
             ),
-            claim_remind=await self._list(
+            claim_remind=await self._rows.list(
                 claimed,
                 Ticket.claim_reminded_at.is_(None),
                 Ticket.claimed_at <= now - claim_remind_after,
             ),
-            claim_release=await self._list(claimed, Ticket.claimed_at <= now - claim_release_after),
+            claim_release=await self._rows.list(
+                claimed, Ticket.claimed_at <= now - claim_release_after
+            ),
         )
-
-    async def purge(self, now: datetime) -> int:
-        """Erase the texts of tickets closed longer than the retention; return how many."""
-        expired = select(Ticket.id).where(
-            Ticket.status == Status.CLOSED.value,
-            Ticket.text_expires_at.is_not(None),
-            Ticket.text_expires_at <= utc(now),
-        )
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(TicketMessage)
-                .where(TicketMessage.ticket_id.in_(expired))
-                .values(text=None, file_id=None)
-            )
-            result = await session.execute(
-                update(Ticket)
-                .where(Ticket.id.in_(expired))
-                .values(question=None, text_expires_at=None)
-            )
-            return _rows(result)
-
-    async def erase_user(self, user_id: int) -> None:
-        """Close and forget a user's tickets (call it before the user row is deleted)."""
-        async with self._sessions() as session, session.begin():
-            await forget_tickets(session, user_id)
 
     async def typical_wait(
         self, city: str, now: datetime, *, window: timedelta = timedelta(days=30), least: int = 3

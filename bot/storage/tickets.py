@@ -3,7 +3,7 @@
 Every state change is one conditional UPDATE, so that two processes (or a button tapped twice)
 cannot both win: a claim, a release and a close report whether this caller made the change.
 Texts of closed tickets are erased `retention` after closing; counts and timings stay. The
-reminder clock, retention and erasure are in `ticket_upkeep.py` (the base class).
+reminder clock is a separate object (`ticket_upkeep.py`); both share `ticket_rows.py`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from typing import Any, Final
 from sqlalchemy import func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import KbSuggestion, Ticket, TicketMessage, TicketOffer, User, Volunteer
+from bot.storage.ticket_rows import TicketRows, hand_back, rows_changed
 from bot.storage.ticket_types import (
     ACTIVE,
     Due,
@@ -27,7 +29,7 @@ from bot.storage.ticket_types import (
     plain,
     utc,
 )
-from bot.storage.ticket_upkeep import Once, TicketUpkeep
+from bot.storage.ticket_upkeep import Once, forget_tickets
 
 __all__ = ["Due", "LimitReached", "Offer", "Once", "Status", "TicketInfo", "Tickets"]
 
@@ -41,12 +43,24 @@ class Waiting:
 
     id: int
     text: str | None
-    file_id: str | None
-    file_kind: str | None
+    kind: str | None  # what else it is (a `Media` kind of the support desk), None for text
+    origin_message_id: int | None  # its id in the migrant's chat, to copy it from
 
 
-class Tickets(TicketUpkeep):
+class Tickets:
     """The ticket store (see the module docstring)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        open_limit: int = 3,
+        retention: timedelta = timedelta(days=90),
+    ) -> None:
+        self._sessions = sessions
+        self._rows = TicketRows(sessions)
+        self.open_limit = open_limit
+        self.retention = retention
 
     async def open(
         self,
@@ -94,18 +108,18 @@ class Tickets(TicketUpkeep):
         return ticket
 
     async def get(self, ticket_id: int) -> TicketInfo | None:
-        found = await self._list(Ticket.id == ticket_id)
+        found = await self._rows.list(Ticket.id == ticket_id)
         return found[0] if found else None
 
     async def of_user(self, user_id: int, *, active_only: bool = True) -> list[TicketInfo]:
         where = [Ticket.user_id == user_id]
         if active_only:
             where.append(Ticket.status.in_(ACTIVE))
-        return await self._list(*where, newest=True)
+        return await self._rows.list(*where, newest=True)
 
     async def of_volunteer(self, volunteer_id: int) -> list[TicketInfo]:
         """The tickets this volunteer holds now."""
-        return await self._list(
+        return await self._rows.list(
             Ticket.claimed_by == volunteer_id, Ticket.status == Status.CLAIMED.value
         )
 
@@ -146,7 +160,7 @@ class Tickets(TicketUpkeep):
         active = select(Volunteer.id).where(
             Volunteer.id == volunteer_id, Volunteer.removed_at.is_(None)
         )
-        return await self._update(
+        return await self._rows.update(
             ticket_id,
             Ticket.status == Status.OPEN.value,
             active.exists(),
@@ -156,22 +170,15 @@ class Tickets(TicketUpkeep):
             claim_reminded_at=None,
         )
 
-    async def release(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
+    async def release(self, ticket_id: int, volunteer_id: int) -> bool:
         """Give a claimed ticket back to the network (its reminder times stay)."""
-        return await self._update(
-            ticket_id,
-            Ticket.claimed_by == volunteer_id,
-            Ticket.status == Status.CLAIMED.value,
-            status=Status.OPEN.value,
-            claimed_by=None,
-            claimed_at=None,
-            claim_reminded_at=None,
-        )
+        statement = hand_back(Ticket.id == ticket_id, Ticket.claimed_by == volunteer_id)
+        return await self._rows.change(statement) == 1
 
     async def close(self, ticket_id: int, *, by: str, now: datetime) -> bool:
         if by not in CLOSERS:
             raise ValueError(f"closed by {by!r}: expected one of {', '.join(CLOSERS)}")
-        return await self._update(
+        return await self._rows.update(
             ticket_id,
             Ticket.status != Status.CLOSED.value,
             status=Status.CLOSED.value,
@@ -182,7 +189,7 @@ class Tickets(TicketUpkeep):
 
     async def rate(self, ticket_id: int, user_id: int, helpful: bool) -> bool:
         """The ticket's own user rates it, once it is closed."""
-        return await self._update(
+        return await self._rows.update(
             ticket_id,
             Ticket.user_id == user_id,
             Ticket.status == Status.CLOSED.value,
@@ -195,12 +202,13 @@ class Tickets(TicketUpkeep):
         *,
         sender: str,
         text: str | None,
-        file_id: str | None = None,
-        file_kind: str | None = None,
+        kind: str | None = None,
+        origin_message_id: int | None = None,
         delivered: tuple[str, int] | None = None,
         now: datetime,
     ) -> int:
-        """Log a relayed message; `delivered`: the (chat id, message id) of its copy."""
+        """Log a relayed message: its text, else its `kind` and its id in the sender's chat;
+        `delivered`: the (chat id, message id) of its copy, None while it waits."""
         if sender not in SENDERS:
             raise ValueError(f"sender {sender!r}: expected one of {', '.join(SENDERS)}")
         chat_id, message_id = delivered if delivered is not None else (None, None)
@@ -209,8 +217,8 @@ class Tickets(TicketUpkeep):
                 ticket_id=ticket_id,
                 sender=sender,
                 text=text,
-                file_id=file_id,
-                file_kind=file_kind,
+                file_kind=kind,
+                origin_message_id=origin_message_id,
                 delivered_chat_id=chat_id,
                 delivered_message_id=message_id,
                 created_at=utc(now),
@@ -240,7 +248,7 @@ class Tickets(TicketUpkeep):
                 )
                 .order_by(TicketMessage.id)
             )
-            return [Waiting(m.id, m.text, m.file_id, m.file_kind) for m in rows]
+            return [Waiting(m.id, m.text, m.file_kind, m.origin_message_id) for m in rows]
 
     async def mark_delivered(self, message_id: int, chat_id: str, delivered_id: int) -> None:
         async with self._sessions() as session, session.begin():
@@ -292,7 +300,7 @@ class Tickets(TicketUpkeep):
         self, city: str, *, now: datetime, recent: timedelta = timedelta(days=7)
     ) -> list[TicketInfo]:
         """A city's open and claimed tickets, and those closed within `recent`; newest first."""
-        return await self._list(
+        return await self._rows.list(
             Ticket.city == city,
             or_(Ticket.status.in_(ACTIVE), Ticket.closed_at >= utc(now) - recent),
             newest=True,
@@ -326,6 +334,31 @@ class Tickets(TicketUpkeep):
             session.add(row)
             await session.flush()
             return row.id
+
+    async def purge(self, now: datetime) -> int:
+        """Erase the texts of tickets closed longer than the retention; return how many."""
+        expired = select(Ticket.id).where(
+            Ticket.status == Status.CLOSED.value,
+            Ticket.text_expires_at.is_not(None),
+            Ticket.text_expires_at <= utc(now),
+        )
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(TicketMessage)
+                .where(TicketMessage.ticket_id.in_(expired))
+                .values(text=None, file_id=None, origin_message_id=None)
+            )
+            result = await session.execute(
+                update(Ticket)
+                .where(Ticket.id.in_(expired))
+                .values(question=None, text_expires_at=None)
+            )
+            return rows_changed(result)
+
+    async def erase_user(self, user_id: int) -> None:
+        """Close and forget a user's tickets (call it before the user row is deleted)."""
+        async with self._sessions() as session, session.begin():
+            await forget_tickets(session, user_id)
 
     async def suggestions(self, city: str) -> list[dict[str, object]]:
         async with self._sessions() as session:

@@ -13,18 +13,45 @@ from datetime import UTC, datetime
 
 from bot.core.i18n import Translator, translator
 from bot.core.render import EMERGENCY_LINE
+from bot.settings import SupportSettings
 from bot.storage.models import User
-from bot.storage.network import VolunteerInfo
-from bot.storage.tickets import LimitReached, TicketInfo
-from bot.support.base import Said
-from bot.support.messenger import Attachment, Button, Do
+from bot.storage.network import Network, VolunteerInfo
+from bot.storage.questions import QuestionLog
+from bot.storage.ticket_upkeep import TicketUpkeep
+from bot.storage.tickets import LimitReached, TicketInfo, Tickets
+from bot.storage.users import UserStore
+from bot.support.messenger import Button, Do, Messenger
 from bot.support.relay import Relay
+from bot.support.words import Said, Words
 
 log = logging.getLogger(__name__)
 
 
-class SupportDesk(Relay):
+class SupportDesk:
     """Asking, offering, claiming, giving back, closing, rating and suggesting."""
+
+    def __init__(
+        self,
+        *,
+        network: Network,
+        tickets: Tickets,
+        upkeep: TicketUpkeep,
+        users: UserStore,
+        questions: QuestionLog,
+        messenger: Messenger,
+        words: Words,
+        relay: Relay,
+        settings: SupportSettings,
+    ) -> None:
+        self.network = network
+        self.tickets = tickets
+        self.upkeep = upkeep
+        self.users = users
+        self.questions = questions
+        self.messenger = messenger
+        self.words = words
+        self.relay = relay
+        self.settings = settings
 
     # -- the migrant asks ---------------------------------------------------------------------
 
@@ -36,20 +63,20 @@ class SupportDesk(Relay):
         """What will be shared, before the migrant confirms (their confirmation is consent)."""
         if not user.city or not await self.available(user.city):
             return None
-        t = translator(user.language or "en")
+        w, t = self.words, translator(user.language or "en")
         question = await self.questions.own(question_id, user.id) if question_id else None
         if question is None or not question.text:
             text = t.gettext(
                 "To ask a person, first write your question in a message, then tap "
                 "“Ask a person” under my answer."
             )
-            return Said(self.esc(text))
-        city = self.renderer.city_name(user.city, t)
+            return self.words.said(text)
+        city = self.words.renderer.city_name(user.city, t)
         shared = t.gettext(
             "I will send your question and its language to a volunteer of the local support "
             "network in {city}, never your name, your username or your phone number."
         ).format(city=city)
-        wait = await self.tickets.typical_wait(user.city, datetime.now(UTC))
+        wait = await self.upkeep.typical_wait(user.city, datetime.now(UTC))
         how_long = (
             t.gettext("Volunteers here usually answer within {duration}.").format(
                 duration=t.duration(wait)
@@ -58,22 +85,21 @@ class SupportDesk(Relay):
             else t.gettext("The service is new here, so we cannot yet say how long it takes.")
         )
         text = f"{shared} {how_long}"
-        quoted = self.esc(question.text)
         buttons = (
             (
                 Button(t.gettext("Send my question"), Do.CONSENT, (question_id,)),
                 Button(t.gettext("Cancel"), Do.CANCEL),
             ),
         )
-        return Said(f"{self.esc(text)}\n\n<i>{quoted}</i>", buttons)
+        return Said(w.paragraphs(w.esc(text), w.note(question.text)), buttons)
 
     async def open(self, user: User, question_id: int, now: datetime | None = None) -> Said:
         """The migrant confirmed: create the ticket and offer it to volunteers."""
         now = now or datetime.now(UTC)
-        t = translator(user.language or "en")
+        w, t = self.words, translator(user.language or "en")
         question = await self.questions.own(question_id, user.id)
         if question is None or not question.text or not user.city:
-            return Said(self.esc(t.gettext("This button has expired. Here is the current menu.")))
+            return self.words.said(t.gettext("This button has expired. Here is the current menu."))
         urgent = question.topic == "emergency"
         try:
             ticket = await self.tickets.open(
@@ -90,7 +116,7 @@ class SupportDesk(Relay):
                 "You already have {n} questions waiting for a volunteer. Please wait for an "
                 "answer, or close one of them, before you ask another."
             ).format(n=self.settings.open_limit)
-            return Said(self.esc(text))
+            return self.words.said(text)
         offered = await self.offer(ticket, wider=urgent)
         if not offered:
             offered = await self.offer(ticket, wider=True)
@@ -110,7 +136,7 @@ class SupportDesk(Relay):
         if urgent:
             lines.insert(0, t.gettext(EMERGENCY_LINE))
         close = Button(t.gettext("Close my question"), Do.CLOSE, (ticket.id,))
-        return Said("\n\n".join(self.esc(line) for line in lines), ((close,),))
+        return Said(w.paragraphs(*(w.esc(line) for line in lines)), ((close,),))
 
     async def offer(self, ticket: TicketInfo, *, wider: bool) -> int:
         """Offer a ticket to the volunteers who have not seen it yet; how many were offered."""
@@ -120,26 +146,36 @@ class SupportDesk(Relay):
         )
         count = 0
         for volunteer in people:
-            if volunteer.id in seen:
-                continue
-            t = translator(volunteer.ui_language)
-            text = [self.header(ticket, t), self.esc(ticket.question or "")]
-            if ticket.language not in volunteer.languages:
-                note = t.gettext("Written in {language}: nobody available speaks it.").format(
-                    language=t.language_name(ticket.language)
-                )
-                text.append(f"<i>{self.esc(note)}</i>")
-            take = Button(t.gettext("Take it"), Do.TAKE, (ticket.id,))
-            message_id = await self.messenger.send(volunteer.chat_id, "\n\n".join(text), ((take,),))
-            if message_id is not None:
-                await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
+            if volunteer.id not in seen and await self._offer_to(ticket, volunteer):
                 count += 1
         group = await self.network.group(ticket.city)
         if group and count and not seen:
-            t = translator(self.knowledge.cities[ticket.city].default_language)
+            t = translator(self.words.knowledge.cities[ticket.city].default_language)
             note = t.gettext("A new question is waiting for a volunteer.")
-            await self.messenger.send(group, f"{self.header(ticket, t)}\n{self.esc(note)}")
+            await self.messenger.send(
+                group, f"{self.words.header(ticket, t)}\n{self.words.esc(note)}"
+            )
         return count
+
+    async def _offer_to(self, ticket: TicketInfo, volunteer: VolunteerInfo, *notes: str) -> bool:
+        """The offer message, with a "Take it" button (and our `notes`); whether it arrived."""
+        w, t = self.words, translator(volunteer.ui_language)
+        if ticket.language not in volunteer.languages:
+            notes = (
+                t.gettext("Written in {language}: nobody available speaks it.").format(
+                    language=t.language_name(ticket.language)
+                ),
+                *notes,
+            )
+        text = w.paragraphs(
+            w.header(ticket, t), w.esc(ticket.question or ""), *(w.note(n) for n in notes)
+        )
+        take = Button(t.gettext("Take it"), Do.TAKE, (ticket.id,))
+        message_id = await self.messenger.send(volunteer.chat_id, text, ((take,),))
+        if message_id is None:
+            return False
+        await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
+        return True
 
     # -- volunteers act -------------------------------------------------------------------------
 
@@ -147,16 +183,13 @@ class SupportDesk(Relay):
         self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
     ) -> Said:
         now = now or datetime.now(UTC)
-        t = translator(volunteer.ui_language)
+        w, t = self.words, translator(volunteer.ui_language)
         ticket = await self.tickets.get(ticket_id)
         if ticket is None or ticket.city != volunteer.city:
-            return Said(self.esc(t.gettext("This ticket does not exist or is not for your city.")))
+            return w.said(t.gettext("This ticket does not exist or is not for your city."))
         if not await self.tickets.claim(ticket_id, volunteer.id, now=now):
-            return Said(
-                self.header(ticket, t)
-                + "\n\n"
-                + self.esc(t.gettext("A colleague already took this one."))
-            )
+            taken = t.gettext("A colleague already took this one.")
+            return Said(w.paragraphs(w.header(ticket, t), w.esc(taken)))
         ticket = await self.tickets.get(ticket_id) or ticket
         for offer in await self.tickets.offers(ticket_id):
             if offer.volunteer_id == volunteer.id:
@@ -164,9 +197,8 @@ class SupportDesk(Relay):
             other = await self.network.get(offer.volunteer_id)
             ot = translator(other.ui_language if other else "en")
             taken = ot.gettext("Taken by a colleague.")
-            await self.messenger.edit(
-                offer.chat_id, offer.message_id, f"{self.header(ticket, ot)}\n\n{self.esc(taken)}"
-            )
+            text = w.paragraphs(w.header(ticket, ot), w.esc(taken))
+            await self.messenger.edit(offer.chat_id, offer.message_id, text)
         user = await self.users.by_id(ticket.user_id) if ticket.user_id else None
         if user is not None:
             mt = translator(user.language or ticket.language)
@@ -175,23 +207,9 @@ class SupportDesk(Relay):
             ).format(
                 organisation=volunteer.organisation, name=volunteer.display_name, number=ticket.id
             )
-            await self.messenger.send(user.chat_id, self.esc(text))
-        working = self.working(ticket, t)
-        await self.deliver_waiting(ticket, volunteer)
-        return working
-
-    async def deliver_waiting(self, ticket: TicketInfo, volunteer: VolunteerInfo) -> None:
-        """What the migrant added while nobody held the ticket reaches its new holder."""
-        t = translator(volunteer.ui_language)
-        for waiting in await self.tickets.undelivered(ticket.id):
-            text = f"{self.header(ticket, t)}\n\n{self.esc(waiting.text or '')}"
-            if waiting.file_id and waiting.file_kind:
-                attachment = Attachment(waiting.file_kind, waiting.file_id)
-                sent = await self.messenger.send_file(volunteer.chat_id, attachment, text)
-            else:
-                sent = await self.messenger.send(volunteer.chat_id, text)
-            if sent is not None:
-                await self.tickets.mark_delivered(waiting.id, volunteer.chat_id, sent)
+            await self.messenger.send(user.chat_id, w.esc(text))
+        await self.relay.deliver_waiting(ticket, volunteer)
+        return self.working(ticket, t)
 
     def working(self, ticket: TicketInfo, t: Translator) -> Said:
         """The ticket as its claimer sees it, with what they can do."""
@@ -199,8 +217,8 @@ class SupportDesk(Relay):
             "Reply to this message to answer; your reply is sent to the person without showing "
             "who they are. They can reply to you the same way."
         )
-        question = self.esc(ticket.question or "")
-        text = f"{self.header(ticket, t)}\n\n{question}\n\n<i>{self.esc(hint)}</i>"
+        w = self.words
+        text = w.paragraphs(w.header(ticket, t), w.esc(ticket.question or ""), w.note(hint))
         buttons = (
             (
                 Button(t.gettext("Close"), Do.CLOSE, (ticket.id,)),
@@ -210,21 +228,15 @@ class SupportDesk(Relay):
         )
         return Said(text, buttons)
 
-    async def release(
-        self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
-    ) -> Said:
-        now = now or datetime.now(UTC)
+    async def release(self, volunteer: VolunteerInfo, ticket_id: int) -> Said:
         t = translator(volunteer.ui_language)
-        if not await self.tickets.release(ticket_id, volunteer.id, now=now):
-            return Said(self.esc(t.gettext("This ticket is not yours to give back.")))
+        if not await self.tickets.release(ticket_id, volunteer.id):
+            return self.words.said(t.gettext("This ticket is not yours to give back."))
         ticket = await self.tickets.get(ticket_id)
         if ticket is not None:
             await self.reoffer(ticket, exclude=volunteer.id)
-        return Said(
-            self.esc(
-                t.gettext("You gave ticket #{number} back to the others.").format(number=ticket_id)
-            )
-        )
+        back = t.gettext("You gave ticket #{number} back to the others.")
+        return self.words.said(back.format(number=ticket_id))
 
     async def reoffer(self, ticket: TicketInfo, *, exclude: int | None = None) -> None:
         """Offer a ticket again to everyone it was offered to (new messages), and wider."""
@@ -232,14 +244,10 @@ class SupportDesk(Relay):
             volunteer = await self.network.get(offer.volunteer_id)
             if volunteer is None or offer.volunteer_id == exclude or not volunteer.available:
                 continue
-            t = translator(volunteer.ui_language)
-            again = t.gettext("Back in the queue: nobody is answering it now.")
-            take = Button(t.gettext("Take it"), Do.TAKE, (ticket.id,))
-            question = self.esc(ticket.question or "")
-            text = f"{self.header(ticket, t)}\n\n{question}\n\n<i>{self.esc(again)}</i>"
-            message_id = await self.messenger.send(volunteer.chat_id, text, ((take,),))
-            if message_id is not None:
-                await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
+            again = translator(volunteer.ui_language).gettext(
+                "Back in the queue: nobody is answering it now."
+            )
+            await self._offer_to(ticket, volunteer, again)
         await self.offer(ticket, wider=ticket.widened_at is not None or ticket.urgent)
 
     async def close(
@@ -261,11 +269,11 @@ class SupportDesk(Relay):
             or (volunteer is not None and ticket.claimed_by == volunteer.id)
         )
         if ticket is None or not mine:
-            return Said(self.esc(t.gettext("This ticket is not yours to close.")))
+            return self.words.said(t.gettext("This ticket is not yours to close."))
         if not await self.tickets.close(
             ticket_id, by="volunteer" if volunteer else "migrant", now=now
         ):
-            return Said(self.esc(t.gettext("This question is already closed.")))
+            return self.words.said(t.gettext("This question is already closed."))
         migrant = user or (await self.users.by_id(ticket.user_id) if ticket.user_id else None)
         rating: Said | None = None
         if migrant is not None:
@@ -274,7 +282,7 @@ class SupportDesk(Relay):
                 number=ticket.id
             )
             rate = (Button("👍", Do.RATE, (ticket.id, 1)), Button("👎", Do.RATE, (ticket.id, 0)))
-            rating = Said(self.esc(ask), (rate,))
+            rating = Said(self.words.esc(ask), (rate,))
             if user is None:  # the volunteer closed it: ask the migrant in their own chat
                 await self.messenger.send(migrant.chat_id, rating.text, rating.buttons)
         claimer = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
@@ -283,10 +291,10 @@ class SupportDesk(Relay):
             note = ct.gettext("The person closed ticket #{number}. Thank you!").format(
                 number=ticket.id
             )
-            await self.messenger.send(claimer.chat_id, self.esc(note))
+            await self.messenger.send(claimer.chat_id, self.words.esc(note))
         if user is not None and rating is not None:
             return rating
-        return Said(self.esc(t.gettext("Ticket #{number} is closed.").format(number=ticket_id)))
+        return self.words.said(t.gettext("Ticket #{number} is closed.").format(number=ticket_id))
 
     async def rate(self, user: User, ticket_id: int, helpful: bool) -> bool:
         return await self.tickets.rate(ticket_id, user.id, helpful)
@@ -300,7 +308,7 @@ class SupportDesk(Relay):
         ticket = await self.tickets.get(ticket_id)
         answer = await self.tickets.last_answer(ticket_id, volunteer.id) if ticket else None
         if ticket is None or ticket.claimed_by != volunteer.id or not ticket.question or not answer:
-            return Said(self.esc(t.gettext("Answer the ticket first; then you can suggest it.")))
+            return self.words.said(t.gettext("Answer the ticket first; then you can suggest it."))
         await self.tickets.suggest(
             ticket_id=ticket.id,
             volunteer_id=volunteer.id,
@@ -311,4 +319,4 @@ class SupportDesk(Relay):
             answer=answer,
             now=now,
         )
-        return Said(self.esc(t.gettext("Saved for the city staff to review. Thank you!")))
+        return self.words.said(t.gettext("Saved for the city staff to review. Thank you!"))

@@ -1,29 +1,29 @@
-"""What the support desk needs from a channel: send, edit and relay, with buttons.
+"""What the support desk needs from a channel: send, edit and copy messages, with buttons.
 
 The desk never knows which messenger it talks to. A `Button` names an action (`Do`) and its
-arguments; the channel turns that into its own buttons (Telegram: callback data).
+arguments; the channel turns that into its own buttons (on Telegram, callback data). A message
+that is not plain text (a photo, a voice note, a location...) is an `Original`: the channel
+re-sends it from the sender's chat as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Protocol
 
 
 class Do(StrEnum):
-    """Actions on the support network's buttons (the values are Telegram's callback kinds)."""
+    """Actions on the support network's buttons."""
 
-    CONSENT = "o"  # the migrant confirms: send my question (question id)
-    CANCEL = "q"
-    TAKE = "v"  # a volunteer takes a ticket (ticket id)
-    RELEASE = "r"
-    CLOSE = "z"
-    RATE = "a"  # (ticket id, 1|0)
-    SUGGEST = "g"
-    SPEAKS = "w"  # a volunteer toggles a language (code)
-    READY = "d"
+    CONSENT = auto()  # the migrant confirms: send my question (question id)
+    CANCEL = auto()
+    TAKE = auto()  # a volunteer takes a ticket (ticket id)
+    RELEASE = auto()  # (ticket id)
+    CLOSE = auto()  # (ticket id)
+    RATE = auto()  # (ticket id, 1|0)
+    SUGGEST = auto()  # (ticket id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +36,34 @@ class Button:
 Buttons = Sequence[Sequence[Button]]
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """A photo or document the other side sent, relayed by the messenger's own file id."""
+class Media(StrEnum):
+    """What a message is when it is not text: every kind a person can send."""
 
-    kind: str  # "photo" | "document"
-    file_id: str
+    PHOTO = auto()
+    DOCUMENT = auto()
+    VOICE = auto()
+    AUDIO = auto()
+    VIDEO = auto()
+    VIDEO_NOTE = auto()
+    ANIMATION = auto()
+    STICKER = auto()
+    LOCATION = auto()
+    CONTACT = auto()
+    POLL = auto()
+    DICE = auto()
+
+
+#: Kinds that tell where a person is or how to reach them.
+WHEREABOUTS = frozenset({Media.LOCATION, Media.CONTACT})
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A message someone sent in their own chat, which the channel can copy elsewhere."""
+
+    chat_id: str
+    message_id: int
+    media: Media
 
 
 class Messenger(Protocol):
@@ -53,6 +75,9 @@ class Messenger(Protocol):
         self, chat_id: str, message_id: int, text: str, buttons: Buttons = ()
     ) -> None: ...
 
-    async def send_file(
-        self, chat_id: str, attachment: Attachment, caption: str, buttons: Buttons = ()
-    ) -> int | None: ...
+    async def copy(
+        self, original: Original, chat_id: str, note: str, buttons: Buttons = ()
+    ) -> int | None:
+        """Copy `original` to `chat_id` with a formatted note (a caption, or a message just
+        before it when the kind takes none); the copy's id, or None when unreachable."""
+        ...

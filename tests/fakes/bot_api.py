@@ -55,7 +55,8 @@ _FLOAT_KEYS = frozenset({"latitude", "longitude", "horizontal_accuracy"})
 _SENDS = {"sendmessage": "message", "sendphoto": "photo", "senddocument": "document",
           "sendvoice": "voice", "sendvideo": "video", "sendlocation": "location"}
 _CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", "photo", "document", "voice",
-                 "video", "sticker", "location")
+                 "video", "sticker", "location", "venue", "audio", "video_note", "animation",
+                 "contact", "poll", "dice")
 # fmt: on
 _MEDIA: dict[str, JSON] = {  # the fields PTB needs besides file_id and file_unique_id
     "photo": dict(width=1280, height=960),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.database import create_engine, sessionmaker
 from bot.storage.models import TicketMessage
 from bot.storage.network import Network, VolunteerInfo
+from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import LimitReached, Status, TicketInfo, Tickets
 from bot.storage.users import UserStore
 
@@ -46,13 +47,21 @@ async def ticket(
 
 
 @pytest.fixture
-async def second(database_url: str, engine: object) -> AsyncIterator[Tickets]:
-    """A second process's view of the same database: its own engine and connections."""
+async def elsewhere(
+    database_url: str, engine: object
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A second process's sessions on the same database: its own engine and connections."""
     other = create_engine(database_url)
     try:
-        yield Tickets(sessionmaker(other))
+        yield sessionmaker(other)
     finally:
         await other.dispose()
+
+
+@pytest.fixture
+def second(elsewhere: async_sessionmaker[AsyncSession]) -> Tickets:
+    """The ticket store of a second process."""
+    return Tickets(elsewhere)
 
 
 async def test_a_new_ticket_is_open_with_its_question(
@@ -128,15 +137,15 @@ async def test_exactly_one_of_two_processes_claims_a_ticket(
 async def test_release_reopens_only_for_the_claimer_and_keeps_reminder_times(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    tickets, network = Tickets(sessions), Network(sessions)
+    tickets, upkeep, network = Tickets(sessions), TicketUpkeep(sessions), Network(sessions)
     a, b = await volunteer(network, "a"), await volunteer(network, "b")
     t = await ticket(tickets, await user(sessions))
-    assert await tickets.once(t.id, "reminded_at", status=Status.OPEN, now=NOW + MIN)
+    assert await upkeep.once(t.id, "reminded_at", status=Status.OPEN, now=NOW + MIN)
     assert await tickets.claim(t.id, a.id, now=NOW + 2 * MIN)
-    assert await tickets.once(t.id, "claim_reminded_at", status=Status.CLAIMED, now=NOW + 3 * MIN)
+    assert await upkeep.once(t.id, "claim_reminded_at", status=Status.CLAIMED, now=NOW + 3 * MIN)
     assert [x.id for x in await tickets.of_volunteer(a.id)] == [t.id]
-    assert not await tickets.release(t.id, b.id, now=NOW)
-    assert await tickets.release(t.id, a.id, now=NOW)
+    assert not await tickets.release(t.id, b.id)
+    assert await tickets.release(t.id, a.id)
     back = await tickets.get(t.id)
     assert back is not None
     assert (back.status, back.claimed_by, back.claimed_at, back.claim_reminded_at) == (
@@ -146,7 +155,7 @@ async def test_release_reopens_only_for_the_claimer_and_keeps_reminder_times(
         None,
     )
     assert back.reminded_at == NOW + MIN
-    assert not await tickets.release(t.id, a.id, now=NOW)
+    assert not await tickets.release(t.id, a.id)
     assert await tickets.of_volunteer(a.id) == []
     assert await tickets.claim(t.id, b.id, now=NOW)
 
@@ -175,18 +184,18 @@ async def test_close_once_and_only_the_own_user_rates_a_closed_ticket(
 
 
 async def test_one_time_steps_fire_once_even_when_two_callers_race(
-    sessions: async_sessionmaker[AsyncSession], second: Tickets
+    sessions: async_sessionmaker[AsyncSession], elsewhere: async_sessionmaker[AsyncSession]
 ) -> None:
-    tickets = Tickets(sessions)
+    tickets, upkeep = Tickets(sessions), TicketUpkeep(sessions)
     t = await ticket(tickets, await user(sessions))
     won = await asyncio.gather(
-        tickets.once(t.id, "widened_at", status=Status.OPEN, now=NOW),
-        second.once(t.id, "widened_at", status=Status.OPEN, now=NOW),
+        upkeep.once(t.id, "widened_at", status=Status.OPEN, now=NOW),
+        TicketUpkeep(elsewhere).once(t.id, "widened_at", status=Status.OPEN, now=NOW),
     )
     assert sorted(won) == [False, True]
-    assert not await tickets.once(t.id, "widened_at", status=Status.OPEN, now=NOW)
-    assert not await tickets.once(t.id, "gave_up_at", status=Status.CLAIMED, now=NOW)
-    assert await tickets.once(t.id, "gave_up_at", status=Status.OPEN, now=NOW)
+    assert not await upkeep.once(t.id, "widened_at", status=Status.OPEN, now=NOW)
+    assert not await upkeep.once(t.id, "gave_up_at", status=Status.CLAIMED, now=NOW)
+    assert await upkeep.once(t.id, "gave_up_at", status=Status.OPEN, now=NOW)
     after = await tickets.get(t.id)
     assert after is not None
     assert (after.widened_at, after.gave_up_at, after.reminded_at) == (NOW, NOW, None)
@@ -216,8 +225,8 @@ async def test_messages_are_counted_traced_and_mark_the_first_answer(
         t.id,
         sender="volunteer",
         text=None,
-        file_id="FILE",
-        file_kind="photo",
+        kind="photo",
+        origin_message_id=12,
         delivered=("m1", 71),
         now=NOW + 4 * MIN,
     )
@@ -237,8 +246,8 @@ async def test_messages_are_counted_traced_and_mark_the_first_answer(
 async def test_due_selects_each_step_by_its_own_clock(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    tickets, network = Tickets(sessions, open_limit=10), Network(sessions)
-    a = await volunteer(network, "a")
+    tickets, upkeep = Tickets(sessions, open_limit=10), TicketUpkeep(sessions)
+    a = await volunteer(Network(sessions), "a")
     uid = await user(sessions)
     old = await ticket(tickets, uid, now=NOW)  # open for 25 hours
     fresh = await ticket(tickets, uid, now=NOW + 24 * 60 * MIN)  # open for an hour
@@ -250,7 +259,7 @@ async def test_due_selects_each_step_by_its_own_clock(
     await tickets.add_message(talked.id, sender="volunteer", text="hi", now=NOW + 19 * 60 * MIN)
     await tickets.claim(stale.id, a.id, now=NOW + MIN)
     await tickets.add_message(stale.id, sender="volunteer", text="hi", now=NOW + 2 * MIN)
-    await tickets.release(stale.id, a.id, now=NOW + 3 * MIN)
+    await tickets.release(stale.id, a.id)
     await tickets.claim(stale.id, a.id, now=NOW + 22 * 60 * MIN)
     now = NOW + 25 * 60 * MIN
     clocks = {
@@ -263,15 +272,15 @@ async def test_due_selects_each_step_by_its_own_clock(
     def ids(found: list[TicketInfo]) -> list[int]:
         return [x.id for x in found]
 
-    due = await tickets.due(now, **clocks)
+    due = await upkeep.due(now, **clocks)
     assert ids(due.remind) == [old.id, fresh.id]
     assert ids(due.give_up) == [old.id]
     assert ids(due.claim_remind) == [quiet.id, stale.id]
     assert ids(due.claim_release) == [quiet.id]
-    assert await tickets.once(old.id, "reminded_at", status=Status.OPEN, now=now)
-    assert await tickets.once(stale.id, "claim_reminded_at", status=Status.CLAIMED, now=now)
-    assert await tickets.once(old.id, "gave_up_at", status=Status.OPEN, now=now)
-    again = await tickets.due(now, **clocks)
+    assert await upkeep.once(old.id, "reminded_at", status=Status.OPEN, now=now)
+    assert await upkeep.once(stale.id, "claim_reminded_at", status=Status.CLAIMED, now=now)
+    assert await upkeep.once(old.id, "gave_up_at", status=Status.OPEN, now=now)
+    again = await upkeep.due(now, **clocks)
     assert (ids(again.remind), ids(again.give_up), ids(again.claim_remind)) == (
         [fresh.id],
         [],
@@ -287,7 +296,9 @@ async def test_purge_drops_texts_of_long_closed_tickets_but_keeps_counts_and_tim
     uid = await user(sessions)
     done, recent, still_open = [await ticket(tickets, uid) for _ in range(3)]
     for t in (done, recent, still_open):
-        await tickets.add_message(t.id, sender="migrant", text="private", file_id="F", now=NOW)
+        await tickets.add_message(
+            t.id, sender="migrant", text="private", kind="photo", origin_message_id=5, now=NOW
+        )
         await tickets.add_message(t.id, sender="volunteer", text="answer", now=NOW + MIN)
     await tickets.close(done.id, by="migrant", now=NOW)
     await tickets.close(recent.id, by="migrant", now=NOW + timedelta(days=80))
@@ -299,9 +310,9 @@ async def test_purge_drops_texts_of_long_closed_tickets_but_keeps_counts_and_tim
     assert (purged.question, purged.messages, purged.answered_at) == (None, 2, NOW + MIN)
     async with sessions() as session:
         rows = (await session.scalars(select(TicketMessage).order_by(TicketMessage.id))).all()
-        texts = {(m.ticket_id, m.text, m.file_id) for m in rows}
+        texts = {(m.ticket_id, m.text, m.origin_message_id) for m in rows}
     assert (done.id, None, None) in texts
-    assert (recent.id, "private", "F") in texts and (still_open.id, "answer", None) in texts
+    assert (recent.id, "private", 5) in texts and (still_open.id, "answer", None) in texts
     assert (await tickets.get(recent.id) or done).question == "Where can I sleep?"
 
 
@@ -312,7 +323,9 @@ async def test_erase_user_closes_and_forgets_their_tickets(
     uid, other = await user(sessions, "m1"), await user(sessions, "m2")
     mine = await ticket(tickets, uid)
     theirs = await ticket(tickets, other)
-    await tickets.add_message(mine.id, sender="migrant", text="my address", file_id="F", now=NOW)
+    await tickets.add_message(
+        mine.id, sender="migrant", text="my address", kind="photo", origin_message_id=5, now=NOW
+    )
     await tickets.add_message(theirs.id, sender="migrant", text="kept", now=NOW)
     await tickets.erase_user(uid)
     gone = await tickets.get(mine.id)
@@ -327,7 +340,7 @@ async def test_erase_user_closes_and_forgets_their_tickets(
     assert await tickets.of_user(uid, active_only=False) == []
     async with sessions() as session:
         rows = (await session.scalars(select(TicketMessage).order_by(TicketMessage.id))).all()
-        assert [(m.text, m.file_id) for m in rows] == [(None, None), ("kept", None)]
+        assert [(m.text, m.origin_message_id) for m in rows] == [(None, None), ("kept", None)]
     assert (await tickets.get(theirs.id) or gone).question == "Where can I sleep?"
 
 
@@ -373,10 +386,10 @@ async def test_suggestions_are_kept_for_city_staff(
 async def test_typical_wait_is_the_median_first_answer_once_there_are_enough(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    tickets, network = Tickets(sessions, open_limit=10), Network(sessions)
-    a = await volunteer(network, "a")
+    tickets, upkeep = Tickets(sessions, open_limit=10), TicketUpkeep(sessions)
+    a = await volunteer(Network(sessions), "a")
     uid = await user(sessions)
-    assert await tickets.typical_wait("brussels", NOW) is None
+    assert await upkeep.typical_wait("brussels", NOW) is None
     for minutes in (10, 40, 20, 90):
         t = await ticket(tickets, uid, now=NOW - timedelta(days=1))
         await tickets.claim(t.id, a.id, now=NOW - timedelta(days=1))
@@ -385,7 +398,27 @@ async def test_typical_wait_is_the_median_first_answer_once_there_are_enough(
         )
         await tickets.close(t.id, by="volunteer", now=NOW)
         if minutes == 40:
-            assert await tickets.typical_wait("brussels", NOW) is None  # only two so far
-    assert await tickets.typical_wait("brussels", NOW) == 30 * MIN
-    assert await tickets.typical_wait("brussels", NOW + timedelta(days=31)) is None
-    assert await tickets.typical_wait("mechelen", NOW) is None
+            assert await upkeep.typical_wait("brussels", NOW) is None  # only two so far
+    assert await upkeep.typical_wait("brussels", NOW) == 30 * MIN
+    assert await upkeep.typical_wait("brussels", NOW + timedelta(days=31)) is None
+    assert await upkeep.typical_wait("mechelen", NOW) is None
+
+
+async def test_a_waiting_message_keeps_what_it_is_and_where_to_copy_it_from(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tickets = Tickets(sessions)
+    t = await ticket(tickets, await user(sessions))
+    voice = await tickets.add_message(
+        t.id, sender="migrant", text=None, kind="voice", origin_message_id=41, now=NOW
+    )
+    said = await tickets.add_message(t.id, sender="migrant", text="and also", now=NOW + MIN)
+    await tickets.add_message(t.id, sender="volunteer", text="hello", now=NOW + 2 * MIN)
+    waiting = await tickets.undelivered(t.id)
+    assert [(w.id, w.text, w.kind, w.origin_message_id) for w in waiting] == [
+        (voice, None, "voice", 41),
+        (said, "and also", None, None),
+    ]
+    await tickets.mark_delivered(voice, "a", 600)
+    assert [w.id for w in await tickets.undelivered(t.id)] == [said]
+    assert await tickets.by_message("a", 600) == t.id

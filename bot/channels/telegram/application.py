@@ -4,31 +4,25 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    Defaults,
     MessageHandler,
     filters,
 )
 
+from bot.app import TelegramBot
 from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.processor import PerChatUpdateProcessor
-from bot.channels.telegram.support import TelegramMessenger, Volunteers
 from bot.channels.telegram.taps import Taps
-from bot.conversation import Conversation
 from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES
-from bot.settings import TelegramSettings
-from bot.support.desk import SupportDesk
 
 log = logging.getLogger(__name__)
 
@@ -48,33 +42,12 @@ UNREADABLE = (
 )
 
 
-def build_application(
-    conversation: Conversation, settings: TelegramSettings, desk: SupportDesk | None = None
-) -> Application:  # type: ignore[type-arg]
-    """The Application with every handler registered; not started."""
-    if not settings.token:
-        raise ValueError("no Telegram bot token")
-    limiter = AIORateLimiter(overall_max_rate=settings.max_rate, max_retries=settings.retries)
+def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-arg]
+    """The Application around a bot built by `bot.app.telegram_bot`; not started."""
     application = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.file_base_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .rate_limiter(limiter)
-        .concurrent_updates(PerChatUpdateProcessor())
-        .build()
+        ApplicationBuilder().bot(parts.bot).concurrent_updates(PerChatUpdateProcessor()).build()
     )
-    channel = Channel(conversation)
-    if desk is not None:  # the city's support network: volunteers and tickets
-        desk.attach(TelegramMessenger(application.bot, channel))
-        channel.volunteers = Volunteers(channel, desk)
-    register(application, channel)
+    register(application, parts.channel)
     return application
 
 

@@ -53,6 +53,38 @@ def client_language(update: Update) -> str | None:
     return base_language(code) if code else None
 
 
+async def send_html(
+    bot: Bot, conv: Conversation, chat_id: int, text: str, markup: Markup | None = None
+) -> Message | None:
+    """Send HTML, split below Telegram's limit; the buttons go with the last part.
+
+    Flood control (RetryAfter) is retried by the rate limiter. A user who blocked the bot is
+    marked inactive, and nothing is raised.
+    """
+    chunks = split_html(text)
+    sent: Message | None = None
+    try:
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            sent = await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+    except Forbidden:
+        log.info("a user blocked the bot or left: marked inactive")
+        await conv.set_active(str(chat_id), False)
+        return None
+    return sent
+
+
+async def edit_tapped(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the message a button was on (after a choice, say which one was made)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:  # not modified, or too old to edit: nothing is lost
+        log.debug("could not edit a message: %s", exc.message)
+
+
 @dataclass
 class Seen:
     """Who wrote, as the channel needs it: the stored user and their interface language."""
@@ -63,11 +95,11 @@ class Seen:
 
 
 class Channel:
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, conversation: Conversation, volunteers: Volunteers | None = None) -> None:
         self.conv = conversation
         self.fmt = HtmlFormatter()
         # The support network's handlers, when the city's volunteers are wired in.
-        self.volunteers: Volunteers | None = None
+        self.volunteers = volunteers
 
     @property
     def knowledge(self) -> Knowledge:
@@ -95,32 +127,10 @@ class Channel:
     async def send(
         self, bot: Bot, chat_id: int, text: str, markup: Markup | None = None
     ) -> Message | None:
-        """Send HTML, split below Telegram's limit; the buttons go with the last part.
-
-        Flood control (RetryAfter) is retried by the rate limiter. A user who blocked the bot is
-        marked inactive, and nothing is raised.
-        """
-        chunks = split_html(text)
-        sent: Message | None = None
-        try:
-            for i, chunk in enumerate(chunks):
-                last = i == len(chunks) - 1
-                sent = await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
-        except Forbidden:
-            log.info("a user blocked the bot or left: marked inactive")
-            await self.conv.set_active(str(chat_id), False)
-            return None
-        return sent
+        return await send_html(bot, self.conv, chat_id, text, markup)
 
     async def edit(self, update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        """Replace the message a button was on (after a choice, say which one was made)."""
-        query = update.callback_query
-        if query is None:
-            return
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:  # not modified, or too old to edit: nothing is lost
-            log.debug("could not edit a message: %s", exc.message)
+        await edit_tapped(update, text, markup)
 
     async def show(self, bot: Bot, seen: Seen, reply: Reply, question_id: int | None) -> None:
         """A core reply as HTML with its choices as buttons, and 👍/👎 under an answer."""
@@ -253,9 +263,13 @@ class Channel:
 
     async def location(self, update: Update, context: Context) -> None:
         message = update.effective_message
+        if self.volunteers is not None and await self.volunteers.message(update, context):
+            return  # a volunteer shares a place with the person
         seen = await self.seen(update)
         if seen is None or message is None or message.location is None:
             return
+        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
+            return  # a reply to the volunteer, with a place
         here = Point(message.location.latitude, message.location.longitude)
         try:
             reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from telegram import Update
 from telegram.ext import Application
 
+from bot.app import SupportStores, TelegramBot, telegram_bot
 from bot.channels.telegram.application import build_application, register_commands
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
@@ -48,10 +49,15 @@ def protect_logs(token: str) -> None:
 
 
 async def start(
-    conversation: Conversation, settings: TelegramSettings, desk: SupportDesk | None = None
+    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None = None
 ) -> Application:  # type: ignore[type-arg]
     """Build, initialise and start the Application and its updater (polling or webhook)."""
-    application = build_application(conversation, settings, desk)
+    return await launch(telegram_bot(conversation, settings, support), settings)
+
+
+async def launch(parts: TelegramBot, settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+    """Initialise and start the Application around `parts`, and its updater."""
+    application = build_application(parts)
     await application.initialize()
     await register_commands(application)
     await application.start()
@@ -106,13 +112,14 @@ async def support_timers(desk: SupportDesk, every: float = 30.0) -> None:
 
 
 async def run(
-    conversation: Conversation, settings: TelegramSettings, desk: SupportDesk | None = None
+    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None = None
 ) -> None:
     """Serve until SIGINT or SIGTERM, then stop cleanly (pending updates are finished)."""
-    application = await start(conversation, settings, desk)
+    parts = telegram_bot(conversation, settings, support)
+    application = await launch(parts, settings)
     tasks = [asyncio.create_task(purge_texts(conversation))]
-    if desk is not None:
-        tasks.append(asyncio.create_task(support_timers(desk)))
+    if parts.desk is not None:
+        tasks.append(asyncio.create_task(support_timers(parts.desk)))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

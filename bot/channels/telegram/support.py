@@ -1,102 +1,83 @@
 """The support network on Telegram: volunteers' commands and buttons, and the relay.
 
-`TelegramMessenger` gives the desk what it needs (send, edit, relay a file); `Volunteers`
-holds the handlers. Every action checks the database first: who the presser is (an active
-volunteer of which city), and whether the ticket is theirs to act on.
+`Volunteers` holds the handlers; `messenger.py` gives the desk what it needs. Every action
+checks the database first: who the presser is (an active volunteer of which city), and whether
+the ticket is theirs to act on. Each kind of button has its own small handler.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.channels.telegram.callbacks import Kind, Tap, encode
-from bot.channels.telegram.channel import Channel, Context, Seen, client_language
+from bot.channels.telegram.channel import CHANNEL, Context, Seen, client_language, edit_tapped
+from bot.channels.telegram.messenger import TelegramMessenger, keyboard, original_of
 from bot.core.i18n import Translator, translator
 from bot.core.languages import UI_LANGUAGES, native_name
 from bot.storage.network import InviteProblem, VolunteerInfo
-from bot.support.base import Said
 from bot.support.desk import SupportDesk
-from bot.support.messenger import Attachment, Buttons
+from bot.support.words import Said
 
 log = logging.getLogger(__name__)
 
 
-def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    rows = [
-        [
-            InlineKeyboardButton(b.label, callback_data=encode(Kind(b.do.value), *b.args))
-            for b in row
-        ]
-        for row in buttons
-        if row
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A support button pressed: what it says, who pressed it, and the query to answer."""
+
+    tap: Tap
+    seen: Seen
+    update: Update
+    query: CallbackQuery
+
+    @property
+    def number(self) -> int | None:
+        return self.tap.number(0) if self.tap.args else None
 
 
-class TelegramMessenger:
-    def __init__(self, bot: Bot, channel: Channel) -> None:
-        self.bot = bot
-        self.channel = channel
-
-    async def send(self, chat_id: str, text: str, buttons: Buttons = ()) -> int | None:
-        sent = await self.channel.send(self.bot, int(chat_id), text, keyboard(buttons))
-        return sent.message_id if sent else None
-
-    async def edit(self, chat_id: str, message_id: int, text: str, buttons: Buttons = ()) -> None:
-        try:
-            await self.bot.edit_message_text(
-                text, chat_id=int(chat_id), message_id=message_id, reply_markup=keyboard(buttons)
-            )
-        except BadRequest as exc:  # too old to edit, or unchanged: nothing is lost
-            log.debug("could not edit a support message: %s", exc.message)
-        except Forbidden:
-            await self.channel.conv.set_active(chat_id, False)
-
-    async def send_file(
-        self, chat_id: str, attachment: Attachment, caption: str, buttons: Buttons = ()
-    ) -> int | None:
-        send = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
-        try:
-            sent = await send(
-                int(chat_id),
-                attachment.file_id,
-                caption=caption[:1000],
-                reply_markup=keyboard(buttons),
-            )
-        except Forbidden:
-            await self.channel.conv.set_active(chat_id, False)
-            return None
-        return sent.message_id
-
-
-def attachment_of(update: Update) -> Attachment | None:
-    message = update.effective_message
-    if message is None:
-        return None
-    if message.photo:
-        return Attachment("photo", message.photo[-1].file_id)
-    if message.document:
-        return Attachment("document", message.document.file_id)
-    return None
+Anyone = Callable[[Press], Awaitable[bool]]
+VolunteerOnly = Callable[[Press, VolunteerInfo], Awaitable[bool]]
 
 
 class Volunteers:
-    def __init__(self, channel: Channel, desk: SupportDesk) -> None:
-        self.channel = channel
+    def __init__(self, desk: SupportDesk, messenger: TelegramMessenger) -> None:
         self.desk = desk
         self.network = desk.network
-        self.fmt = channel.fmt
+        self.messenger = messenger
+        self.fmt = desk.words.fmt
+        # Buttons anyone may press (each checks what the presser may do), then volunteers'.
+        self.anyone: dict[Kind, Anyone] = {
+            Kind.HUMAN: self.ask_a_person,
+            Kind.CONSENT: self.consent,
+            Kind.CANCEL: self.cancel,
+            Kind.RATE: self.rate,
+            Kind.CLOSE: self.close,
+        }
+        self.volunteer_only: dict[Kind, VolunteerOnly] = {
+            Kind.TAKE: self.take,
+            Kind.RELEASE: self.release,
+            Kind.SUGGEST: self.suggest,
+            Kind.SPEAKS: self.speaks,
+            Kind.PREFERS: self.prefers,
+            Kind.READY: self.ready,
+        }
 
     async def me(self, update: Update) -> VolunteerInfo | None:
         chat = update.effective_chat
-        return await self.network.volunteer("telegram", str(chat.id)) if chat else None
+        return await self.network.volunteer(CHANNEL, str(chat.id)) if chat else None
 
-    async def say(self, bot: Bot, chat_id: int, said: Said) -> None:
-        await self.channel.send(bot, chat_id, said.text, keyboard(said.buttons))
+    async def say(self, chat_id: int, said: Said) -> None:
+        await self.messenger.post(chat_id, said.text, keyboard(said.buttons))
+
+    async def post(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        await self.messenger.post(chat_id, text, markup)
 
     # -- joining ----------------------------------------------------------------------------
 
@@ -127,17 +108,16 @@ class Volunteers:
                     "This invitation has been used up. Please ask your coordinator for a new one."
                 ),
             }[joined]
-            await self.channel.send(context.bot, chat.id, self.fmt.escape(problem))
+            await self.post(chat.id, self.fmt.escape(problem))
             return
         text = t.gettext(
             "Welcome to the support network of {city}, with {organisation}. Which languages do "
             "you speak? Tap each one, then “Done”."
         ).format(
-            city=self.desk.renderer.city_name(joined.city, t), organisation=joined.organisation
+            city=self.desk.words.renderer.city_name(joined.city, t),
+            organisation=joined.organisation,
         )
-        await self.channel.send(
-            context.bot, chat.id, self.fmt.escape(text), self.languages(joined, t)
-        )
+        await self.post(chat.id, self.fmt.escape(text), self.languages(joined, t))
 
     def languages(self, volunteer: VolunteerInfo, t: Translator) -> InlineKeyboardMarkup:
         buttons = [
@@ -153,10 +133,10 @@ class Volunteers:
 
     def topics(self, volunteer: VolunteerInfo, t: Translator) -> InlineKeyboardMarkup:
         """The topics, two by two, ✓ on those the volunteer prefers (optional)."""
-        knowledge = self.desk.knowledge
+        knowledge = self.desk.words.knowledge
         buttons = [
             InlineKeyboardButton(
-                ("✓ " if tid in volunteer.topics else "") + self.desk.topic_title(tid, t),
+                ("✓ " if tid in volunteer.topics else "") + self.desk.words.topic_title(tid, t),
                 callback_data=encode(Kind.PREFERS, tid),
             )
             for tid in knowledge.topics
@@ -202,33 +182,31 @@ class Volunteers:
             volunteer = (
                 await self.network.update(volunteer.id, available=name == "/available") or volunteer
             )
-            await self.channel.send(context.bot, chat, self.status_text(volunteer, t))
+            await self.post(chat, self.status_text(volunteer, t))
         elif name == "/name" and rest.strip():
             volunteer = (
                 await self.network.update(volunteer.id, display_name=rest.strip()[:64]) or volunteer
             )
-            await self.channel.send(context.bot, chat, self.status_text(volunteer, t))
+            await self.post(chat, self.status_text(volunteer, t))
         elif name == "/topics":
             text = t.gettext(
                 "Which topics do you prefer? Questions on them reach you first; you still "
                 "receive the others. This is optional."
             )
             markup = self.topics(volunteer, t)
-            await self.channel.send(context.bot, chat, self.fmt.escape(text), markup)
+            await self.post(chat, self.fmt.escape(text), markup)
         elif name == "/mytickets":
             mine = await self.desk.tickets.of_volunteer(volunteer.id)
             if not mine:
-                await self.channel.send(
-                    context.bot, chat, self.fmt.escape(t.gettext("You have no open ticket."))
-                )
+                await self.post(chat, self.fmt.escape(t.gettext("You have no open ticket.")))
             for ticket in mine:
-                await self.say(context.bot, chat, self.desk.working(ticket, t))
+                await self.say(chat, self.desk.working(ticket, t))
         elif name == "/leave":
             await self.network.remove(volunteer.id, now=datetime.now(UTC))
             text = t.gettext("You have left the support network. Thank you for your help!")
-            await self.channel.send(context.bot, chat, self.fmt.escape(text))
+            await self.post(chat, self.fmt.escape(text))
         else:
-            await self.channel.send(context.bot, chat, self.status_text(volunteer, t))
+            await self.post(chat, self.status_text(volunteer, t))
         return True
 
     # -- messages ---------------------------------------------------------------------------
@@ -241,9 +219,12 @@ class Volunteers:
             return False
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         text = message.text or message.caption
-        said = await self.desk.from_volunteer(volunteer, text, attachment_of(update), reply_to)
+        original = original_of(message)
+        if not text and original is None:
+            return True  # nothing a person could read (a service message, say)
+        said = await self.desk.relay.from_volunteer(volunteer, text, original, reply_to)
         if said is not None:
-            await self.say(context.bot, int(volunteer.chat_id), said)
+            await self.say(int(volunteer.chat_id), said)
         return True
 
     async def follow_up(self, update: Update, context: Context, seen: Seen) -> bool:
@@ -253,10 +234,13 @@ class Volunteers:
             return False
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         text = message.text or message.caption
-        said = await self.desk.from_migrant(seen.user, text, attachment_of(update), reply_to)
+        original = original_of(message)
+        if not text and original is None:
+            return False
+        said = await self.desk.relay.from_migrant(seen.user, text, original, reply_to)
         if said is None:
             return False
-        await self.say(context.bot, seen.chat_id, said)
+        await self.say(seen.chat_id, said)
         return True
 
     # -- buttons ----------------------------------------------------------------------------
@@ -264,71 +248,106 @@ class Volunteers:
     async def tap(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
         """Act on a support button; False when it is not (or no longer) the presser's to press."""
         query = update.callback_query
-        assert query is not None
-        bot = context.bot
-        volunteer = await self.me(update)
-        number = tap.number(0) if tap.args else None
-        if tap.kind is Kind.HUMAN:
-            said = await self.desk.preview(seen.user, number or 0)
-            if said is None:
-                return False  # no network in this city: the channel says so honestly
-            await query.answer()
-            await self.say(bot, seen.chat_id, said)
-        elif tap.kind is Kind.CONSENT and number is not None:
-            await query.answer()
-            await self.channel.edit(update, self.fmt.escape("✓"), None)
-            await self.say(bot, seen.chat_id, await self.desk.open(seen.user, number))
-        elif tap.kind is Kind.CANCEL:
-            await query.answer()
-            await self.channel.edit(
-                update, self.fmt.escape(seen.t.gettext("Nothing was sent.")), None
-            )
-        elif tap.kind is Kind.RATE and number is not None:
-            if not await self.desk.rate(seen.user, number, tap.args[1] == "1"):
-                return False
-            await query.answer(seen.t.gettext("Thank you for telling us."))
-            await self.channel.edit(
-                update, self.fmt.escape(seen.t.gettext("Thank you for telling us.")), None
-            )
-        elif tap.kind is Kind.CLOSE and number is not None:
-            said = await self.desk.close(
-                number, user=None if volunteer else seen.user, volunteer=volunteer
-            )
-            await query.answer()
-            await self.say(bot, seen.chat_id, said)
-        elif volunteer is None:
-            return False  # every other support button is a volunteer's
-        elif tap.kind is Kind.TAKE and number is not None:
-            await query.answer()
-            said = await self.desk.take(volunteer, number)
-            await self.channel.edit(update, said.text, keyboard(said.buttons))
-        elif tap.kind is Kind.RELEASE and number is not None:
-            await query.answer()
-            await self.say(bot, seen.chat_id, await self.desk.release(volunteer, number))
-        elif tap.kind is Kind.SUGGEST and number is not None:
-            said = await self.desk.suggest(volunteer, number)
-            await query.answer()
-            await self.say(bot, seen.chat_id, said)
-        elif tap.kind is Kind.SPEAKS and tap.arg in UI_LANGUAGES:
-            spoken = set(volunteer.languages) ^ {tap.arg}
-            ordered = [c for c in UI_LANGUAGES if c in spoken]
-            volunteer = await self.network.update(volunteer.id, languages=ordered) or volunteer
-            await query.answer()
-            await query.edit_message_reply_markup(
-                self.languages(volunteer, translator(volunteer.ui_language))
-            )
-        elif tap.kind is Kind.PREFERS and tap.arg in self.desk.knowledge.topics:
-            preferred = set(volunteer.topics) ^ {tap.arg}
-            chosen = [tid for tid in self.desk.knowledge.topics if tid in preferred]
-            volunteer = await self.network.update(volunteer.id, topics=chosen) or volunteer
-            await query.answer()
-            t = translator(volunteer.ui_language)
-            await query.edit_message_reply_markup(self.topics(volunteer, t))
-        elif tap.kind is Kind.READY:
-            await query.answer()
-            await self.channel.edit(
-                update, self.status_text(volunteer, translator(volunteer.ui_language)), None
-            )
-        else:
+        if query is None:
             return False
+        press = Press(tap, seen, update, query)
+        if handler := self.anyone.get(tap.kind):
+            return await handler(press)
+        volunteer_handler = self.volunteer_only.get(tap.kind)
+        if volunteer_handler is None:
+            return False
+        volunteer = await self.me(update)
+        return volunteer is not None and await volunteer_handler(press, volunteer)
+
+    async def ask_a_person(self, p: Press) -> bool:
+        said = await self.desk.preview(p.seen.user, p.number or 0)
+        if said is None:
+            return False  # no network in this city: the channel says so honestly
+        await p.query.answer()
+        await self.say(p.seen.chat_id, said)
+        return True
+
+    async def consent(self, p: Press) -> bool:
+        if p.number is None:
+            return False
+        await p.query.answer()
+        await edit_tapped(p.update, self.fmt.escape("✓"), None)
+        await self.say(p.seen.chat_id, await self.desk.open(p.seen.user, p.number))
+        return True
+
+    async def cancel(self, p: Press) -> bool:
+        await p.query.answer()
+        await edit_tapped(p.update, self.fmt.escape(p.seen.t.gettext("Nothing was sent.")), None)
+        return True
+
+    async def rate(self, p: Press) -> bool:
+        if p.number is None or not await self.desk.rate(
+            p.seen.user, p.number, p.tap.args[1] == "1"
+        ):
+            return False
+        thanks = p.seen.t.gettext("Thank you for telling us.")
+        await p.query.answer(thanks)
+        await edit_tapped(p.update, self.fmt.escape(thanks), None)
+        return True
+
+    async def close(self, p: Press) -> bool:
+        if p.number is None:
+            return False
+        volunteer = await self.me(p.update)
+        user = None if volunteer else p.seen.user
+        said = await self.desk.close(p.number, user=user, volunteer=volunteer)
+        await p.query.answer()
+        await self.say(p.seen.chat_id, said)
+        return True
+
+    async def take(self, p: Press, volunteer: VolunteerInfo) -> bool:
+        if p.number is None:
+            return False
+        await p.query.answer()
+        said = await self.desk.take(volunteer, p.number)
+        await edit_tapped(p.update, said.text, keyboard(said.buttons))
+        return True
+
+    async def release(self, p: Press, volunteer: VolunteerInfo) -> bool:
+        if p.number is None:
+            return False
+        await p.query.answer()
+        await self.say(p.seen.chat_id, await self.desk.release(volunteer, p.number))
+        return True
+
+    async def suggest(self, p: Press, volunteer: VolunteerInfo) -> bool:
+        if p.number is None:
+            return False
+        said = await self.desk.suggest(volunteer, p.number)
+        await p.query.answer()
+        await self.say(p.seen.chat_id, said)
+        return True
+
+    async def speaks(self, p: Press, volunteer: VolunteerInfo) -> bool:
+        if p.tap.arg not in UI_LANGUAGES:
+            return False
+        spoken = set(volunteer.languages) ^ {p.tap.arg}
+        ordered = [c for c in UI_LANGUAGES if c in spoken]
+        volunteer = await self.network.update(volunteer.id, languages=ordered) or volunteer
+        await p.query.answer()
+        t = translator(volunteer.ui_language)
+        await p.query.edit_message_reply_markup(self.languages(volunteer, t))
+        return True
+
+    async def prefers(self, p: Press, volunteer: VolunteerInfo) -> bool:
+        topics = self.desk.words.knowledge.topics
+        if p.tap.arg not in topics:
+            return False
+        preferred = set(volunteer.topics) ^ {p.tap.arg}
+        chosen = [tid for tid in topics if tid in preferred]
+        volunteer = await self.network.update(volunteer.id, topics=chosen) or volunteer
+        await p.query.answer()
+        t = translator(volunteer.ui_language)
+        await p.query.edit_message_reply_markup(self.topics(volunteer, t))
+        return True
+
+    async def ready(self, p: Press, volunteer: VolunteerInfo) -> bool:
+        await p.query.answer()
+        t = translator(volunteer.ui_language)
+        await edit_tapped(p.update, self.status_text(volunteer, t), None)
         return True

@@ -18,14 +18,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.channels.telegram.run import start, stop
+from bot.app import SupportStores, TelegramBot, support_stores, telegram_bot
+from bot.channels.telegram.run import launch, stop
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
-from bot.core.render import HtmlFormatter
 from bot.settings import SupportSettings, TelegramSettings
-from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
-from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
 from tests.fakes.bot_api import Call, FakeBotApi
@@ -38,11 +36,18 @@ class Harness:
     fake: FakeBotApi
     conversation: Conversation
     settings: TelegramSettings
+    support: SupportStores | None = None
     application: Application | None = None  # type: ignore[type-arg]
-    desk: SupportDesk | None = None
+    parts: TelegramBot | None = None
+
+    @property
+    def desk(self) -> SupportDesk | None:
+        """The support desk of the running bot (a new one after each restart)."""
+        return self.parts.desk if self.parts else None
 
     async def start(self) -> None:
-        self.application = await start(self.conversation, self.settings, self.desk)
+        self.parts = telegram_bot(self.conversation, self.settings, self.support)
+        self.application = await launch(self.parts, self.settings)
 
     async def stop(self) -> None:
         if self.application is not None:
@@ -99,10 +104,10 @@ async def running(
     conversation = Conversation(
         assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=30)), "telegram"
     )
-    desk = support_desk(conversation, sessions) if support else None
+    stores = support_stores(sessions, SupportSettings()) if support else None
     async with FakeBotApi() as fake:
         settings = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
-        harness = Harness(fake, conversation, settings, desk=desk)
+        harness = Harness(fake, conversation, settings, support=stores)
         await harness.start()
         try:
             yield harness
@@ -126,18 +131,3 @@ async def desk_tg(
     """The bot with the city's support network wired in."""
     async with running(assistant, sessions, support=True) as harness:
         yield harness
-
-
-def support_desk(
-    conversation: Conversation, sessions: async_sessionmaker[AsyncSession]
-) -> SupportDesk:
-    settings = SupportSettings()
-    return SupportDesk(
-        network=Network(sessions),
-        tickets=Tickets(sessions, open_limit=settings.open_limit),
-        users=conversation.users,
-        questions=conversation.questions,
-        knowledge=conversation.assistant.knowledge,
-        fmt=HtmlFormatter(),
-        settings=settings,
-    )

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.settings import TelegramSettings
+from bot.app import support_stores
+from bot.settings import SupportSettings, TelegramSettings
 from bot.storage.tickets import Status
 from bot.support.timers import tick
-from tests.channels.telegram.conftest import Harness, support_desk
+from tests.channels.telegram.conftest import Harness
 from tests.fakes.bot_api import Call, FakeBotApi
 from tests.fakes.telegram_html import visible
 
@@ -21,9 +22,14 @@ def texts(calls: list[Call], chat: int | None = None) -> list[str]:
     return [
         visible(str(c.params.get("text") or c.params.get("caption") or ""))
         for c in calls
-        if c.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+        if c.method in ("sendMessage", "editMessageText", "copyMessage")
         and (chat is None or c.chat_id == chat)
     ]
+
+
+def copied_from(call: Call) -> tuple[int, int]:
+    """The chat and message a copyMessage call copies."""
+    return int(call.params["from_chat_id"]), int(call.params["message_id"])
 
 
 def data_of(calls: list[Call], prefix: str) -> list[str]:
@@ -48,7 +54,7 @@ async def join(
         await h.tap(chat, f"1w:{code}")
     await h.tap(chat, "1d")
     status = await h.say(chat, "/available", first_name=name)
-    assert "available" in texts(status)[-1] or status
+    assert "You are available: new questions reach you." in texts(status)[-1]
 
 
 async def ask_a_person(h: Harness, question: str, chat: int = MIGRANT) -> int:
@@ -106,9 +112,9 @@ async def test_a_question_reaches_the_volunteer_who_speaks_it_and_the_answer_com
     )
     assert "المفتاح" in texts(follow, AMAL)[-1]
     letter = h.fake.photo(MIGRANT)
-    photo = await h.push(letter, AMAL, "sendPhoto", 1)
-    relayed_photo = next(c for c in photo if c.method == "sendPhoto" and c.chat_id == AMAL)
-    assert relayed_photo.params["photo"] == letter["message"]["photo"][-1]["file_id"]
+    photo = await h.push(letter, AMAL, "copyMessage", 1)
+    relayed_photo = next(c for c in photo if c.method == "copyMessage" and c.chat_id == AMAL)
+    assert copied_from(relayed_photo) == (MIGRANT, letter["message"]["message_id"])
 
     closed = await h.tap(MIGRANT, f"1z:{ticket}")
     rate = data_of(closed, "1a:")
@@ -136,11 +142,9 @@ async def test_only_one_of_two_volunteers_gets_the_ticket(desk_tg: Harness) -> N
     await h.settle(mark)
     info = await h.desk.tickets.get(ticket)
     assert info is not None and info.status is Status.CLAIMED
-    winner = (
-        AMAL
-        if info.claimed_by == (await h.desk.network.volunteer("telegram", str(AMAL))).id
-        else NOOR
-    )  # type: ignore[union-attr]
+    amal = await h.desk.network.volunteer("telegram", str(AMAL))
+    assert amal is not None
+    winner = AMAL if info.claimed_by == amal.id else NOOR
     loser = NOOR if winner == AMAL else AMAL
     told_loser = " ".join(texts(h.fake.calls[mark:], loser))
     assert "already took" in told_loser or "Taken by a colleague" in told_loser
@@ -174,8 +178,8 @@ async def test_timeouts_fire_once_even_after_a_restart(
     assert data_of([c for c in after if c.chat_id == PIET], "1v:")  # widened to all languages
     assert await tick(h.desk, later) == 0  # once
     await h.restart()
-    fresh = support_desk(h.conversation, sessions)
-    fresh.attach(h.desk.messenger)
+    fresh = h.desk  # a new desk on the same database
+    assert fresh is not None
     assert await tick(fresh, later + timedelta(minutes=5)) == 0  # and once after a restart
 
     mark = h.fake.mark()
@@ -251,7 +255,7 @@ async def test_two_processes_sharing_the_database_let_exactly_one_claim_win(
             other_fake,
             h.conversation,
             TelegramSettings(token=other_fake.token, api_base_url=other_fake.base_url),
-            desk=support_desk(h.conversation, sessions),
+            support=support_stores(sessions, SupportSettings()),
         )
         await other.start()
         try:
@@ -348,8 +352,9 @@ async def test_what_the_migrant_adds_before_the_claim_reaches_the_volunteer(
     assert f"{ticket}" in texts(added)[-1] and confirmation
     mark = h.fake.mark()
     await h.tap(NOOR, f"1v:{ticket}")
-    photos = [c for c in h.fake.calls[mark:] if c.method == "sendPhoto" and c.chat_id == NOOR]
-    assert photos and photos[0].params["photo"] == letter["message"]["photo"][-1]["file_id"]
+    photos = [c for c in h.fake.calls[mark:] if c.method == "copyMessage" and c.chat_id == NOOR]
+    assert photos and copied_from(photos[0]) == (MIGRANT, letter["message"]["message_id"])
+    assert f"#{ticket}" in texts(photos)[0]  # under the ticket's header
 
 
 async def test_privacy_says_what_a_volunteer_sees_and_for_how_long(desk_tg: Harness) -> None:
@@ -381,3 +386,71 @@ async def test_a_claimed_question_without_an_answer_is_reminded_then_given_back(
     assert released is not None and released.status is Status.OPEN and released.claimed_by is None
     assert any("went back" in t for t in texts(h.fake.calls[mark:], AMAL))
     assert data_of([c for c in h.fake.calls[mark:] if c.chat_id == NOOR], "1v:")  # offered again
+
+
+async def taken_by_amal(h: Harness, question: str) -> int:
+    """A migrant's question in Arabic, taken by Amal of Caritas; the ticket."""
+    await join(h, AMAL, "Amal", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, question)
+    await h.tap(AMAL, f"1v:{ticket}")
+    return ticket
+
+
+async def test_a_volunteers_photo_and_sticker_reach_the_migrant_as_they_are(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    ticket = await taken_by_amal(h, "أحتاج مساعدة في عقد الإيجار")
+    photo = h.fake.photo(AMAL, caption="This is the form to fill in")
+    sent = await h.push(photo, MIGRANT, "copyMessage", 1)
+    [copied] = [c for c in sent if c.method == "copyMessage" and c.chat_id == MIGRANT]
+    assert copied_from(copied) == (AMAL, photo["message"]["message_id"])
+    caption = texts([copied])[0]
+    assert "Caritas (Amal)" in caption and "This is the form to fill in" in caption
+    assert data_of([copied], "1z:") == [f"1z:{ticket}"]  # the migrant can close it there
+
+    sticker = h.fake.sticker(AMAL)
+    sent = await h.push(sticker, MIGRANT, "copyMessage", 1)
+    to_migrant = [c for c in sent if c.chat_id == MIGRANT]
+    assert [c.method for c in to_migrant] == ["sendMessage", "copyMessage"]
+    head, copy = to_migrant
+    assert "Caritas (Amal)" in texts([head])[0] and data_of([head], "1z:") == [f"1z:{ticket}"]
+    assert copied_from(copy) == (AMAL, sticker["message"]["message_id"])
+    assert "caption" not in copy.params  # a sticker takes none: the signature comes first
+    assert not [c for c in sent if c.chat_id == AMAL]  # delivered: nothing to tell Amal
+
+    office = h.fake.message(AMAL, location={"latitude": 50.8503, "longitude": 4.3517})
+    sent = await h.push(office, MIGRANT, "copyMessage", 1)
+    [place] = [c for c in sent if c.method == "copyMessage" and c.chat_id == MIGRANT]
+    assert copied_from(place) == (AMAL, office["message"]["message_id"])
+    assert h.desk is not None
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.messages == 3  # the photo, the sticker, the place
+
+
+async def test_a_migrants_voice_note_reaches_the_volunteer_and_a_place_only_as_a_reply(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    ticket = await taken_by_amal(h, "أريد أن أفهم رسالة من البلدية")
+    voice = h.fake.voice(MIGRANT)
+    sent = await h.push(voice, AMAL, "copyMessage", 1)
+    [copied] = [c for c in sent if c.method == "copyMessage" and c.chat_id == AMAL]
+    assert copied_from(copied) == (MIGRANT, voice["message"]["message_id"])
+    assert f"Ticket #{ticket}" in texts([copied])[0]
+    assert any("✓" in t for t in texts(sent, MIGRANT))
+
+    # A location on its own asks what is near; it does not go to the volunteer.
+    here = {"latitude": 50.8467, "longitude": 4.3525}
+    near = await h.push(h.fake.message(MIGRANT, location=here), MIGRANT, "sendMessage", 1)
+    assert not [c for c in near if c.chat_id == AMAL]
+
+    await h.push(h.fake.message(AMAL, "Where do you live?"), MIGRANT, "sendMessage", 1)
+    replied = h.fake.message(MIGRANT, location=here, reply_to_message_id=h.fake._last_sent[MIGRANT])
+    place = await h.push(replied, AMAL, "copyMessage", 1)
+    [shared] = [c for c in place if c.method == "copyMessage" and c.chat_id == AMAL]
+    assert copied_from(shared) == (MIGRANT, replied["message"]["message_id"])
+    assert h.desk is not None
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.messages == 3  # the voice note, the answer, the place
