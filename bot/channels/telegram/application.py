@@ -99,7 +99,7 @@ def register(application: Application, channel: Channel) -> None:  # type: ignor
             MessageHandler(private & new & filters.LOCATION, channel.location),
             MessageHandler(private & new & filters.TEXT, channel.text),
             MessageHandler(private & new & UNREADABLE, channel.media),
-            CallbackQueryHandler(Taps(channel)),
+            CallbackQueryHandler(Taps(channel, channel.volunteers)),
             ChatMemberHandler(channel.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
