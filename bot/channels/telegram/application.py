@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -21,6 +22,7 @@ from telegram.ext import (
 
 from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
+from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.support import TelegramMessenger, Volunteers
 from bot.channels.telegram.taps import Taps
@@ -70,15 +72,25 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
-    channel = Channel(conversation)
+    channel = Channel(conversation, desk.settings.ticket_retention if desk else None)
+    volunteers = None
     if desk is not None:  # the city's support network: volunteers and tickets
         desk.attach(TelegramMessenger(application.bot, channel))
-        channel.volunteers = Volunteers(channel, desk)
-    register(application, channel)
+        volunteers = Volunteers(channel, desk)
+    register(application, channel, volunteers)
     return application
 
 
-def register(application: Application, channel: Channel) -> None:  # type: ignore[type-arg]
+def register(
+    application: Application,  # type: ignore[type-arg]
+    channel: Channel,
+    volunteers: Volunteers | None,
+) -> None:
+    """Every handler, in two groups.
+
+    Group -1, with a support network only, decides who is writing (see gate.py); group 0 is the
+    assistant's, for everyone, volunteers included.
+    """
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # an edited message is not asked again
     commands = {
@@ -90,16 +102,30 @@ def register(application: Application, channel: Channel) -> None:  # type: ignor
         "privacy": channel.privacy_command,
         "delete": channel.delete_command,
     }
-    # Volunteers' commands fall through to unknown_command, which hands them to the network.
+    if volunteers is not None:
+        gate = Gate(channel, volunteers)
+        invitation = filters.Regex(r"^/start(@\w+)?\s+v_")
+        names = "|".join(name for name in commands if name != "start")
+        everyone = filters.Regex(re.compile(rf"^/({names})(@\w+)?(\s|$)", re.IGNORECASE))
+        application.add_handlers(
+            [
+                CommandHandler("start", gate.join, filters=private & new & invitation),
+                MessageHandler(private & new & filters.COMMAND & ~everyone, gate.command),
+                MessageHandler(
+                    private & new & (filters.TEXT | UNREADABLE) & ~filters.COMMAND, gate.message
+                ),
+            ],
+            group=-1,
+        )
     application.add_handlers(
         [
             MessageHandler(filters.ChatType.GROUPS & new, channel.group),
             *(CommandHandler(name, cb, filters=private & new) for name, cb in commands.items()),
-            MessageHandler(private & new & filters.COMMAND, channel.unknown_command),
+            MessageHandler(private & new & filters.COMMAND, channel.help_command),
             MessageHandler(private & new & filters.LOCATION, channel.location),
             MessageHandler(private & new & filters.TEXT, channel.text),
             MessageHandler(private & new & UNREADABLE, channel.media),
-            CallbackQueryHandler(Taps(channel, channel.volunteers)),
+            CallbackQueryHandler(Taps(channel, volunteers)),
             ChatMemberHandler(channel.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -34,14 +34,10 @@ from bot.core.languages import base_language
 from bot.core.render import HtmlFormatter
 from bot.storage.models import User
 
-if TYPE_CHECKING:
-    from bot.channels.telegram.support import Volunteers
-
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-CHANNEL = "telegram"
 
 
 def client_language(update: Update) -> str | None:
@@ -61,11 +57,13 @@ class Seen:
 
 
 class Channel:
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(
+        self, conversation: Conversation, ticket_retention: timedelta | None = None
+    ) -> None:
         self.conv = conversation
         self.fmt = HtmlFormatter()
-        # The support network's handlers, when the city's volunteers are wired in.
-        self.volunteers: Volunteers | None = None
+        # How long tickets are kept, for /privacy, when the city has a support network.
+        self.ticket_retention = ticket_retention
 
     @property
     def knowledge(self) -> Knowledge:
@@ -173,13 +171,7 @@ class Channel:
         seen = await self.seen(update)
         if seen is None:
             return
-        raw = (context.args or [""])[0].strip()
-        if raw.startswith("v_") and self.volunteers is not None:
-            await self.volunteers.join(update, context, raw[2:])
-            return
-        if self.volunteers is not None and await self.volunteers.command(update, context):
-            return
-        payload = raw.lower()
+        payload = (context.args or [""])[0].strip().lower()
         if payload and payload in self.knowledge.cities:
             seen.user = await self.conv.set_city(str(seen.chat_id), payload)
             name = self.city_name(payload, seen.t)
@@ -214,8 +206,7 @@ class Channel:
 
     async def privacy_command(self, update: Update, context: Context) -> None:
         if seen := await self.seen(update):
-            tickets = self.volunteers.desk.settings.ticket_retention if self.volunteers else None
-            text = texts.privacy_text(seen.t, self.conv.questions.retention, tickets)
+            text = texts.privacy_text(seen.t, self.conv.questions.retention, self.ticket_retention)
             await self.send(context.bot, seen.chat_id, text)
 
     async def delete_command(self, update: Update, context: Context) -> None:
@@ -232,13 +223,9 @@ class Channel:
 
     async def text(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        if self.volunteers is not None and await self.volunteers.message(update, context):
-            return  # a volunteer's answer, relayed
         seen = await self.seen(update)
         if seen is None or message is None or not message.text:
             return
-        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
-            return  # a follow-up for the migrant's ticket
         try:
             reply, qid = await self.conv.message(
                 str(seen.chat_id),
@@ -270,19 +257,10 @@ class Channel:
         await self.show_choices(context.bot, seen, reply)
 
     async def media(self, update: Update, context: Context) -> None:
-        if self.volunteers is not None and await self.volunteers.message(update, context):
-            return  # a volunteer relays a photo or a document
         seen = await self.seen(update)
         if seen is None:
             return
-        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
-            return  # a letter for the volunteer, say
         await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
-
-    async def unknown_command(self, update: Update, context: Context) -> None:
-        if self.volunteers is not None and await self.volunteers.command(update, context):
-            return
-        await self.help_command(update, context)
 
     async def group(self, update: Update, context: Context) -> None:
         """In a group, answer nobody's question: point to a private chat (privacy)."""

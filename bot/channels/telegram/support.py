@@ -234,12 +234,19 @@ class Volunteers:
     # -- messages ---------------------------------------------------------------------------
 
     async def message(self, update: Update, context: Context) -> bool:
-        """A volunteer's answer to relay; False when the chat is not a volunteer's."""
+        """A volunteer's answer to relay; False when it is not about one of their tickets.
+
+        A reply to a ticket's message, or any message while they hold exactly one ticket, is an
+        answer; anything else (from a volunteer, too) goes on to the assistant.
+        """
         message = update.effective_message
         volunteer = await self.me(update)
         if volunteer is None or message is None:
             return False
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        mine = await self.desk.tickets.of_volunteer(volunteer.id)
+        if await self.desk.ticket_for_reply(volunteer.chat_id, reply_to, mine) is None:
+            return False
         text = message.text or message.caption
         said = await self.desk.from_volunteer(volunteer, text, attachment_of(update), reply_to)
         if said is not None:
