@@ -9,6 +9,7 @@ from bot.core.i18n import translator
 from bot.storage.models import Question
 from tests.channels.telegram.conftest import Harness
 from tests.channels.telegram.test_channel import kinds, questions, stored_user
+from tests.fakes.bot_api import Call
 from tests.fakes.telegram_html import visible
 
 
@@ -16,11 +17,11 @@ def expired_text(language: str) -> str:
     return translator(language).gettext("This button has expired. Here is the current menu.")
 
 
-def sent_messages(calls: list) -> list:  # type: ignore[type-arg]
+def sent_messages(calls: list[Call]) -> list[Call]:
     return [c for c in calls if c.method == "sendMessage"]
 
 
-def answers(calls: list) -> list[str]:  # type: ignore[type-arg]
+def answers(calls: list[Call]) -> list[str]:
     return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
 
 
