@@ -135,7 +135,8 @@ def telegram_bot(
     messenger = TelegramMessenger(bot, conversation)
     desk = support_desk(support, conversation, messenger, HtmlFormatter())
     volunteers = Volunteers(desk, messenger)
-    return TelegramBot(bot, Channel(conversation, volunteers), desk, volunteers)
+    channel = Channel(conversation, support.settings.ticket_retention)
+    return TelegramBot(bot, channel, desk, volunteers)
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from typing import TYPE_CHECKING
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
@@ -19,10 +21,14 @@ from telegram.ext import (
 from bot.app import TelegramBot
 from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
+from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.taps import Taps
 from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.support import Volunteers
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +48,29 @@ UNREADABLE = (
 )
 
 
+#: A place shared in the chat: the nearest services, or (as a reply) a place for a volunteer.
+PLACE = filters.LOCATION
+
+
 def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-arg]
     """The Application around a bot built by `bot.app.telegram_bot`; not started."""
     application = (
         ApplicationBuilder().bot(parts.bot).concurrent_updates(PerChatUpdateProcessor()).build()
     )
-    register(application, parts.channel)
+    register(application, parts.channel, parts.volunteers)
     return application
 
 
-def register(application: Application, channel: Channel) -> None:  # type: ignore[type-arg]
+def register(
+    application: Application,  # type: ignore[type-arg]
+    channel: Channel,
+    volunteers: Volunteers | None,
+) -> None:
+    """Every handler, in two groups.
+
+    Group -1, with a support network only, decides who is writing (see gate.py); group 0 is the
+    assistant's, for everyone, volunteers included.
+    """
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # an edited message is not asked again
     commands = {
@@ -63,7 +82,25 @@ def register(application: Application, channel: Channel) -> None:  # type: ignor
         "privacy": channel.privacy_command,
         "delete": channel.delete_command,
     }
-    # Volunteers' commands fall through to unknown_command, which hands them to the network.
+    if volunteers is not None:
+        gate = Gate(channel, volunteers)
+        invitation = filters.Regex(r"^/start(@\w+)?\s+v_")
+        names = "|".join(name for name in commands if name != "start")
+        everyone = filters.Regex(re.compile(rf"^/({names})(@\w+)?(\s|$)", re.IGNORECASE))
+        application.add_handlers(
+            [
+                CommandHandler("start", gate.join, filters=private & new & invitation),
+                MessageHandler(private & new & filters.COMMAND & ~everyone, gate.command),
+                MessageHandler(
+                    private
+                    & new
+                    & (filters.TEXT | filters.LOCATION | UNREADABLE)
+                    & ~filters.COMMAND,
+                    gate.message,
+                ),
+            ],
+            group=-1,
+        )
     application.add_handlers(
         [
             MessageHandler(filters.ChatType.GROUPS & new, channel.group),
@@ -72,7 +109,7 @@ def register(application: Application, channel: Channel) -> None:  # type: ignor
             MessageHandler(private & new & filters.LOCATION, channel.location),
             MessageHandler(private & new & filters.TEXT, channel.text),
             MessageHandler(private & new & UNREADABLE, channel.media),
-            CallbackQueryHandler(Taps(channel)),
+            CallbackQueryHandler(Taps(channel, volunteers)),
             ChatMemberHandler(channel.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -36,14 +36,10 @@ from bot.core.languages import base_language
 from bot.core.render import HtmlFormatter
 from bot.storage.models import User
 
-if TYPE_CHECKING:
-    from bot.channels.telegram.support import Volunteers
-
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-CHANNEL = "telegram"
 
 
 def client_language(update: Update) -> str | None:
@@ -95,11 +91,13 @@ class Seen:
 
 
 class Channel:
-    def __init__(self, conversation: Conversation, volunteers: Volunteers | None = None) -> None:
+    def __init__(
+        self, conversation: Conversation, ticket_retention: timedelta | None = None
+    ) -> None:
         self.conv = conversation
         self.fmt = HtmlFormatter()
-        # The support network's handlers, when the city's volunteers are wired in.
-        self.volunteers = volunteers
+        # How long tickets are kept, for /privacy, when the city has a support network.
+        self.ticket_retention = ticket_retention
 
     @property
     def knowledge(self) -> Knowledge:
@@ -186,11 +184,6 @@ class Channel:
         if seen is None:
             return
         raw = (context.args or [""])[0].strip()
-        if raw.startswith("v_") and self.volunteers is not None:
-            await self.volunteers.join(update, context, raw[2:])
-            return
-        if self.volunteers is not None and await self.volunteers.command(update, context):
-            return
         payload = choosing.find_city(self.knowledge, raw) if raw else None
         if payload:
             seen.user = await self.conv.set_city(str(seen.chat_id), payload)
@@ -226,8 +219,7 @@ class Channel:
 
     async def privacy_command(self, update: Update, context: Context) -> None:
         if seen := await self.seen(update):
-            tickets = self.volunteers.desk.settings.ticket_retention if self.volunteers else None
-            text = texts.privacy_text(seen.t, self.conv.questions.retention, tickets)
+            text = texts.privacy_text(seen.t, self.conv.questions.retention, self.ticket_retention)
             await self.send(context.bot, seen.chat_id, text)
 
     async def delete_command(self, update: Update, context: Context) -> None:
@@ -239,13 +231,9 @@ class Channel:
 
     async def text(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        if self.volunteers is not None and await self.volunteers.message(update, context):
-            return  # a volunteer's answer, relayed
         seen = await self.seen(update)
         if seen is None or message is None or not message.text:
             return
-        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
-            return  # a follow-up for the migrant's ticket
         try:
             reply, qid = await self.conv.message(
                 str(seen.chat_id),
@@ -263,13 +251,9 @@ class Channel:
 
     async def location(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        if self.volunteers is not None and await self.volunteers.message(update, context):
-            return  # a volunteer shares a place with the person
         seen = await self.seen(update)
         if seen is None or message is None or message.location is None:
             return
-        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
-            return  # a reply to the volunteer, with a place
         here = Point(message.location.latitude, message.location.longitude)
         try:
             reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt)
@@ -281,18 +265,12 @@ class Channel:
         await self.show_choices(context.bot, seen, reply)
 
     async def media(self, update: Update, context: Context) -> None:
-        if self.volunteers is not None and await self.volunteers.message(update, context):
-            return  # a volunteer relays a photo or a document
         seen = await self.seen(update)
         if seen is None:
             return
-        if self.volunteers is not None and await self.volunteers.follow_up(update, context, seen):
-            return  # a letter for the volunteer, say
         await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
-        if self.volunteers is not None and await self.volunteers.command(update, context):
-            return
         message = update.effective_message
         name = commands.command_of(message.text or "") if message else None
         if (seen := await self.seen(update)) and name is not None:

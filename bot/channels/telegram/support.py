@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.channels.telegram.callbacks import Kind, Tap, encode
-from bot.channels.telegram.channel import CHANNEL, Context, Seen, client_language, edit_tapped
+from bot.channels.telegram.channel import Context, Seen, client_language, edit_tapped
 from bot.channels.telegram.messenger import TelegramMessenger, keyboard, original_of
 from bot.core.i18n import Translator, translator
 from bot.core.languages import UI_LANGUAGES, native_name
@@ -24,6 +24,9 @@ from bot.support.desk import SupportDesk
 from bot.support.words import Said
 
 log = logging.getLogger(__name__)
+
+#: Volunteers are stored per channel; these are the ones who use Telegram.
+TELEGRAM = "telegram"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,7 @@ class Volunteers:
 
     async def me(self, update: Update) -> VolunteerInfo | None:
         chat = update.effective_chat
-        return await self.network.volunteer(CHANNEL, str(chat.id)) if chat else None
+        return await self.network.volunteer(TELEGRAM, str(chat.id)) if chat else None
 
     async def say(self, chat_id: int, said: Said) -> None:
         await self.messenger.post(chat_id, said.text, keyboard(said.buttons))
@@ -212,12 +215,19 @@ class Volunteers:
     # -- messages ---------------------------------------------------------------------------
 
     async def message(self, update: Update, context: Context) -> bool:
-        """A volunteer's answer to relay; False when the chat is not a volunteer's."""
+        """A volunteer's answer to relay; False when it is not about one of their tickets.
+
+        A reply to a ticket's message, or any message while they hold exactly one ticket, is an
+        answer; anything else (from a volunteer, too) goes on to the assistant.
+        """
         message = update.effective_message
         volunteer = await self.me(update)
         if volunteer is None or message is None:
             return False
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        mine = await self.desk.tickets.of_volunteer(volunteer.id)
+        if await self.desk.relay.ticket_for_reply(volunteer.chat_id, reply_to, mine) is None:
+            return False
         text = message.text or message.caption
         original = original_of(message)
         if not text and original is None:

@@ -1,12 +1,17 @@
-"""Inline button taps. Every tap is decoded and checked again: buttons can be old or forged."""
+"""Inline button taps. Every tap is decoded and checked again: buttons can be old or forged.
+
+Each kind of button has its own small handler, found in one table. A handler returns False when
+the tap no longer makes sense, and the user is told politely that the button has expired.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, Update
+from telegram import CallbackQuery, InlineKeyboardButton, Update
 
 from bot.channels.commands import erase_texts, no_person_text
 from bot.channels.telegram import keyboards as kb
@@ -16,12 +21,18 @@ from bot.conversation import NoCity
 from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES, native_name
 
+if TYPE_CHECKING:
+    from bot.channels.telegram.support import Volunteers
+
 log = logging.getLogger(__name__)
 
+#: Acts on one kind of tap; False when the button has expired.
+Handler = Callable[[Tap, Seen, Update, Context], Awaitable[bool]]
 
+#: The support network's buttons: `Volunteers.tap` handles them when the city has a network.
+#: ("Ask a person" is in the table either way: without a network it is answered honestly.)
 SUPPORT = frozenset(
     {
-        Kind.HUMAN,
         Kind.CONSENT,
         Kind.CANCEL,
         Kind.TAKE,
@@ -41,11 +52,33 @@ def _is_feedback(row: Sequence[InlineKeyboardButton]) -> bool:
     return any(tap is not None and tap.kind is Kind.FEEDBACK for tap in taps)
 
 
+def query_of(update: Update) -> CallbackQuery:
+    query = update.callback_query
+    assert query is not None  # the handlers run for callback queries only
+    return query
+
+
 class Taps:
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel, volunteers: Volunteers | None = None) -> None:
         self.channel = channel
         self.conv = channel.conv
         self.fmt = channel.fmt
+        self.volunteers = volunteers
+        self.handlers: dict[Kind, Handler] = {
+            Kind.TOPIC: self.topic,
+            Kind.MORE: self.more,
+            Kind.CITY: self.city,
+            Kind.COUNTRY: self.country,
+            Kind.LANGUAGE: self.language,
+            Kind.FEEDBACK: self.feedback,
+            Kind.HUMAN: self.human,
+            Kind.DELETE: self.delete,
+            Kind.NEARBY: self.nearby,
+            Kind.LOCATE: self.locate,
+            Kind.MENU: self.menu,
+        }
+        if volunteers is not None:
+            self.handlers.update(dict.fromkeys(SUPPORT, volunteers.tap))
 
     async def __call__(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -53,11 +86,12 @@ class Taps:
             return
         seen = await self.channel.seen(update)
         tap = decode(query.data)
-        if seen is None or tap is None:
+        handler = self.handlers.get(tap.kind) if tap is not None else None
+        if seen is None or tap is None or handler is None:
             await self.expired(update, context, seen)
             return
         try:
-            done = await self.dispatch(tap, seen, update, context)
+            done = await handler(tap, seen, update, context)
         except NoCity:
             await query.answer()
             await self.channel.ask_city(context.bot, seen)
@@ -66,8 +100,7 @@ class Taps:
             await self.expired(update, context, seen)
 
     async def expired(self, update: Update, context: Context, seen: Seen | None) -> None:
-        query = update.callback_query
-        assert query is not None
+        query = query_of(update)
         if seen is None:
             await query.answer()
             return
@@ -76,99 +109,119 @@ class Taps:
         await self.channel.edit(update, self.fmt.escape(text), None)
         await self.channel.menu(context.bot, seen)
 
-    async def dispatch(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
-        """Act on a tap; False when it no longer makes sense (the button has expired)."""
-        query = update.callback_query
-        assert query is not None
-        bot = context.bot
-        chat = str(seen.chat_id)
-        knowledge = self.channel.knowledge
-        t = seen.t
-        if tap.kind is Kind.TOPIC or tap.kind is Kind.MORE:
-            offset = tap.number(1) if tap.kind is Kind.MORE else 0
-            if tap.arg not in knowledge.topics or offset is None:
-                return False
-            await query.answer()
-            reply, qid = await self.conv.topic(
-                chat, tap.arg, self.fmt, offset=offset, user=seen.user
-            )
-            await self.channel.show(bot, seen, reply, qid)
-        elif tap.kind is Kind.CITY:
-            if tap.arg not in knowledge.cities:
-                return False
-            await query.answer()
-            seen.user = await self.conv.set_city(chat, tap.arg)
-            done = self.fmt.escape("✓ " + self.channel.city_name(tap.arg, t))
-            await self.channel.edit(update, done, None)
-            if seen.user.language_explicit:
-                await self.channel.welcome(bot, seen)
-            else:
-                await self.channel.ask_language(bot, seen, t.language)
-        elif tap.kind is Kind.COUNTRY:
-            rows = kb.city_keyboard(knowledge, t, country=tap.arg)
-            if not rows:
-                return False
-            await query.answer()
-            await query.edit_message_reply_markup(kb.markup(rows))
-        elif tap.kind is Kind.LANGUAGE:
-            if tap.arg not in UI_LANGUAGES:
-                return False
-            await query.answer()
-            seen.user = await self.conv.set_language(chat, tap.arg)
-            seen.t = translator(tap.arg)
-            await self.channel.edit(update, self.fmt.escape("✓ " + native_name(tap.arg)), None)
-            await self.channel.welcome(bot, seen)
-        elif tap.kind is Kind.FEEDBACK:
-            question, helpful = tap.number(0), tap.args[1]
-            if question is None or helpful not in ("0", "1"):
-                return False
-            if not await self.conv.feedback(chat, question, helpful == "1"):
-                return False
-            await query.answer(t.gettext("Thank you for telling us."))
-            await self.drop_feedback_row(update)
-            if helpful == "0":
-                await self.not_helpful(seen, context, question)
-        elif tap.kind in SUPPORT and self.channel.volunteers is not None:
-            if await self.channel.volunteers.tap(tap, seen, update, context):
-                return True
-            if tap.kind is not Kind.HUMAN:
-                return False
-            await query.answer()  # no support network in this city yet: say so honestly
-            await self.human(seen, context)
-        elif tap.kind is Kind.HUMAN:
-            await query.answer()
-            await self.human(seen, context)
-        elif tap.kind in SUPPORT:
+    # -- one handler per kind of button ------------------------------------------------------
+
+    async def topic(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        return await self.page(tap.arg, 0, seen, update, context)
+
+    async def more(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        offset = tap.number(1)
+        return offset is not None and await self.page(tap.arg, offset, seen, update, context)
+
+    async def page(
+        self, topic: str, offset: int, seen: Seen, update: Update, context: Context
+    ) -> bool:
+        if topic not in self.channel.knowledge.topics:
             return False
-        elif tap.kind is Kind.DELETE:
-            await self.delete(tap.arg == "y", seen, update)
-        elif tap.kind is Kind.NEARBY:
-            here = tap.point()
-            if here is None:
-                return False
-            await query.answer()
-            reply = await self.conv.nearby(chat, here, self.fmt, all_topics=True)
-            await self.channel.show_choices(bot, seen, reply)
-        elif tap.kind is Kind.LOCATE:
-            await query.answer()
-            text = self.fmt.escape(
-                t.gettext(
-                    "Tap the button below to share your location, "
-                    "and I will list the nearest services."
-                )
-            )
-            await self.channel.send(bot, seen.chat_id, text, kb.location_keyboard(t))
-        elif tap.kind is Kind.MENU:
-            await query.answer()
-            await self.channel.menu(bot, seen)
-        else:
-            return False
+        await query_of(update).answer()
+        reply, qid = await self.conv.topic(
+            str(seen.chat_id), topic, self.fmt, offset=offset, user=seen.user
+        )
+        await self.channel.show(context.bot, seen, reply, qid)
         return True
+
+    async def city(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        if tap.arg not in self.channel.knowledge.cities:
+            return False
+        await query_of(update).answer()
+        seen.user = await self.conv.set_city(str(seen.chat_id), tap.arg)
+        done = self.fmt.escape("✓ " + self.channel.city_name(tap.arg, seen.t))
+        await self.channel.edit(update, done, None)
+        if seen.user.language_explicit:
+            await self.channel.welcome(context.bot, seen)
+        else:
+            await self.channel.ask_language(context.bot, seen, seen.t.language)
+        return True
+
+    async def country(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        rows = kb.city_keyboard(self.channel.knowledge, seen.t, country=tap.arg)
+        if not rows:
+            return False
+        query = query_of(update)
+        await query.answer()
+        await query.edit_message_reply_markup(kb.markup(rows))
+        return True
+
+    async def language(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        if tap.arg not in UI_LANGUAGES:
+            return False
+        await query_of(update).answer()
+        seen.user = await self.conv.set_language(str(seen.chat_id), tap.arg)
+        seen.t = translator(tap.arg)
+        await self.channel.edit(update, self.fmt.escape("✓ " + native_name(tap.arg)), None)
+        await self.channel.welcome(context.bot, seen)
+        return True
+
+    async def feedback(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        question, helpful = tap.number(0), tap.args[1]
+        if question is None or helpful not in ("0", "1"):
+            return False
+        if not await self.conv.feedback(str(seen.chat_id), question, helpful == "1"):
+            return False
+        await query_of(update).answer(seen.t.gettext("Thank you for telling us."))
+        await self.drop_feedback_row(update)
+        if helpful == "0":
+            await self.not_helpful(seen, context, question)
+        return True
+
+    async def human(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        """Ask a person: the support network when the city has one, else an honest answer."""
+        if self.volunteers is not None and await self.volunteers.tap(tap, seen, update, context):
+            return True
+        await query_of(update).answer()
+        await self.no_network(seen, context)
+        return True
+
+    async def delete(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        query = query_of(update)
+        texts = erase_texts(seen.t)
+        if tap.arg != "y":
+            await query.answer()
+            await self.channel.edit(update, self.fmt.escape(texts.kept), None)
+            return True
+        await self.conv.erase(str(seen.chat_id))
+        await query.answer()
+        await self.channel.edit(update, self.fmt.escape(texts.erased), None)
+        return True
+
+    async def nearby(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        here = tap.point()
+        if here is None:
+            return False
+        await query_of(update).answer()
+        reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt, all_topics=True)
+        await self.channel.show_choices(context.bot, seen, reply)
+        return True
+
+    async def locate(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        await query_of(update).answer()
+        text = seen.t.gettext(
+            "Tap the button below to share your location, and I will list the nearest services."
+        )
+        markup = kb.location_keyboard(seen.t)
+        await self.channel.send(context.bot, seen.chat_id, self.fmt.escape(text), markup)
+        return True
+
+    async def menu(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        await query_of(update).answer()
+        await self.channel.menu(context.bot, seen)
+        return True
+
+    # -- shared steps ------------------------------------------------------------------------
 
     async def drop_feedback_row(self, update: Update) -> None:
         """Keep the answer's other buttons, remove the 👍/👎 that was just used."""
-        query = update.callback_query
-        assert query is not None
+        query = query_of(update)
         message = query.message
         markup = getattr(message, "reply_markup", None)
         if markup is None:
@@ -188,20 +241,8 @@ class Taps:
         rows.append(kb.human_row(seen.t, question))
         await self.channel.send(context.bot, seen.chat_id, text, kb.markup(rows))
 
-    async def human(self, seen: Seen, context: Context) -> None:
+    async def no_network(self, seen: Seen, context: Context) -> None:
         """Until volunteers are set up, say so honestly and give the city's own contact."""
         renderer = self.conv.assistant.renderer
         text = no_person_text(renderer, seen.user.city, datetime.now(UTC), seen.t, self.fmt)
         await self.channel.send(context.bot, seen.chat_id, text)
-
-    async def delete(self, confirmed: bool, seen: Seen, update: Update) -> None:
-        query = update.callback_query
-        assert query is not None
-        texts = erase_texts(seen.t)
-        if not confirmed:
-            await query.answer()
-            await self.channel.edit(update, self.fmt.escape(texts.kept), None)
-            return
-        await self.conv.erase(str(seen.chat_id))
-        await query.answer()
-        await self.channel.edit(update, self.fmt.escape(texts.erased), None)

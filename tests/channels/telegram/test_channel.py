@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -129,8 +132,8 @@ async def test_an_unknown_question_offers_the_menu_and_an_honest_person_button(
 async def test_a_shared_location_lists_the_nearest_services(tg: Harness) -> None:
     await tg.setup(507, "schaerbeek", "en")
     await tg.tap(507, "1t:city-hall")
-    near_colignon = {"location": {"latitude": 50.8690, "longitude": 4.3790}}
-    sent = await tg.send(507, tg.fake.message(507, **near_colignon), count=2)
+    near_colignon = {"latitude": 50.8690, "longitude": 4.3790}
+    sent = await tg.send(507, tg.fake.message(507, location=near_colignon), count=2)
     text = sent[-1].text or ""
     assert "Schaerbeek" in visible(text)
     assert " m from you" in visible(text)  # a distance, formatted for the locale
@@ -249,3 +252,36 @@ async def test_an_unknown_command_is_answered_politely_with_the_list(tg: Harness
     text = visible((await tg.say(516, "/townhall"))[-1].text or "")
     assert text.startswith("I do not know the command /townhall. These are the ones I know:")
     assert "/menu – Topics to choose from" in text and "/delete" in text
+
+
+async def test_a_failure_on_our_side_is_logged_without_the_text_and_the_user_told_gently(
+    tg: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await tg.setup(515, "brussels", "fr")
+    tg.fake.fail_next("sendMessage", ApiError(500, "Internal Server Error"), chat_id=515)
+    question = "Mon propriétaire Jan Peeters garde mon passeport"
+    with caplog.at_level(logging.INFO):
+        sent = await tg.say(515, question, count=2, language_code="fr")
+    assert sent[0].failed  # the answer could not be sent: the handler raised
+    sorry = translator("fr").gettext(
+        "Sorry, something went wrong on our side. Please try again soon."
+    )
+    assert visible(sent[-1].text or "") == sorry
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["bot.channels.telegram.channel"]
+    assert errors[0].exc_info is not None and "Internal Server Error" in caplog.text
+    assert "Peeters" not in caplog.text and "passeport" not in caplog.text
+
+
+async def test_a_failure_in_a_group_is_logged_and_not_told_there(
+    tg: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    group = -100124
+    tg.fake.fail_next("sendMessage", ApiError(500, "Internal Server Error"), chat_id=group)
+    with caplog.at_level(logging.ERROR):
+        mark = tg.fake.mark()
+        tg.fake.push_update(tg.fake.message(group, "/start", chat_type="group"))
+        await tg.fake.wait_for("sendMessage", chat_id=group, since=mark)
+        calls = await tg.settle(mark)
+    assert [c.failed for c in calls if c.method == "sendMessage"] == [True]
+    assert [r.name for r in caplog.records] == ["bot.channels.telegram.channel"]

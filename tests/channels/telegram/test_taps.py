@@ -9,6 +9,7 @@ from bot.core.i18n import translator
 from bot.storage.models import Question
 from tests.channels.telegram.conftest import Harness
 from tests.channels.telegram.test_channel import kinds, questions, stored_user
+from tests.fakes.bot_api import Call
 from tests.fakes.telegram_html import visible
 
 
@@ -16,11 +17,11 @@ def expired_text(language: str) -> str:
     return translator(language).gettext("This button has expired. Here is the current menu.")
 
 
-def sent_messages(calls: list) -> list:  # type: ignore[type-arg]
+def sent_messages(calls: list[Call]) -> list[Call]:
     return [c for c in calls if c.method == "sendMessage"]
 
 
-def answers(calls: list) -> list[str]:  # type: ignore[type-arg]
+def answers(calls: list[Call]) -> list[str]:
     return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
 
 
@@ -127,3 +128,57 @@ async def test_changing_the_language_changes_the_next_reply(tg: Harness) -> None
     await tg.tap(609, "1l:fa")
     menu = (await tg.say(609, "/menu"))[-1]
     assert any("\u0600" <= ch <= "\u06ff" for ch in menu.text or "")
+
+
+async def test_the_location_button_asks_for_the_location_with_a_one_time_keyboard(
+    tg: Harness,
+) -> None:
+    await tg.setup(610, "schaerbeek", "en")
+    answer = sent_messages(await tg.tap(610, "1t:city-hall"))[-1]
+    assert "1p" in answer.button_data()  # the services have a place on the map
+    asked = sent_messages(await tg.tap(610, "1p"))[-1]
+    assert "share your location" in visible(asked.text or "")
+    keyboard = asked.params["reply_markup"]
+    assert keyboard["one_time_keyboard"] is True
+    assert [b["request_location"] for row in keyboard["keyboard"] for b in row] == [True]
+
+
+async def test_the_menu_button_shows_the_topics_in_the_users_language(tg: Harness) -> None:
+    await tg.setup(611, "capaci", "it")
+    menu = sent_messages(await tg.tap(611, "1s"))[-1]
+    assert visible(menu.text or "") == translator("it").gettext("Choose a topic:")
+    assert kinds(menu.button_data()).count("t") == 24
+
+
+async def test_a_nearby_button_before_choosing_a_city_asks_for_the_city(tg: Harness) -> None:
+    await tg.say(612, "/start")
+    calls = await tg.tap(612, "1n:50.869,4.379")
+    asked = sent_messages(calls)[-1]
+    assert visible(asked.text or "") == "Which city do you live in?"
+    assert kinds(asked.button_data()) == ["c"] * 8
+
+
+async def test_a_nearby_button_with_a_point_off_the_globe_has_expired(tg: Harness) -> None:
+    await tg.setup(613, "schaerbeek", "en")
+    for data in ("1n:95.0,4.379", "1n:50.869,190.0", "1n:50.869"):
+        calls = await tg.tap(613, data)
+        assert answers(calls) == [expired_text("en")], data
+
+
+async def test_a_country_button_lists_that_countrys_cities_only(tg: Harness) -> None:
+    await tg.say(614, "/start")
+    calls = await tg.tap(614, "1k:be")
+    edited = [c for c in calls if c.method == "editMessageReplyMarkup"]
+    assert edited and edited[0].button_data() == [
+        "1c:brussels",
+        "1c:mechelen",
+        "1c:schaerbeek",
+    ]
+    assert answers(await tg.tap(614, "1k:zz")) == [expired_text("en")]
+
+
+async def test_support_buttons_without_a_support_network_have_expired(tg: Harness) -> None:
+    await tg.setup(615, "brussels", "en")
+    for data in ("1o:1", "1q", "1v:1", "1z:1", "1a:1:1", "1w:ar", "1d"):
+        calls = await tg.tap(615, data)
+        assert answers(calls) == [expired_text("en")], data
