@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 
@@ -87,39 +88,54 @@ async def stop(application: Application) -> None:  # type: ignore[type-arg]
     await application.shutdown()
 
 
-async def purge_texts(conversation: Conversation, every: float = 3600.0) -> None:
-    """Erase question texts whose retention period is over, now and then every hour."""
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def repeat(step: Callable[[], Awaitable[None]], every: float, what: str) -> None:
+    """Run `step` now and then every `every` seconds; a failure is logged and tried again."""
     while True:
         try:
-            erased = await conversation.questions.purge_expired(datetime.now(UTC))
-            if erased:
-                log.info("erased the text of %d question(s) past their retention", erased)
+            await step()
         except Exception:
-            log.exception("could not erase expired question texts; will try again")
+            log.exception("%s failed; will try again", what)
         await asyncio.sleep(every)
 
 
-async def support_timers(desk: SupportDesk, every: float = 30.0) -> None:
+async def purge_texts(conversation: Conversation, now: datetime) -> None:
+    """Erase question texts whose retention period is over."""
+    erased = await conversation.questions.purge_expired(now)
+    if erased:
+        log.info("erased the text of %d question(s) past their retention", erased)
+
+
+async def support_upkeep(desk: SupportDesk, now: datetime) -> None:
     """Reminders, widening and releases of tickets, and the ticket texts' retention."""
-    while True:
-        try:
-            now = datetime.now(UTC)
-            await tick(desk, now)
-            await desk.tickets.purge(now)
-        except Exception:
-            log.exception("support timers failed; will try again")
-        await asyncio.sleep(every)
+    await tick(desk, now)
+    await desk.tickets.purge(now)
 
 
 async def run(
-    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None = None
+    conversation: Conversation,
+    settings: TelegramSettings,
+    support: SupportStores | None = None,
+    clock: Clock = utc_now,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, then stop cleanly (pending updates are finished)."""
+    """Serve until SIGINT or SIGTERM, then stop cleanly (pending updates are finished).
+
+    Expired question texts are erased at start and then every hour; the support network's
+    timers run every 30 seconds.
+    """
     parts = telegram_bot(conversation, settings, support)
     application = await launch(parts, settings)
-    tasks = [asyncio.create_task(purge_texts(conversation))]
-    if parts.desk is not None:
-        tasks.append(asyncio.create_task(support_timers(parts.desk)))
+    desk = parts.desk
+    loops = [repeat(lambda: purge_texts(conversation, clock()), 3600.0, "erasing expired texts")]
+    if desk is not None:
+        loops.append(repeat(lambda: support_upkeep(desk, clock()), 30.0, "support timers"))
+    tasks = [asyncio.create_task(loop) for loop in loops]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -7,17 +7,21 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.telegram.run import TokenFilter, start, stop
+from bot.channels.telegram.run import TokenFilter, repeat, run, start, stop
 from bot.cli import main
+from bot.storage.models import Question
 from tests.channels.telegram.conftest import Harness
+from tests.cli_harness import Cli
 from tests.fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,7 +70,10 @@ async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harn
         await stop(application)
 
 
-async def test_main_run_serves_a_user_and_stops_cleanly(database_url: str) -> None:
+async def test_main_run_serves_a_user_and_stops_cleanly(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one test of the real process: polling, the support network, logs, SIGTERM."""
     async with FakeBotApi() as fake:
         env = {
             **os.environ,
@@ -75,18 +82,12 @@ async def test_main_run_serves_a_user_and_stops_cleanly(database_url: str) -> No
             "TELEGRAM_API_BASE_URL": fake.base_url,
             "GUICHET_LOG_LEVEL": "INFO",
         }
-        invited = subprocess.run(
-            [sys.executable, "main.py", "network", "invite", "--city", "capaci", "--org", "Arci"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
+        cli = Cli(monkeypatch, database_url)
+        invited = await cli("network", "invite", "--city", "capaci", "--org", "Arci")
+        assert invited.code == 0, invited.err
         code = next(
             line.split(":", 1)[1].strip()
-            for line in invited.stdout.splitlines()
+            for line in invited.out.splitlines()
             if line.startswith("Code:")
         )
         process = await asyncio.create_subprocess_exec(
@@ -150,3 +151,65 @@ def test_the_token_never_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None
     caplog.handler.addFilter(TokenFilter(token))
     logger.warning("POST https://api.telegram.org/bot%s/getMe failed", token)
     assert token not in caplog.text and "<token>" in caplog.text
+
+
+async def test_run_serves_until_sigterm_and_erases_expired_texts_at_start(
+    desk_tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await desk_tg.stop()  # run() builds and starts its own Application
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    question = await desk_tg.conversation.questions.record(
+        user_id=None,
+        city="capaci",
+        language="it",
+        action="answer",
+        topic="health-care",
+        confidence=1.0,
+        text="ho bisogno di un medico",
+        now=old,
+    )
+    later = old + timedelta(days=31)  # past the 30 days the texts are kept
+    fake = desk_tg.fake
+    served = asyncio.create_task(
+        run(desk_tg.conversation, desk_tg.settings, desk_tg.support, clock=lambda: later)
+    )
+    try:
+        mark = fake.mark()
+        fake.push_update(fake.message(704, "/start capaci", language_code="it"))
+        sent = await fake.wait_for("sendMessage", chat_id=704, since=mark, timeout=30)
+        assert "Capaci" in (sent[0].text or "")
+        async with asyncio.timeout(10):
+            while await text_of(sessions, question) is not None:
+                await asyncio.sleep(0.01)  # the first purge runs beside the first update
+    finally:
+        if not served.done():
+            os.kill(os.getpid(), signal.SIGTERM)  # run() took SIGTERM over from the default
+        await asyncio.wait_for(served, timeout=30)
+    assert served.exception() is None
+
+
+async def text_of(sessions: async_sessionmaker[AsyncSession], question: int) -> str | None:
+    async with sessions() as session:
+        return await session.scalar(select(Question.text).where(Question.id == question))
+
+
+async def test_a_failing_step_is_logged_and_tried_again(caplog: pytest.LogCaptureFixture) -> None:
+    calls = 0
+    again = asyncio.Event()
+
+    async def step() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("the database went away")
+        again.set()
+
+    with caplog.at_level(logging.ERROR):
+        task = asyncio.create_task(repeat(step, 0.0, "erasing expired texts"))
+        try:
+            await asyncio.wait_for(again.wait(), timeout=5)
+        finally:
+            task.cancel()
+    assert calls >= 2
+    assert "erasing expired texts failed; will try again" in caplog.text
+    assert "the database went away" in caplog.text
