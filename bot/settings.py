@@ -130,6 +130,15 @@ class TelegramSettings:
     max_rate: float = 30.0  # messages per second, all chats together (Telegram's guidance)
     retries: int = 3  # how often a message is retried after a RetryAfter (flood control)
 
+    def __post_init__(self) -> None:
+        # Without a secret anyone who finds the address can post updates "from" any chat:
+        # a volunteer's answer, a migrant's /delete. Refused however the settings are made.
+        if self.mode == "webhook" and not self.webhook_secret:
+            raise SettingsError(
+                "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET (a long random string of "
+                "A-Z a-z 0-9 _ -): without it anyone could post forged updates to the webhook"
+            )
+
     @property
     def file_base_url(self) -> str:
         base = self.api_base_url
@@ -138,7 +147,7 @@ class TelegramSettings:
     @classmethod
     def from_env(cls, env: Env) -> TelegramSettings:
         mode = _choice(env, "TELEGRAM_MODE", "polling", ("polling", "webhook"))
-        secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+        secret = _raw(env, "TELEGRAM_WEBHOOK_SECRET")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise SettingsError(
                 "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 of A-Z a-z 0-9 _ - (Telegram's rule)"

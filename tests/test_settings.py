@@ -136,6 +136,21 @@ def test_webhook_mode_needs_its_address() -> None:
         Settings.from_env({"TELEGRAM_MODE": "webhook"})
 
 
+@pytest.mark.parametrize("secret", [None, "", "  "])
+def test_webhook_mode_refuses_to_start_without_a_secret(secret: str | None) -> None:
+    env = {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_URL": "https://guichet.example.org/t"}
+    if secret is not None:
+        env["TELEGRAM_WEBHOOK_SECRET"] = secret
+    with pytest.raises(SettingsError, match="TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET"):
+        Settings.from_env(env)
+    with pytest.raises(SettingsError, match="needs TELEGRAM_WEBHOOK_SECRET"):
+        TelegramSettings(mode="webhook", webhook_url="https://guichet.example.org/t")
+
+
+def test_polling_needs_no_secret() -> None:
+    assert Settings.from_env({"TELEGRAM_MODE": "polling"}).telegram.webhook_secret is None
+
+
 def test_a_bad_database_address_never_shows_its_password() -> None:
     with pytest.raises(SettingsError) as exc:
         Settings.from_env({"DATABASE_URL": "mysql://guichet:hunter2@db/guichet"})

@@ -128,6 +128,10 @@ def test_run_without_a_token_points_at_the_demo(
     ("env", "named"),
     [
         ({"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_URL": ""}, "TELEGRAM_WEBHOOK_URL"),
+        (
+            {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_URL": "https://guichet.example.org/t"},
+            "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET",
+        ),
         ({"TELEGRAM_MODE": "carrier-pigeon"}, "TELEGRAM_MODE"),
         ({"TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"TELEGRAM_WEBHOOK_PORT": "eighty"}, "TELEGRAM_"),
@@ -139,6 +143,7 @@ def test_a_bad_telegram_setting_is_reported_clearly(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert main(["run"]) == 2
