@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parents[2] / "migrations"
@@ -40,17 +40,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _chain(error: BaseException | None) -> list[BaseException]:
+    found: list[BaseException] = []
+    while error is not None and error not in found:
+        found.append(error)
+        error = error.__cause__ or error.__context__
+    return found
+
+
+def _hide_row_details(context: ExceptionContext) -> None:
+    """PostgreSQL's DETAIL quotes stored values ("Failing row contains (…)", "Key (…)=(…)"):
+    drop it from the driver's error and from every message already built from it."""
+    errors = _chain(context.sqlalchemy_exception) + _chain(context.original_exception)
+    details = {d for e in errors if isinstance(d := getattr(e, "detail", None), str) and d}
+    if not details:
+        return
+    for error in errors:
+        detail = getattr(error, "detail", None)
+        if isinstance(detail, str) and detail in details:
+            error.detail = None  # type: ignore[attr-defined]  # asyncpg: str() adds it back
+        args = []
+        for arg in error.args:
+            for detail in details if isinstance(arg, str) else ():
+                arg = arg.replace(f"\nDETAIL:  {detail}", "")
+            args.append(arg)
+        error.args = tuple(args)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine. On PostgreSQL, `?search_path=NAME` keeps Guichet in its own schema."""
+    """An async engine. On PostgreSQL, `?search_path=NAME` keeps Guichet in its own schema.
+
+    Its errors and logs never show a statement's parameters, nor the row values PostgreSQL
+    quotes in an error: they are people's messages and chat ids.
+    """
     parsed = make_url(normalize_url(url))
     search_path = parsed.query.get("search_path")
     if search_path and parsed.get_backend_name() == "postgresql":
         parsed = parsed.difference_update_query(["search_path"])
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("server_settings", {})["search_path"] = str(search_path)
-    engine = create_async_engine(parsed, **kwargs)
+    engine = create_async_engine(parsed, **kwargs, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine.sync_engine, "handle_error", _hide_row_details)
     return engine
 
 

@@ -1,11 +1,14 @@
 """The schema comes from the migrations, and the migrations agree with the models."""
 
+import logging
 import os
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import create_engine, downgrade, normalize_url, upgrade
@@ -55,3 +58,24 @@ def test_backend_is_the_one_the_run_asked_for(engine: AsyncEngine) -> None:
 def test_plain_urls_get_async_drivers() -> None:
     assert normalize_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
     assert normalize_url("postgresql://u@h/db").startswith("postgresql+asyncpg://")
+
+
+async def test_a_failing_statement_never_shows_its_parameters(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failed INSERT's error (logged by whoever catches it) and the engine's log: no text."""
+    said = "Mon propriétaire Jan Peeters garde mon passeport"
+    insert = text(
+        "INSERT INTO questions (city, action, confidence, text) VALUES (NULL, 'answer', 0, :t)"
+    )
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    try:
+        with caplog.at_level(logging.INFO), pytest.raises(IntegrityError) as failed:
+            async with engine.begin() as conn:
+                await conn.execute(insert, {"t": said})
+        logging.getLogger("test").error("the insert failed", exc_info=failed.value)
+    finally:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.NOTSET)
+    assert "INSERT INTO questions" in caplog.text  # the statement is logged, not its values
+    assert "Peeters" not in str(failed.value) and "Peeters" not in caplog.text
+    assert "hidden" in str(failed.value)
