@@ -22,11 +22,12 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.usertext import UserString, UserText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -160,7 +161,7 @@ class Question(Base):
     action: Mapped[str] = mapped_column(String(16))
     topic: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float] = mapped_column(Float)
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(UserText)
     text_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     helpful: Mapped[bool | None] = mapped_column(Boolean)
 
@@ -185,7 +186,7 @@ class Volunteer(Base):
     )
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
-    display_name: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(UserString(64))
     languages: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"codes": [...]}
     topics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ids": [...]}
     available: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -208,7 +209,7 @@ class Ticket(Base):
     topic: Mapped[str | None] = mapped_column(String(64))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    question: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(UserText)
     claimed_by: Mapped[int | None] = mapped_column(
         ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
     )
@@ -238,7 +239,7 @@ class TicketMessage(Base):
     )
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     sender: Mapped[str] = mapped_column(String(16))  # migrant | volunteer | system
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(UserText)
     file_id: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     file_kind: Mapped[str | None] = mapped_column(String(16))  # a `Media` kind, or None for text
@@ -298,8 +299,8 @@ class KbSuggestion(Base):
     city: Mapped[str] = mapped_column(String(64), index=True)
     topic: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(UserText)
+    answer: Mapped[str] = mapped_column(UserText)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     volunteer_id: Mapped[int | None] = mapped_column(
         ForeignKey("volunteers.id", ondelete="SET NULL")

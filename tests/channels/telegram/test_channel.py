@@ -101,6 +101,18 @@ async def test_a_question_gets_an_answer_with_feedback_buttons(
     assert logged[-1].language == "fr" and logged[-1].text is not None
 
 
+async def test_a_question_with_characters_a_database_refuses_is_answered_and_stored_cleaned(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """U+0000 (PostgreSQL refuses it) and a lone surrogate (no UTF-8 database takes one)."""
+    await tg.setup(519, "brussels", "fr")
+    sent = await tg.say(519, "où puis-je apprendre\x00 le néerlandais ? \ud83d")
+    assert "Cours de langue" in visible(sent[-1].text or "")
+    logged = await questions(sessions)
+    assert logged[-1].topic == "language-courses"
+    assert logged[-1].text == "où puis-je apprendre le néerlandais ? \ufffd"
+
+
 async def test_an_unclear_question_becomes_topic_buttons(tg: Harness, assistant: Assistant) -> None:
     text = "help with documents"
     decision = assistant.understand(Asked(text=text, city="brussels", explicit_language="en"))
