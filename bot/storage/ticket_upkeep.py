@@ -14,7 +14,7 @@ from typing import Final, Literal
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import KbSuggestion, Ticket, TicketMessage
+from bot.storage.models import KbSuggestion, Ticket, TicketMessage, User
 from bot.storage.ticket_rows import TicketRows
 from bot.storage.ticket_types import Due, Status, utc
 
@@ -30,13 +30,22 @@ _NO_ANSWER_SINCE_CLAIM = or_(
 async def forget_tickets(session: AsyncSession, user_id: int) -> None:
     """Inside the caller's transaction: close a user's tickets and drop every text of them.
 
-    Counts and timings stay; suggestions quoting the question go with it.
+    Counts and timings stay; suggestions quoting the question go with it. Call it before the
+    user row is deleted: the copies delivered to their chat are found by its chat id.
     """
     mine = select(Ticket.id).where(Ticket.user_id == user_id)
     await session.execute(
         update(TicketMessage)
         .where(TicketMessage.ticket_id.in_(mine))
         .values(text=None, file_id=None, origin_message_id=None)
+    )
+    # Their chat id where a volunteer's message reached them; copies in volunteers' chats
+    # keep theirs, so that a reply to one still finds its (closed) ticket.
+    their_chat = select(User.chat_id).where(User.id == user_id).scalar_subquery()
+    await session.execute(
+        update(TicketMessage)
+        .where(TicketMessage.ticket_id.in_(mine), TicketMessage.delivered_chat_id == their_chat)
+        .values(delivered_chat_id=None, delivered_message_id=None)
     )
     await session.execute(delete(KbSuggestion).where(KbSuggestion.ticket_id.in_(mine)))
     await session.execute(

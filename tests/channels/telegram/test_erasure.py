@@ -1,0 +1,65 @@
+"""/delete leaves nothing of the migrant: every column of every table is searched afterwards."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, Table, inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.channels.telegram.conftest import Harness
+from tests.channels.telegram.test_support import AMAL, ask_a_person, data_of, join, texts
+
+MIGRANT = 7364019283  # distinctive, so that no timestamp or counter contains it by chance
+QUESTION = "Mon propriétaire Jan Peeters garde ma garantie locative"
+FOLLOW_UP = "Il habite rue Wéry numéro quarante-deux"
+CAPTION = "La lettre recommandée de Monsieur Peeters"
+ASKED = "où puis-je apprendre le néerlandais ?"
+
+
+def everything_mentioning(conn: Connection, needles: list[str]) -> list[tuple[str, str, object]]:
+    """(table, column, value) for each stored value that contains one of `needles`.
+
+    The tables come from the database itself, so a table added later is searched too.
+    """
+    found = []
+    for name in inspect(conn).get_table_names():
+        table = Table(name, MetaData(), autoload_with=conn)
+        for row in conn.execute(select(table)):
+            for column, value in row._mapping.items():
+                if value is not None and any(n in str(value) for n in needles):
+                    found.append((name, str(column), value))
+    return found
+
+
+async def test_delete_leaves_no_chat_id_and_no_text_of_the_migrant_anywhere(
+    desk_tg: Harness, engine: AsyncEngine
+) -> None:
+    h = desk_tg
+    await join(h, AMAL, "Amal", ["fr"])
+    await h.setup(MIGRANT, "brussels", "fr")
+    await h.say(MIGRANT, ASKED)
+    ticket = await ask_a_person(h, QUESTION, chat=MIGRANT)
+    working = await h.tap(AMAL, f"1v:{ticket}")
+    offer = next(c for c in working if c.chat_id == AMAL and c.method == "editMessageText")
+    answer = h.fake.message(
+        AMAL,
+        "Contactez le Syndicat des locataires.",
+        reply_to_message_id=offer.params["message_id"],
+    )
+    await h.push(answer, MIGRANT, "sendMessage", 1)
+    relayed = await h.push(h.fake.message(MIGRANT, FOLLOW_UP), AMAL, "sendMessage", 1)
+    assert any("quarante-deux" in t for t in texts(relayed, AMAL))
+    await h.push(h.fake.photo(MIGRANT, caption=CAPTION), AMAL, "copyMessage", 1)
+    await h.tap(AMAL, f"1g:{ticket}")  # suggested for the knowledge base: it quotes the question
+    assert h.desk is not None and await h.desk.tickets.suggestions("brussels")
+
+    needles = [str(MIGRANT), QUESTION, FOLLOW_UP, CAPTION, ASKED, "Peeters", "Fatima", "fatima_k"]
+    async with engine.connect() as conn:
+        before = await conn.run_sync(everything_mentioning, needles)
+    assert {table for table, _, _ in before} >= {"users", "questions", "tickets", "ticket_messages"}
+
+    asked = await h.say(MIGRANT, "/delete")
+    await h.tap(MIGRANT, data_of(asked, "1x:y")[0])
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(everything_mentioning, needles) == []
