@@ -24,6 +24,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.messenger import TelegramMessenger
 from bot.channels.telegram.support import Volunteers
+from bot.channels.telegram.unreadable import ReadableUpdates
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge import Knowledge
@@ -122,7 +123,7 @@ def telegram_bot(
         base_url=settings.api_base_url,
         base_file_url=settings.file_base_url,
         request=HTTPXRequest(connection_pool_size=256),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        get_updates_request=ReadableUpdates(connection_pool_size=1),
         defaults=Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),

@@ -24,6 +24,7 @@ from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.taps import Taps
+from bot.channels.telegram.unreadable import withhold_received_data
 from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES
 
@@ -54,6 +55,7 @@ PLACE = filters.LOCATION
 
 def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-arg]
     """The Application around a bot built by `bot.app.telegram_bot`; not started."""
+    withhold_received_data()
     application = (
         ApplicationBuilder().bot(parts.bot).concurrent_updates(PerChatUpdateProcessor()).build()
     )
