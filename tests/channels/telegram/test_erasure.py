@@ -56,7 +56,8 @@ async def test_delete_leaves_no_chat_id_and_no_text_of_the_migrant_anywhere(
     needles = [str(MIGRANT), QUESTION, FOLLOW_UP, CAPTION, ASKED, "Peeters", "Fatima", "fatima_k"]
     async with engine.connect() as conn:
         before = await conn.run_sync(everything_mentioning, needles)
-    assert {table for table, _, _ in before} >= {"users", "questions", "tickets", "ticket_messages"}
+    tables = {"users", "questions", "tickets", "ticket_messages", "kb_suggestions"}
+    assert {table for table, _, _ in before} >= tables
 
     asked = await h.say(MIGRANT, "/delete")
     await h.tap(MIGRANT, data_of(asked, "1x:y")[0])
