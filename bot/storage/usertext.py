@@ -7,24 +7,25 @@ no answer. The columns that hold such text use these types, so every way in is c
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from sqlalchemy import String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-REPLACEMENT = "\ufffd"
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def storable(text: str) -> str:
     """`text` without U+0000, and with each lone surrogate replaced by U+FFFD.
 
-    A pair of surrogates that together make one character (as a JSON "\\ud83d\\ude00" may
-    arrive) is joined into that character rather than replaced.
+    Two surrogates that together make one character (a string may hold one split in two)
+    are joined into that character rather than replaced.
     """
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if not any("\ud800" <= c <= "\udfff" for c in text):
+    if _SURROGATE.search(text) is None:
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
