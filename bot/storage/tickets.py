@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import func, insert, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.conflicts import insert as insert_or
 from bot.storage.models import KbSuggestion, Ticket, TicketMessage, TicketOffer, User, Volunteer
 from bot.storage.ticket_rows import TicketRows, hand_back, rows_changed
 from bot.storage.ticket_types import (
@@ -134,10 +133,10 @@ class Tickets:
             "message_id": message_id,
         }
         async with self._sessions() as session, session.begin():
-            dialect = session.get_bind().dialect.name
-            stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(TicketOffer)
             await session.execute(
-                stmt.values(**values).on_conflict_do_update(
+                insert_or(session, TicketOffer)
+                .values(**values)
+                .on_conflict_do_update(
                     index_elements=["ticket_id", "volunteer_id"],
                     set_={"chat_id": chat_id, "message_id": message_id},
                 )

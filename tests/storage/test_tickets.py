@@ -1,14 +1,12 @@
 """Tickets: race-free claims, one-time steps, what is due, ratings, retention and erasure."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.database import create_engine, sessionmaker
 from bot.storage.models import TicketMessage
 from bot.storage.network import Network, VolunteerInfo
 from bot.storage.ticket_upkeep import TicketUpkeep
@@ -44,18 +42,6 @@ async def ticket(
         question=question,
         now=now,
     )
-
-
-@pytest.fixture
-async def elsewhere(
-    database_url: str, engine: object
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A second process's sessions on the same database: its own engine and connections."""
-    other = create_engine(database_url)
-    try:
-        yield sessionmaker(other)
-    finally:
-        await other.dispose()
 
 
 @pytest.fixture
