@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, insert, literal, or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert as insert_or
@@ -20,6 +20,7 @@ from bot.storage.models import KbSuggestion, Ticket, TicketMessage, TicketOffer,
 from bot.storage.ticket_rows import TicketRows, hand_back, rows_changed
 from bot.storage.ticket_types import (
     ACTIVE,
+    AlreadyAsked,
     Due,
     LimitReached,
     Offer,
@@ -30,7 +31,16 @@ from bot.storage.ticket_types import (
 )
 from bot.storage.ticket_upkeep import Once, forget_tickets
 
-__all__ = ["Due", "LimitReached", "Offer", "Once", "Status", "TicketInfo", "Tickets"]
+__all__ = [
+    "AlreadyAsked",
+    "Due",
+    "LimitReached",
+    "Offer",
+    "Once",
+    "Status",
+    "TicketInfo",
+    "Tickets",
+]
 
 CLOSERS: Final = ("migrant", "volunteer", "staff", "system")
 SENDERS: Final = ("migrant", "volunteer", "system")
@@ -71,8 +81,13 @@ class Tickets:
         urgent: bool,
         question: str,
         now: datetime,
+        question_id: int | None = None,
     ) -> TicketInfo:
-        """A new open ticket; LimitReached if the user has `open_limit` active ones already."""
+        """A new open ticket for the logged question `question_id`.
+
+        AlreadyAsked (with the ticket) if that question has one already, however many callers
+        try at once; else LimitReached if the user has `open_limit` active ones.
+        """
         values: dict[str, Any] = {
             "user_id": user_id,
             "city": city,
@@ -82,6 +97,7 @@ class Tickets:
             "status": Status.OPEN.value,
             "question": question,
             "created_at": utc(now),
+            "question_id": question_id,
         }
         cols = Ticket.__table__.c
         active = (
@@ -91,6 +107,7 @@ class Tickets:
         )
         # One INSERT ... SELECT ... WHERE count < limit: atomic on SQLite; on PostgreSQL the
         # user's row is locked first so that two concurrent opens are counted one after another.
+        # The unique question id makes a second ticket for one question a no-op, not an error.
         row = select(*(literal(v, cols[k].type) for k, v in values.items())).where(
             active < self.open_limit
         )
@@ -98,9 +115,15 @@ class Tickets:
             if session.get_bind().dialect.name == "postgresql":
                 await session.execute(select(User.id).where(User.id == user_id).with_for_update())
             new_id = await session.scalar(
-                insert(Ticket).from_select(list(values), row).returning(Ticket.id)
+                insert_or(session, Ticket)
+                .from_select(list(values), row)
+                .on_conflict_do_nothing(index_elements=["question_id"])
+                .returning(Ticket.id)
             )
         if new_id is None:
+            asked = await self.for_question(question_id) if question_id is not None else None
+            if asked is not None:
+                raise AlreadyAsked(asked)
             raise LimitReached(f"user {user_id} already has {self.open_limit} open tickets")
         ticket = await self.get(new_id)
         assert ticket is not None
@@ -108,6 +131,11 @@ class Tickets:
 
     async def get(self, ticket_id: int) -> TicketInfo | None:
         found = await self._rows.list(Ticket.id == ticket_id)
+        return found[0] if found else None
+
+    async def for_question(self, question_id: int) -> TicketInfo | None:
+        """The ticket made from a logged question, if it was sent."""
+        found = await self._rows.list(Ticket.question_id == question_id)
         return found[0] if found else None
 
     async def of_user(self, user_id: int, *, active_only: bool = True) -> list[TicketInfo]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.models import TicketMessage
 from bot.storage.network import Network, VolunteerInfo
 from bot.storage.ticket_upkeep import TicketUpkeep
-from bot.storage.tickets import LimitReached, Status, TicketInfo, Tickets
+from bot.storage.tickets import AlreadyAsked, LimitReached, Status, TicketInfo, Tickets
 from bot.storage.users import UserStore
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -98,6 +98,67 @@ async def test_concurrent_opens_respect_the_limit(
     )
     assert sum(isinstance(r, TicketInfo) for r in results) == 3
     assert sum(isinstance(r, LimitReached) for r in results) == 3
+
+
+async def test_one_question_makes_one_ticket_even_when_two_processes_send_it(
+    sessions: async_sessionmaker[AsyncSession], elsewhere: async_sessionmaker[AsyncSession]
+) -> None:
+    tickets, second = Tickets(sessions, open_limit=50), Tickets(elsewhere, open_limit=50)
+    uid = await user(sessions)
+    for question_id in range(1, 11):
+        both = await asyncio.gather(
+            *(
+                store.open(
+                    user_id=uid,
+                    city="brussels",
+                    language="ar",
+                    topic=None,
+                    urgent=False,
+                    question="Where can I sleep?",
+                    now=NOW,
+                    question_id=question_id,
+                )
+                for store in (tickets, second)
+            ),
+            return_exceptions=True,
+        )
+        [made] = [r for r in both if isinstance(r, TicketInfo)]
+        [again] = [r for r in both if isinstance(r, AlreadyAsked)]
+        assert again.ticket == made and made.question_id == question_id
+    assert len(await tickets.of_user(uid)) == 10
+
+
+async def test_a_question_sent_again_is_its_ticket_even_at_the_limit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tickets = Tickets(sessions)
+    uid = await user(sessions)
+    sent = [
+        await tickets.open(
+            user_id=uid,
+            city="brussels",
+            language="fr",
+            topic=None,
+            urgent=False,
+            question=f"Lettre {n}",
+            now=NOW,
+            question_id=n,
+        )
+        for n in range(1, 4)
+    ]
+    with pytest.raises(AlreadyAsked) as again:
+        await tickets.open(
+            user_id=uid,
+            city="brussels",
+            language="fr",
+            topic=None,
+            urgent=False,
+            question="Lettre 3",
+            now=NOW,
+            question_id=3,
+        )
+    assert again.value.ticket == sent[2] == await tickets.for_question(3)
+    assert await tickets.for_question(4) is None
 
 
 async def test_exactly_one_of_two_processes_claims_a_ticket(

@@ -32,6 +32,34 @@ async def test_the_preview_shows_what_will_be_shared_and_asks_for_consent(scene:
     assert "first write your question" in visible(nothing.text)
 
 
+async def test_consenting_again_shows_the_one_ticket_where_it_is_now(scene: Scene) -> None:
+    desk = scene.desk
+    amal = await scene.volunteer("Amal", ["ar"])
+    fatima = await scene.migrant("en")
+    asked = await scene.question(fatima, "أحتاج محاميا بخصوص الإقامة", language="ar")
+    first = await desk.open(fatima, asked, now=NOW)
+    mark = scene.messenger.mark()
+    again, twice = await asyncio.gather(desk.open(fatima, asked), desk.open(fatima, asked))
+    number = closing(first)
+    assert closing(again) == closing(twice) == number
+    assert again.text == first.text  # still waiting, as first said
+    assert scene.messenger.to(amal.chat_id, mark) == []  # offered once
+    assert [t.id for t in await desk.tickets.of_user(fatima.id)] == [number]
+    preview = await desk.preview(fatima, asked)  # "Ask a person" again
+    assert preview is not None and closing(preview) == number
+
+    await desk.take(amal, number)
+    taken = await desk.open(fatima, asked)
+    assert closing(taken) == number
+    assert f"A volunteer of Caritas (Amal) is looking at your question #{number}" in visible(
+        taken.text
+    )
+    await desk.close(number, user=fatima)
+    closed = await desk.open(fatima, asked)
+    assert not closed.buttons and "This question is already closed." in visible(closed.text)
+    assert [t.id for t in await desk.tickets.of_user(fatima.id, active_only=False)] == [number]
+
+
 async def test_a_ticket_is_offered_to_those_who_speak_its_language(scene: Scene) -> None:
     amal = await scene.volunteer("Amal", ["ar", "fr"])
     piet = await scene.volunteer("Piet", ["nl"])
