@@ -328,6 +328,30 @@ async def test_a_consent_tapped_twice_even_in_two_processes_makes_one_ticket(
     assert len(await h.desk.tickets.of_user(migrant.id)) == 1
 
 
+async def test_after_delete_the_old_support_buttons_start_from_the_beginning(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["fr"])
+    await h.setup(MIGRANT, "brussels", "fr")
+    sent = await h.say(MIGRANT, "J'ai reçu une lettre que je ne comprends pas")
+    human = data_of(sent, "1h:") or data_of(await h.tap(MIGRANT, data_of(sent, "1f:")[-1]), "1h:")
+    [consent] = data_of(await h.tap(MIGRANT, human[0]), "1o:")
+    ticket = int(data_of(await h.tap(MIGRANT, consent), "1z:")[0].split(":")[1])
+    await h.say(MIGRANT, "/delete")
+    await h.tap(MIGRANT, "1x:y")
+    for data in (human[0], consent, "1q", f"1z:{ticket}", f"1a:{ticket}:1"):
+        calls = await h.tap(MIGRANT, data)
+        assert len([c for c in calls if c.method == "answerCallbackQuery"]) == 1, data
+        assert texts(calls, MIGRANT) == ["Which city do you live in?"], data
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.CLOSED and info.helpful is None
+    assert [t.id for t in await h.desk.tickets.listing("brussels", now=datetime.now(UTC))] == [
+        ticket
+    ]
+
+
 async def test_a_volunteer_can_give_back_suggest_pause_and_leave(desk_tg: Harness) -> None:
     h = desk_tg
     assert h.desk is not None
