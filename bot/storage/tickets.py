@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert as insert_or
-from bot.storage.models import KbSuggestion, Ticket, TicketMessage, TicketOffer, User, Volunteer
+from bot.storage.models import (
+    KbSuggestion,
+    Organisation,
+    Ticket,
+    TicketMessage,
+    TicketOffer,
+    User,
+    Volunteer,
+)
 from bot.storage.ticket_rows import TicketRows, hand_back, rows_changed
 from bot.storage.ticket_types import (
     ACTIVE,
@@ -183,13 +191,39 @@ class Tickets:
         return {offer.volunteer_id for offer in await self.offers(ticket_id)}
 
     async def claim(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
-        """Take an open ticket; True for exactly one caller, however many try at once."""
+        """Take an open ticket that was offered to this volunteer; True for exactly one
+        caller, however many try at once. A ticket never offered to them stays out of reach
+        (ticket numbers are sequential: a forged button must not reveal the next question)."""
+        offered = select(TicketOffer.id).where(
+            TicketOffer.ticket_id == ticket_id, TicketOffer.volunteer_id == volunteer_id
+        )
+        return await self._hold(
+            ticket_id, volunteer_id, now, Ticket.status == Status.OPEN.value, offered.exists()
+        )
+
+    async def assign(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
+        """Staff give an open or claimed ticket to an active volunteer of its city, offered
+        to them or not; False when the ticket or the volunteer does not qualify."""
+        city = (
+            select(Organisation.city)
+            .join(Volunteer, Volunteer.organisation_id == Organisation.id)
+            .where(Volunteer.id == volunteer_id)
+            .scalar_subquery()
+        )
+        return await self._hold(
+            ticket_id, volunteer_id, now, Ticket.status.in_(ACTIVE), Ticket.city == city
+        )
+
+    async def _hold(
+        self, ticket_id: int, volunteer_id: int, now: datetime, *where: ColumnElement[bool]
+    ) -> bool:
+        """One conditional UPDATE: the ticket is claimed by an active volunteer where `where`."""
         active = select(Volunteer.id).where(
             Volunteer.id == volunteer_id, Volunteer.removed_at.is_(None)
         )
         return await self._rows.update(
             ticket_id,
-            Ticket.status == Status.OPEN.value,
+            *where,
             active.exists(),
             status=Status.CLAIMED.value,
             claimed_by=volunteer_id,

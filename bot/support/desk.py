@@ -204,12 +204,14 @@ class SupportDesk:
 
     async def take(
         self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
-    ) -> Said:
+    ) -> Said | None:
+        """The volunteer takes a ticket offered to them. None, and nothing said of the ticket,
+        when it was never offered to them: no such ticket, another city's, or a forged button."""
         now = now or datetime.now(UTC)
         w, t = self.words, translator(volunteer.ui_language)
         ticket = await self.tickets.get(ticket_id)
-        if ticket is None or ticket.city != volunteer.city:
-            return w.said(t.gettext("This ticket does not exist or is not for your city."))
+        if ticket is None or volunteer.id not in await self.tickets.offered_to(ticket_id):
+            return None
         if not await self.tickets.claim(ticket_id, volunteer.id, now=now):
             taken = t.gettext("A colleague already took this one.")
             return Said(w.paragraphs(w.header(ticket, t), w.esc(taken)))

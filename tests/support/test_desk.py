@@ -110,9 +110,10 @@ async def test_of_two_volunteers_taking_at_once_exactly_one_gets_the_ticket(
     fatima = await scene.migrant("en")
     number = await scene.ticket(fatima, "أحتاج مساعدة في رسالة", language="ar")
     mark = scene.messenger.mark()
-    first, second = await asyncio.gather(desk.take(amal, number), desk.take(noor, number))
-    working = [s for s in (first, second) if "Reply to this message to answer" in s.text]
-    lost = [s for s in (first, second) if "A colleague already took this one." in s.text]
+    both = await asyncio.gather(desk.take(amal, number), desk.take(noor, number))
+    said = [s for s in both if s is not None]
+    working = [s for s in said if "Reply to this message to answer" in s.text]
+    lost = [s for s in said if "A colleague already took this one." in s.text]
     assert len(working) == 1 and len(lost) == 1
     assert {(b.do, b.args) for row in working[0].buttons for b in row} == {
         (Do.CLOSE, (number,)),
@@ -132,8 +133,7 @@ async def test_a_volunteer_of_another_city_cannot_take_a_ticket(scene: Scene) ->
     await scene.volunteer("Amal", ["ar"])
     gio = await scene.volunteer("Gio", ["ar"], city="capaci", organisation="Arci")
     number = await scene.ticket(await scene.migrant("ar"), "أحتاج محاميا")
-    said = await scene.desk.take(gio, number)
-    assert "not for your city" in visible(said.text)
+    assert await scene.desk.take(gio, number) is None
     ticket = await scene.desk.tickets.get(number)
     assert ticket is not None and ticket.status is Status.OPEN
 

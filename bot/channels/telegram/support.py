@@ -314,10 +314,10 @@ class Volunteers:
         return True
 
     async def take(self, p: Press, volunteer: VolunteerInfo) -> bool:
-        if p.number is None:
-            return False
+        said = await self.desk.take(volunteer, p.number) if p.number is not None else None
+        if said is None:
+            return False  # never offered to them: the button has expired, and says no more
         await p.query.answer()
-        said = await self.desk.take(volunteer, p.number)
         await edit_tapped(p.update, said.text, keyboard(said.buttons))
         return True
 

@@ -210,6 +210,30 @@ async def test_removed_other_city_and_forged_presses_are_refused(desk_tg: Harnes
     assert info is not None and info.status is Status.OPEN and info.claimed_by is None
 
 
+async def test_a_ticket_never_offered_to_a_volunteer_cannot_be_taken_or_read(
+    desk_tg: Harness,
+) -> None:
+    """Ticket numbers are sequential: a forged "Take it" must not open the next question."""
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, PIET, "Piet", ["nl"])  # same city, but the question is not offered to him
+    await h.setup(MIGRANT, "brussels", "ar")
+    question = "أحتاج محاميا بخصوص الإقامة"
+    ticket = await ask_a_person(h, question)
+    mark = h.fake.mark()
+    calls = await h.tap(PIET, f"1v:{ticket}")
+    expired = "This button has expired. Here is the current menu."
+    assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [expired]
+    seen = " ".join(texts(calls, PIET))
+    assert question not in seen and f"#{ticket}" not in seen
+    assert not texts(h.fake.calls[mark:], MIGRANT) and not texts(h.fake.calls[mark:], AMAL)
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.OPEN and info.claimed_by is None
+    taken = await h.tap(AMAL, f"1v:{ticket}")  # the one it was offered to still can
+    assert question in " ".join(texts(taken, AMAL))
+
+
 async def test_the_per_migrant_limit_and_delete(desk_tg: Harness) -> None:
     h = desk_tg
     assert h.desk is not None
