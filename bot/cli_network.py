@@ -6,6 +6,7 @@ Usage:
     python main.py network remove 7
     python main.py network group --city brussels --chat -1001234567890
     python main.py tickets list --city brussels
+    python main.py tickets assign 12 --volunteer 7
 
 `bot.cli` opens the app, checks the city slug and hands each command its `Staff`: the stores,
 the settings and the moment it runs. Nothing here prints who a migrant is.
@@ -58,6 +59,13 @@ def add_parsers(sub: Any) -> None:
     tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
     t_list = tickets_sub.add_parser("list", help="open tickets and those closed this week")
     t_list.add_argument("--city", required=True, help="city slug")
+    assign = tickets_sub.add_parser(
+        "assign", help="give a ticket to a volunteer of its city, offered to them or not"
+    )
+    assign.add_argument("ticket", type=int, help="the ticket's number (see tickets list)")
+    assign.add_argument(
+        "--volunteer", type=int, required=True, help="the volunteer's number (see network list)"
+    )
 
 
 def positive(text: str) -> int:
@@ -198,8 +206,32 @@ async def tickets_list(staff: Staff, args: argparse.Namespace, out: TextIO) -> i
     return 0
 
 
+async def tickets_assign(staff: Staff, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A volunteer takes only what was offered to them; staff may give them any ticket of
+    their city, open or taken (it is then theirs alone)."""
+    volunteer = await staff.network.get(args.volunteer)
+    if volunteer is None:
+        print(f"There is no active volunteer #{args.volunteer}.", file=err)
+        return 1
+    if not await staff.tickets.assign(args.ticket, volunteer.id, now=staff.now):
+        print(
+            f"Ticket #{args.ticket} is not an open or taken ticket of {volunteer.city}: "
+            "nothing changed.",
+            file=err,
+        )
+        return 1
+    print(
+        f"Ticket #{args.ticket} is now with volunteer #{volunteer.id} {volunteer.display_name} "
+        f"({volunteer.organisation}, {volunteer.city}). They see it with /mytickets.",
+        file=out,
+    )
+    return 0
+
+
 async def run(staff: Staff, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run a `network` or `tickets` command (its city already checked)."""
+    if args.command == "tickets" and args.tickets_command == "assign":
+        return await tickets_assign(staff, args, out, err)
     if args.command == "tickets":
         return await tickets_list(staff, args, out)
     if args.network_command == "invite":

@@ -15,6 +15,7 @@ from bot.storage.network import Network, VolunteerInfo
 from bot.storage.tickets import Status, Tickets
 from bot.storage.users import UserStore
 from tests.cli_harness import Cli, stock
+from tests.storage.claims import offered_claim
 
 NOW = datetime(2026, 3, 9, 14, 30, tzinfo=UTC)
 
@@ -138,7 +139,7 @@ async def test_list_group_and_remove_as_staff_use_them(
         user_id=uid, city="mechelen", language="ar", topic=None, urgent=False, question="?",
         now=NOW,
     )  # fmt: skip
-    assert await tickets.claim(t.id, nour.id, now=NOW)
+    assert await offered_claim(tickets, t.id, nour.id, now=NOW)
 
     group = await cli("network", "group", "--city", "mechelen", "--chat", " -100777 ")
     assert group.out == "Coordination group of mechelen: -100777\n"
@@ -191,7 +192,7 @@ async def test_tickets_list_shows_exact_timings_and_no_identity(
         return ticket.id
 
     answered = await ask("fr", long_question, timedelta(hours=3), urgent=True)
-    await tickets.claim(answered, v.id, now=NOW - timedelta(hours=2, minutes=50))
+    await offered_claim(tickets, answered, v.id, now=NOW - timedelta(hours=2, minutes=50))
     await tickets.add_message(
         answered, sender="volunteer", text="Samusocial", now=NOW - timedelta(hours=2)
     )
@@ -228,3 +229,45 @@ async def test_tickets_list_shows_exact_timings_and_no_identity(
 async def test_tickets_list_says_when_there_are_none(cli: Cli) -> None:
     ran = await cli("tickets", "list", "--city", "livadia")
     assert ran.out == "No open tickets in livadia, and none closed in the last 7 days.\n"
+
+
+async def test_staff_assign_a_ticket_that_was_never_offered_to_the_volunteer(
+    cli: Cli, stores: async_sessionmaker[AsyncSession]
+) -> None:
+    network, tickets = Network(stores), Tickets(stores)
+    code = code_of((await cli("network", "invite", "--city", "brussels", "--org", "Caritas")).out)
+    amal, piet = (
+        await redeem(stores, code, "300", "Amal"),
+        await redeem(stores, code, "301", "Piet"),
+    )
+    far = await redeem(
+        stores, code_of((await cli("network", "invite", "--city", "capaci", "--org", "Arci")).out),
+        "302", "Gio",
+    )  # fmt: skip
+    uid = (await UserStore(stores).get_or_create("telegram", "m1")).id
+    t = await tickets.open(
+        user_id=uid, city="brussels", language="ar", topic=None, urgent=False, question="?",
+        now=NOW,
+    )  # fmt: skip
+    assert await offered_claim(tickets, t.id, amal.id, now=NOW)
+    assert not await tickets.claim(t.id, piet.id, now=NOW)  # never offered to Piet
+
+    ran = await cli("tickets", "assign", str(t.id), "--volunteer", str(piet.id))
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == (
+        f"Ticket #{t.id} is now with volunteer #{piet.id} Piet (Caritas, brussels). "
+        "They see it with /mytickets.\n"
+    )
+    assert [held.id for held in await tickets.of_volunteer(piet.id)] == [t.id]
+    assert await tickets.of_volunteer(amal.id) == []
+
+    other_city = await cli("tickets", "assign", str(t.id), "--volunteer", str(far.id))
+    assert (other_city.code, other_city.out) == (1, "")
+    assert other_city.err == (
+        f"Ticket #{t.id} is not an open or taken ticket of capaci: nothing changed.\n"
+    )
+    await network.remove(amal.id, now=NOW)
+    gone = await cli("tickets", "assign", str(t.id), "--volunteer", str(amal.id))
+    assert (gone.code, gone.err) == (1, f"There is no active volunteer #{amal.id}.\n")
+    held = await tickets.get(t.id)
+    assert held is not None and held.claimed_by == piet.id

@@ -227,6 +227,8 @@ class Ticket(Base):
     reminded_at: Mapped[datetime | None]
     gave_up_at: Mapped[datetime | None]
     claim_reminded_at: Mapped[datetime | None]
+    # The logged question the migrant consented to send: one ticket per question at most.
+    question_id: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
 
 
 class TicketMessage(Base):

@@ -45,6 +45,7 @@ class TicketInfo:
     reminded_at: datetime | None
     gave_up_at: datetime | None
     claim_reminded_at: datetime | None
+    question_id: int | None  # the logged question it was made from (one ticket each)
     messages: int  # number of relayed messages (TicketMessage rows)
 
 
@@ -66,6 +67,14 @@ class Due:
 
 class LimitReached(Exception):
     """The user already has as many open tickets as allowed."""
+
+
+class AlreadyAsked(Exception):
+    """This question was sent already (a second tap, or another process): its one ticket."""
+
+    def __init__(self, ticket: TicketInfo) -> None:
+        super().__init__(f"question {ticket.question_id} is ticket {ticket.id} already")
+        self.ticket = ticket
 
 
 def plain(value: Any) -> Any:

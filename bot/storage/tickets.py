@@ -12,15 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, insert, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import KbSuggestion, Ticket, TicketMessage, TicketOffer, User, Volunteer
+from bot.storage.conflicts import insert as insert_or
+from bot.storage.models import (
+    KbSuggestion,
+    Organisation,
+    Ticket,
+    TicketMessage,
+    TicketOffer,
+    User,
+    Volunteer,
+)
 from bot.storage.ticket_rows import TicketRows, hand_back, rows_changed
 from bot.storage.ticket_types import (
     ACTIVE,
+    AlreadyAsked,
     Due,
     LimitReached,
     Offer,
@@ -31,7 +39,16 @@ from bot.storage.ticket_types import (
 )
 from bot.storage.ticket_upkeep import Once, forget_tickets
 
-__all__ = ["Due", "LimitReached", "Offer", "Once", "Status", "TicketInfo", "Tickets"]
+__all__ = [
+    "AlreadyAsked",
+    "Due",
+    "LimitReached",
+    "Offer",
+    "Once",
+    "Status",
+    "TicketInfo",
+    "Tickets",
+]
 
 CLOSERS: Final = ("migrant", "volunteer", "staff", "system")
 SENDERS: Final = ("migrant", "volunteer", "system")
@@ -72,8 +89,13 @@ class Tickets:
         urgent: bool,
         question: str,
         now: datetime,
+        question_id: int | None = None,
     ) -> TicketInfo:
-        """A new open ticket; LimitReached if the user has `open_limit` active ones already."""
+        """A new open ticket for the logged question `question_id`.
+
+        AlreadyAsked (with the ticket) if that question has one already, however many callers
+        try at once; else LimitReached if the user has `open_limit` active ones.
+        """
         values: dict[str, Any] = {
             "user_id": user_id,
             "city": city,
@@ -83,6 +105,7 @@ class Tickets:
             "status": Status.OPEN.value,
             "question": question,
             "created_at": utc(now),
+            "question_id": question_id,
         }
         cols = Ticket.__table__.c
         active = (
@@ -92,6 +115,7 @@ class Tickets:
         )
         # One INSERT ... SELECT ... WHERE count < limit: atomic on SQLite; on PostgreSQL the
         # user's row is locked first so that two concurrent opens are counted one after another.
+        # The unique question id makes a second ticket for one question a no-op, not an error.
         row = select(*(literal(v, cols[k].type) for k, v in values.items())).where(
             active < self.open_limit
         )
@@ -99,9 +123,15 @@ class Tickets:
             if session.get_bind().dialect.name == "postgresql":
                 await session.execute(select(User.id).where(User.id == user_id).with_for_update())
             new_id = await session.scalar(
-                insert(Ticket).from_select(list(values), row).returning(Ticket.id)
+                insert_or(session, Ticket)
+                .from_select(list(values), row)
+                .on_conflict_do_nothing(index_elements=["question_id"])
+                .returning(Ticket.id)
             )
         if new_id is None:
+            asked = await self.for_question(question_id) if question_id is not None else None
+            if asked is not None:
+                raise AlreadyAsked(asked)
             raise LimitReached(f"user {user_id} already has {self.open_limit} open tickets")
         ticket = await self.get(new_id)
         assert ticket is not None
@@ -109,6 +139,11 @@ class Tickets:
 
     async def get(self, ticket_id: int) -> TicketInfo | None:
         found = await self._rows.list(Ticket.id == ticket_id)
+        return found[0] if found else None
+
+    async def for_question(self, question_id: int) -> TicketInfo | None:
+        """The ticket made from a logged question, if it was sent."""
+        found = await self._rows.list(Ticket.question_id == question_id)
         return found[0] if found else None
 
     async def of_user(self, user_id: int, *, active_only: bool = True) -> list[TicketInfo]:
@@ -134,10 +169,10 @@ class Tickets:
             "message_id": message_id,
         }
         async with self._sessions() as session, session.begin():
-            dialect = session.get_bind().dialect.name
-            stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(TicketOffer)
             await session.execute(
-                stmt.values(**values).on_conflict_do_update(
+                insert_or(session, TicketOffer)
+                .values(**values)
+                .on_conflict_do_update(
                     index_elements=["ticket_id", "volunteer_id"],
                     set_={"chat_id": chat_id, "message_id": message_id},
                 )
@@ -156,13 +191,39 @@ class Tickets:
         return {offer.volunteer_id for offer in await self.offers(ticket_id)}
 
     async def claim(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
-        """Take an open ticket; True for exactly one caller, however many try at once."""
+        """Take an open ticket that was offered to this volunteer; True for exactly one
+        caller, however many try at once. A ticket never offered to them stays out of reach
+        (ticket numbers are sequential: a forged button must not reveal the next question)."""
+        offered = select(TicketOffer.id).where(
+            TicketOffer.ticket_id == ticket_id, TicketOffer.volunteer_id == volunteer_id
+        )
+        return await self._hold(
+            ticket_id, volunteer_id, now, Ticket.status == Status.OPEN.value, offered.exists()
+        )
+
+    async def assign(self, ticket_id: int, volunteer_id: int, *, now: datetime) -> bool:
+        """Staff give an open or claimed ticket to an active volunteer of its city, offered
+        to them or not; False when the ticket or the volunteer does not qualify."""
+        city = (
+            select(Organisation.city)
+            .join(Volunteer, Volunteer.organisation_id == Organisation.id)
+            .where(Volunteer.id == volunteer_id)
+            .scalar_subquery()
+        )
+        return await self._hold(
+            ticket_id, volunteer_id, now, Ticket.status.in_(ACTIVE), Ticket.city == city
+        )
+
+    async def _hold(
+        self, ticket_id: int, volunteer_id: int, now: datetime, *where: ColumnElement[bool]
+    ) -> bool:
+        """One conditional UPDATE: the ticket is claimed by an active volunteer where `where`."""
         active = select(Volunteer.id).where(
             Volunteer.id == volunteer_id, Volunteer.removed_at.is_(None)
         )
         return await self._rows.update(
             ticket_id,
-            Ticket.status == Status.OPEN.value,
+            *where,
             active.exists(),
             status=Status.CLAIMED.value,
             claimed_by=volunteer_id,

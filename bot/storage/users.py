@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.conflicts import insert
 from bot.storage.models import Question, User
 from bot.storage.ticket_upkeep import forget_tickets
 
@@ -36,12 +37,19 @@ class UserStore:
             return await session.get(User, user_id)
 
     async def get_or_create(self, channel: str, chat_id: str) -> User:
+        """The user of a chat, created on first contact. Two processes handling a new user's
+        first two updates at once both get the same row: the INSERT does nothing on conflict."""
         user = await self.get(channel, chat_id)
         if user is not None:
             return user
         async with self._sessions() as session, session.begin():
-            user = User(channel=channel, chat_id=chat_id, language_explicit=False, active=True)
-            session.add(user)
+            await session.execute(
+                insert(session, User)
+                .values(channel=channel, chat_id=chat_id, language_explicit=False, active=True)
+                .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+            )
+        user = await self.get(channel, chat_id)
+        assert user is not None  # inserted, by us or by whoever came first
         return user
 
     async def save(self, user: User) -> None:

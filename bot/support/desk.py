@@ -18,7 +18,7 @@ from bot.storage.models import User
 from bot.storage.network import Network, VolunteerInfo
 from bot.storage.questions import QuestionLog
 from bot.storage.ticket_upkeep import TicketUpkeep
-from bot.storage.tickets import LimitReached, TicketInfo, Tickets
+from bot.storage.tickets import AlreadyAsked, LimitReached, Status, TicketInfo, Tickets
 from bot.storage.users import UserStore
 from bot.support.messenger import Button, Do, Messenger
 from bot.support.relay import Relay
@@ -65,6 +65,9 @@ class SupportDesk:
             return None
         w, t = self.words, translator(user.language or "en")
         question = await self.questions.own(question_id, user.id) if question_id else None
+        sent = await self.tickets.for_question(question_id) if question is not None else None
+        if sent is not None:  # "Ask a person" again: where that question is now
+            return await self.sent(sent, t)
         if question is None or not question.text:
             text = t.gettext(
                 "To ask a person, first write your question in a message, then tap "
@@ -96,7 +99,7 @@ class SupportDesk:
     async def open(self, user: User, question_id: int, now: datetime | None = None) -> Said:
         """The migrant confirmed: create the ticket and offer it to volunteers."""
         now = now or datetime.now(UTC)
-        w, t = self.words, translator(user.language or "en")
+        t = translator(user.language or "en")
         question = await self.questions.own(question_id, user.id)
         if question is None or not question.text or not user.city:
             return self.words.said(t.gettext("This button has expired. Here is the current menu."))
@@ -110,7 +113,10 @@ class SupportDesk:
                 urgent=urgent,
                 question=question.text,
                 now=now,
+                question_id=question_id,
             )
+        except AlreadyAsked as asked:  # tapped twice, or by two processes: one ticket
+            return await self.sent(asked.ticket, t)
         except LimitReached:
             text = t.gettext(
                 "You already have {n} questions waiting for a volunteer. Please wait for an "
@@ -127,13 +133,30 @@ class SupportDesk:
             ticket.language,
             urgent,
         )
+        return await self.sent(ticket, t)
+
+    async def sent(self, ticket: TicketInfo, t: Translator) -> Said:
+        """Where a sent question is now, as its migrant sees it (the same however often the
+        consent is tapped): waiting, with a volunteer, or closed."""
+        w = self.words
+        if ticket.status is Status.CLOSED:
+            return w.said(t.gettext("This question is already closed."))
         lines = [
             t.gettext(
                 "Your question was sent as number {number}. A volunteer will answer here; you "
                 "can add a photo of a letter or more details by replying to this message."
             ).format(number=ticket.id)
         ]
-        if urgent:
+        holder = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
+        if holder is not None:
+            lines.append(
+                t.gettext(
+                    "A volunteer of {organisation} ({name}) is looking at your question #{number}."
+                ).format(
+                    organisation=holder.organisation, name=holder.display_name, number=ticket.id
+                )
+            )
+        if ticket.urgent:
             lines.insert(0, t.gettext(EMERGENCY_LINE))
         close = Button(t.gettext("Close my question"), Do.CLOSE, (ticket.id,))
         return Said(w.paragraphs(*(w.esc(line) for line in lines)), ((close,),))
@@ -181,12 +204,14 @@ class SupportDesk:
 
     async def take(
         self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
-    ) -> Said:
+    ) -> Said | None:
+        """The volunteer takes a ticket offered to them. None, and nothing said of the ticket,
+        when it was never offered to them: no such ticket, another city's, or a forged button."""
         now = now or datetime.now(UTC)
         w, t = self.words, translator(volunteer.ui_language)
         ticket = await self.tickets.get(ticket_id)
-        if ticket is None or ticket.city != volunteer.city:
-            return w.said(t.gettext("This ticket does not exist or is not for your city."))
+        if ticket is None or volunteer.id not in await self.tickets.offered_to(ticket_id):
+            return None
         if not await self.tickets.claim(ticket_id, volunteer.id, now=now):
             taken = t.gettext("A colleague already took this one.")
             return Said(w.paragraphs(w.header(ticket, t), w.esc(taken)))

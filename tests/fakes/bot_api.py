@@ -219,6 +219,7 @@ class FakeBotApi:
         self._chats: dict[int, JSON] = {}
         self._failures: list[tuple[str, int | None, ApiError]] = []
         self._blocked: set[int] = set()
+        self._answered: set[str] = set()  # callback queries answered (once each, as Telegram)
         self._ids = itertools.count(1)
         self._recorded = _Signal()
         self._pushed = _Signal()
@@ -472,7 +473,11 @@ class FakeBotApi:
         if name == "getupdates":
             return 200, {"ok": True, "result": await self._get_updates(params)}
         call = Call(method, params, time.monotonic())
-        error = self._failure(name, call.chat_id) or self._refusal(name, params)
+        error = (
+            self._failure(name, call.chat_id)
+            or self._refusal(name, params)
+            or self._answered_twice(name, params)
+        )
         call.failed = error is not None
         self.calls.append(call)
         self._recorded.notify()
@@ -493,6 +498,19 @@ class FakeBotApi:
         if problem is None and field is not None:
             problem = check_text(str(params.get(field, "")), params.get("parse_mode"))
         return ApiError(400, problem) if problem else None
+
+    def _answered_twice(self, name: str, params: JSON) -> ApiError | None:
+        """Telegram accepts one answer per callback query; a second one is refused."""
+        if name != "answercallbackquery":
+            return None
+        query = str(params.get("callback_query_id"))
+        if query in self._answered:
+            return ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query id is invalid",
+            )
+        self._answered.add(query)
+        return None
 
     def _failure(self, name: str, chat_id: int | None) -> ApiError | None:
         for index, (method, wanted, error) in enumerate(self._failures):

@@ -17,7 +17,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -136,6 +136,14 @@ async def test_failures_raise_the_matching_ptb_errors(
     with pytest.raises(Forbidden):
         await bot.send_location(7, latitude=48.85, longitude=2.35)
     assert [c.failed for c in fake.calls_of("sendMessage", chat_id=7)] == [True]
+
+
+async def test_a_callback_query_is_answered_once(fake: FakeBotApi, bot: Bot) -> None:
+    assert await bot.answer_callback_query("cb1", "done")
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query("cb1")
+    assert await bot.answer_callback_query("cb2")
+    assert [c.failed for c in fake.calls_of("answerCallbackQuery")] == [False, True, False]
 
 
 async def test_a_wrong_token_is_rejected_at_initialize(fake: FakeBotApi) -> None:

@@ -10,6 +10,7 @@ from bot.storage.database import create_engine, sessionmaker
 from bot.storage.network import InviteProblem, Network, VolunteerInfo
 from bot.storage.tickets import Status, Tickets
 from bot.storage.users import UserStore
+from tests.storage.claims import offered_claim
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -200,7 +201,7 @@ async def test_candidates_speak_the_language_prefer_the_topic_then_the_least_bus
         question="?",
         now=NOW,
     )
-    assert await tickets.claim(ticket.id, busy.id, now=NOW)
+    assert await offered_claim(tickets, ticket.id, busy.id, now=NOW)
 
     found = await network.candidates("brussels", "ar", "housing")
     assert [v.id for v in found] == [expert.id, idle.id, busy.id]
@@ -249,7 +250,7 @@ async def test_removing_a_volunteer_reopens_their_tickets_at_once(
         for _ in range(2)
     ]
     for t in opened:
-        assert await tickets.claim(t.id, v.id, now=NOW)
+        assert await offered_claim(tickets, t.id, v.id, now=NOW)
     gone = await network.remove(v.id, now=NOW)
     assert gone is not None
     assert (gone.id, gone.load, gone.available) == (v.id, 2, False)
@@ -259,7 +260,7 @@ async def test_removing_a_volunteer_reopens_their_tickets_at_once(
         assert (back.status, back.claimed_by, back.claimed_at) == (Status.OPEN, None, None)
     assert await network.remove(v.id, now=NOW) is None
     assert await network.remove(9999, now=NOW) is None
-    assert not await tickets.claim(opened[0].id, v.id, now=NOW)  # removed: cannot take one
+    assert not await offered_claim(tickets, opened[0].id, v.id, now=NOW)  # removed: cannot take one
 
 
 async def test_a_city_has_an_optional_coordination_group(

@@ -1,19 +1,18 @@
 """Tickets: race-free claims, one-time steps, what is due, ratings, retention and erasure."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.database import create_engine, sessionmaker
 from bot.storage.models import TicketMessage
 from bot.storage.network import Network, VolunteerInfo
 from bot.storage.ticket_upkeep import TicketUpkeep
-from bot.storage.tickets import LimitReached, Status, TicketInfo, Tickets
+from bot.storage.tickets import AlreadyAsked, LimitReached, Status, TicketInfo, Tickets
 from bot.storage.users import UserStore
+from tests.storage.claims import offered_claim
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -44,18 +43,6 @@ async def ticket(
         question=question,
         now=now,
     )
-
-
-@pytest.fixture
-async def elsewhere(
-    database_url: str, engine: object
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A second process's sessions on the same database: its own engine and connections."""
-    other = create_engine(database_url)
-    try:
-        yield sessionmaker(other)
-    finally:
-        await other.dispose()
 
 
 @pytest.fixture
@@ -114,6 +101,67 @@ async def test_concurrent_opens_respect_the_limit(
     assert sum(isinstance(r, LimitReached) for r in results) == 3
 
 
+async def test_one_question_makes_one_ticket_even_when_two_processes_send_it(
+    sessions: async_sessionmaker[AsyncSession], elsewhere: async_sessionmaker[AsyncSession]
+) -> None:
+    tickets, second = Tickets(sessions, open_limit=50), Tickets(elsewhere, open_limit=50)
+    uid = await user(sessions)
+    for question_id in range(1, 11):
+        both = await asyncio.gather(
+            *(
+                store.open(
+                    user_id=uid,
+                    city="brussels",
+                    language="ar",
+                    topic=None,
+                    urgent=False,
+                    question="Where can I sleep?",
+                    now=NOW,
+                    question_id=question_id,
+                )
+                for store in (tickets, second)
+            ),
+            return_exceptions=True,
+        )
+        [made] = [r for r in both if isinstance(r, TicketInfo)]
+        [again] = [r for r in both if isinstance(r, AlreadyAsked)]
+        assert again.ticket == made and made.question_id == question_id
+    assert len(await tickets.of_user(uid)) == 10
+
+
+async def test_a_question_sent_again_is_its_ticket_even_at_the_limit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tickets = Tickets(sessions)
+    uid = await user(sessions)
+    sent = [
+        await tickets.open(
+            user_id=uid,
+            city="brussels",
+            language="fr",
+            topic=None,
+            urgent=False,
+            question=f"Lettre {n}",
+            now=NOW,
+            question_id=n,
+        )
+        for n in range(1, 4)
+    ]
+    with pytest.raises(AlreadyAsked) as again:
+        await tickets.open(
+            user_id=uid,
+            city="brussels",
+            language="fr",
+            topic=None,
+            urgent=False,
+            question="Lettre 3",
+            now=NOW,
+            question_id=3,
+        )
+    assert again.value.ticket == sent[2] == await tickets.for_question(3)
+    assert await tickets.for_question(4) is None
+
+
 async def test_exactly_one_of_two_processes_claims_a_ticket(
     sessions: async_sessionmaker[AsyncSession], second: Tickets
 ) -> None:
@@ -123,7 +171,7 @@ async def test_exactly_one_of_two_processes_claims_a_ticket(
     for _ in range(10):
         t = await ticket(tickets, uid)
         won = await asyncio.gather(
-            tickets.claim(t.id, a.id, now=NOW), second.claim(t.id, b.id, now=NOW)
+            offered_claim(tickets, t.id, a.id, now=NOW), offered_claim(second, t.id, b.id, now=NOW)
         )
         assert sorted(won) == [False, True]
         claimed = await tickets.get(t.id)
@@ -134,6 +182,34 @@ async def test_exactly_one_of_two_processes_claims_a_ticket(
         await tickets.close(t.id, by="volunteer", now=NOW)
 
 
+async def test_only_a_volunteer_offered_a_ticket_claims_it_and_staff_may_assign_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tickets, network = Tickets(sessions), Network(sessions)
+    a, b = await volunteer(network, "a"), await volunteer(network, "b")
+    invite = await network.invite("capaci", "Arci", now=NOW)
+    far = await network.redeem(
+        invite.code, "telegram", "c", display_name="c", ui_language="en", now=NOW
+    )
+    assert isinstance(far, VolunteerInfo)
+    t = await ticket(tickets, await user(sessions))
+    await tickets.add_offer(t.id, a.id, "a", 500)
+    assert not await tickets.claim(t.id, b.id, now=NOW)  # never offered to b
+    assert not await tickets.claim(t.id + 1, a.id, now=NOW)
+    assert (await tickets.get(t.id) or t).status is Status.OPEN
+    assert await tickets.claim(t.id, a.id, now=NOW)
+
+    assert not await tickets.assign(t.id, far.id, now=NOW + MIN)  # another city
+    assert await tickets.assign(t.id, b.id, now=NOW + MIN)  # staff override, even claimed
+    held = await tickets.get(t.id)
+    assert held is not None and (held.claimed_by, held.claimed_at) == (b.id, NOW + MIN)
+    await network.remove(a.id, now=NOW)
+    assert not await tickets.assign(t.id, a.id, now=NOW + 2 * MIN)  # removed
+    await tickets.close(t.id, by="staff", now=NOW + 3 * MIN)
+    assert not await tickets.assign(t.id, b.id, now=NOW + 4 * MIN)  # closed
+    assert (await tickets.get(t.id) or t).claimed_by == b.id
+
+
 async def test_release_reopens_only_for_the_claimer_and_keeps_reminder_times(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -141,7 +217,7 @@ async def test_release_reopens_only_for_the_claimer_and_keeps_reminder_times(
     a, b = await volunteer(network, "a"), await volunteer(network, "b")
     t = await ticket(tickets, await user(sessions))
     assert await upkeep.once(t.id, "reminded_at", status=Status.OPEN, now=NOW + MIN)
-    assert await tickets.claim(t.id, a.id, now=NOW + 2 * MIN)
+    assert await offered_claim(tickets, t.id, a.id, now=NOW + 2 * MIN)
     assert await upkeep.once(t.id, "claim_reminded_at", status=Status.CLAIMED, now=NOW + 3 * MIN)
     assert [x.id for x in await tickets.of_volunteer(a.id)] == [t.id]
     assert not await tickets.release(t.id, b.id)
@@ -157,7 +233,7 @@ async def test_release_reopens_only_for_the_claimer_and_keeps_reminder_times(
     assert back.reminded_at == NOW + MIN
     assert not await tickets.release(t.id, a.id)
     assert await tickets.of_volunteer(a.id) == []
-    assert await tickets.claim(t.id, b.id, now=NOW)
+    assert await offered_claim(tickets, t.id, b.id, now=NOW)
 
 
 async def test_close_once_and_only_the_own_user_rates_a_closed_ticket(
@@ -254,13 +330,13 @@ async def test_due_selects_each_step_by_its_own_clock(
     quiet = await ticket(tickets, uid, now=NOW)  # claimed 7 hours ago, never answered
     talked = await ticket(tickets, uid, now=NOW)  # claimed 7 hours ago, answered since
     stale = await ticket(tickets, uid, now=NOW)  # answered, released, claimed again: quiet
-    await tickets.claim(quiet.id, a.id, now=NOW + 18 * 60 * MIN)
-    await tickets.claim(talked.id, a.id, now=NOW + 18 * 60 * MIN)
+    await offered_claim(tickets, quiet.id, a.id, now=NOW + 18 * 60 * MIN)
+    await offered_claim(tickets, talked.id, a.id, now=NOW + 18 * 60 * MIN)
     await tickets.add_message(talked.id, sender="volunteer", text="hi", now=NOW + 19 * 60 * MIN)
-    await tickets.claim(stale.id, a.id, now=NOW + MIN)
+    await offered_claim(tickets, stale.id, a.id, now=NOW + MIN)
     await tickets.add_message(stale.id, sender="volunteer", text="hi", now=NOW + 2 * MIN)
     await tickets.release(stale.id, a.id)
-    await tickets.claim(stale.id, a.id, now=NOW + 22 * 60 * MIN)
+    await offered_claim(tickets, stale.id, a.id, now=NOW + 22 * 60 * MIN)
     now = NOW + 25 * 60 * MIN
     clocks = {
         "remind_after": timedelta(minutes=30),
@@ -392,7 +468,7 @@ async def test_typical_wait_is_the_median_first_answer_once_there_are_enough(
     assert await upkeep.typical_wait("brussels", NOW) is None
     for minutes in (10, 40, 20, 90):
         t = await ticket(tickets, uid, now=NOW - timedelta(days=1))
-        await tickets.claim(t.id, a.id, now=NOW - timedelta(days=1))
+        await offered_claim(tickets, t.id, a.id, now=NOW - timedelta(days=1))
         await tickets.add_message(
             t.id, sender="volunteer", text="hi", now=NOW - timedelta(days=1) + minutes * MIN
         )

@@ -56,7 +56,7 @@ async def test_a_volunteer_is_told_when_the_answer_cannot_arrive_or_has_no_ticke
     second = await scene.ticket(omar, "سؤال آخر", language="ar")
     await scene.desk.take(amal, first)
     working = await scene.desk.take(amal, second)
-    assert working.buttons
+    assert working is not None and working.buttons
     several = await relay.from_volunteer(amal, "Which one?", None, None)
     assert several is not None and "reply to the message of the ticket" in visible(several.text)
     [offer] = [s for s in scene.messenger.to(amal.chat_id) if (Do.TAKE, (first,)) in s.actions()]

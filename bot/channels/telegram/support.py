@@ -17,6 +17,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from bot.channels.telegram.callbacks import Kind, Tap, encode
 from bot.channels.telegram.channel import Context, Seen, client_language, edit_tapped
 from bot.channels.telegram.messenger import TelegramMessenger, keyboard, original_of
+from bot.conversation import NoCity
 from bot.core.i18n import Translator, translator
 from bot.core.languages import UI_LANGUAGES, native_name
 from bot.storage.network import InviteProblem, VolunteerInfo
@@ -304,6 +305,8 @@ class Volunteers:
         if p.number is None:
             return False
         volunteer = await self.me(p.update)
+        if volunteer is None and not p.seen.user.city:
+            raise NoCity()  # a migrant's old button after /delete: from the beginning
         user = None if volunteer else p.seen.user
         said = await self.desk.close(p.number, user=user, volunteer=volunteer)
         await p.query.answer()
@@ -311,10 +314,10 @@ class Volunteers:
         return True
 
     async def take(self, p: Press, volunteer: VolunteerInfo) -> bool:
-        if p.number is None:
-            return False
+        said = await self.desk.take(volunteer, p.number) if p.number is not None else None
+        if said is None:
+            return False  # never offered to them: the button has expired, and says no more
         await p.query.answer()
-        said = await self.desk.take(volunteer, p.number)
         await edit_tapped(p.update, said.text, keyboard(said.buttons))
         return True
 

@@ -47,6 +47,24 @@ SUPPORT = frozenset(
 )
 
 
+#: A migrant's buttons that mean nothing without a city. After /delete (or before a city was
+#: chosen) they ask for the city, as a first message would: the user starts from the beginning.
+NEEDS_CITY = frozenset(
+    {
+        Kind.TOPIC,
+        Kind.MORE,
+        Kind.FEEDBACK,
+        Kind.HUMAN,
+        Kind.NEARBY,
+        Kind.LOCATE,
+        Kind.MENU,
+        Kind.CONSENT,
+        Kind.CANCEL,
+        Kind.RATE,
+    }
+)
+
+
 def _is_feedback(row: Sequence[InlineKeyboardButton]) -> bool:
     taps = (decode(b.callback_data) if isinstance(b.callback_data, str) else None for b in row)
     return any(tap is not None and tap.kind is Kind.FEEDBACK for tap in taps)
@@ -90,14 +108,20 @@ class Taps:
         if seen is None or tap is None or handler is None:
             await self.expired(update, context, seen)
             return
+        if tap.kind in NEEDS_CITY and not seen.user.city:
+            await self.from_the_beginning(update, context, seen)
+            return
         try:
             done = await handler(tap, seen, update, context)
-        except NoCity:
-            await query.answer()
-            await self.channel.ask_city(context.bot, seen)
+        except NoCity:  # raised before the handler answered the query (it is answered once)
+            await self.from_the_beginning(update, context, seen)
             return
         if not done:
             await self.expired(update, context, seen)
+
+    async def from_the_beginning(self, update: Update, context: Context, seen: Seen) -> None:
+        await query_of(update).answer()
+        await self.channel.ask_city(context.bot, seen)
 
     async def expired(self, update: Update, context: Context, seen: Seen | None) -> None:
         query = query_of(update)
@@ -123,10 +147,10 @@ class Taps:
     ) -> bool:
         if topic not in self.channel.knowledge.topics:
             return False
-        await query_of(update).answer()
         reply, qid = await self.conv.topic(
             str(seen.chat_id), topic, self.fmt, offset=offset, user=seen.user
         )
+        await query_of(update).answer()
         await self.channel.show(context.bot, seen, reply, qid)
         return True
 
@@ -198,8 +222,8 @@ class Taps:
         here = tap.point()
         if here is None:
             return False
-        await query_of(update).answer()
         reply = await self.conv.nearby(str(seen.chat_id), here, self.fmt, all_topics=True)
+        await query_of(update).answer()
         await self.channel.show_choices(context.bot, seen, reply)
         return True
 

@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import support_stores
+from bot.conversation import Conversation
 from bot.settings import SupportSettings, TelegramSettings
+from bot.storage.database import create_engine, sessionmaker
+from bot.storage.questions import QuestionLog
 from bot.storage.tickets import Status
+from bot.storage.users import UserStore
 from bot.support.timers import tick
 from tests.channels.telegram.conftest import Harness
 from tests.fakes.bot_api import Call, FakeBotApi
@@ -206,6 +210,30 @@ async def test_removed_other_city_and_forged_presses_are_refused(desk_tg: Harnes
     assert info is not None and info.status is Status.OPEN and info.claimed_by is None
 
 
+async def test_a_ticket_never_offered_to_a_volunteer_cannot_be_taken_or_read(
+    desk_tg: Harness,
+) -> None:
+    """Ticket numbers are sequential: a forged "Take it" must not open the next question."""
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, PIET, "Piet", ["nl"])  # same city, but the question is not offered to him
+    await h.setup(MIGRANT, "brussels", "ar")
+    question = "أحتاج محاميا بخصوص الإقامة"
+    ticket = await ask_a_person(h, question)
+    mark = h.fake.mark()
+    calls = await h.tap(PIET, f"1v:{ticket}")
+    expired = "This button has expired. Here is the current menu."
+    assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [expired]
+    seen = " ".join(texts(calls, PIET))
+    assert question not in seen and f"#{ticket}" not in seen
+    assert not texts(h.fake.calls[mark:], MIGRANT) and not texts(h.fake.calls[mark:], AMAL)
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.OPEN and info.claimed_by is None
+    taken = await h.tap(AMAL, f"1v:{ticket}")  # the one it was offered to still can
+    assert question in " ".join(texts(taken, AMAL))
+
+
 async def test_the_per_migrant_limit_and_delete(desk_tg: Harness) -> None:
     h = desk_tg
     assert h.desk is not None
@@ -273,6 +301,79 @@ async def test_two_processes_sharing_the_database_let_exactly_one_claim_win(
     views = texts(h.fake.calls[mark:], AMAL) + texts(other_fake.calls[other_mark:], NOOR)
     working = [v for v in views if "Reply to this message to answer" in v]
     assert len(working) == 1  # exactly one of them is working on it
+
+
+async def test_a_consent_tapped_twice_even_in_two_processes_makes_one_ticket(
+    desk_tg: Harness, database_url: str
+) -> None:
+    """Both taps reach the desk at the same moment, each in its own process and engine."""
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    sent = await h.say(MIGRANT, "أحتاج محاميا بخصوص الإقامة")
+    human = data_of(sent, "1h:") or data_of(await h.tap(MIGRANT, data_of(sent, "1f:")[-1]), "1h:")
+    [consent] = data_of(await h.tap(MIGRANT, human[0]), "1o:")
+    engine = create_engine(database_url)
+    sessions = sessionmaker(engine)
+    conversation = Conversation(
+        h.conversation.assistant,
+        UserStore(sessions),
+        QuestionLog(sessions, timedelta(days=30)),
+        "telegram",
+    )
+    async with FakeBotApi() as other_fake:
+        other = Harness(
+            other_fake,
+            conversation,
+            TelegramSettings(token=other_fake.token, api_base_url=other_fake.base_url),
+            support=support_stores(sessions, SupportSettings()),
+        )
+        await other.start()
+        try:
+            mark, other_mark = h.fake.mark(), other_fake.mark()
+            h.fake.push_update(h.fake.callback(MIGRANT, consent))
+            other_fake.push_update(other_fake.callback(MIGRANT, consent))
+            await h.fake.wait_for("sendMessage", chat_id=MIGRANT, since=mark)
+            await other_fake.wait_for("sendMessage", chat_id=MIGRANT, since=other_mark)
+            calls = await h.settle(mark) + await other.settle(other_mark)
+        finally:
+            await other.stop()
+            await engine.dispose()
+    migrant = await h.conversation.users.get("telegram", str(MIGRANT))
+    assert migrant is not None
+    [ticket] = await h.desk.tickets.of_user(migrant.id)
+    assert sorted(data_of(calls, "1z:")) == [f"1z:{ticket.id}"] * 2  # both told the same one
+    assert len(data_of(calls, "1v:")) == 1  # offered to Amal once
+    again = await h.tap(MIGRANT, consent)  # a third tap, later
+    assert data_of(again, "1z:") == [f"1z:{ticket.id}"] and not data_of(again, "1v:")
+    preview = await h.tap(MIGRANT, human[0])  # "Ask a person" again
+    assert data_of(preview, "1z:") == [f"1z:{ticket.id}"] and not data_of(preview, "1o:")
+    assert len(await h.desk.tickets.of_user(migrant.id)) == 1
+
+
+async def test_after_delete_the_old_support_buttons_start_from_the_beginning(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["fr"])
+    await h.setup(MIGRANT, "brussels", "fr")
+    sent = await h.say(MIGRANT, "J'ai reçu une lettre que je ne comprends pas")
+    human = data_of(sent, "1h:") or data_of(await h.tap(MIGRANT, data_of(sent, "1f:")[-1]), "1h:")
+    [consent] = data_of(await h.tap(MIGRANT, human[0]), "1o:")
+    ticket = int(data_of(await h.tap(MIGRANT, consent), "1z:")[0].split(":")[1])
+    await h.say(MIGRANT, "/delete")
+    await h.tap(MIGRANT, "1x:y")
+    for data in (human[0], consent, "1q", f"1z:{ticket}", f"1a:{ticket}:1"):
+        calls = await h.tap(MIGRANT, data)
+        assert len([c for c in calls if c.method == "answerCallbackQuery"]) == 1, data
+        assert texts(calls, MIGRANT) == ["Which city do you live in?"], data
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.status is Status.CLOSED and info.helpful is None
+    assert [t.id for t in await h.desk.tickets.listing("brussels", now=datetime.now(UTC))] == [
+        ticket
+    ]
 
 
 async def test_a_volunteer_can_give_back_suggest_pause_and_leave(desk_tg: Harness) -> None:

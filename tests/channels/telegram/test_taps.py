@@ -182,3 +182,31 @@ async def test_support_buttons_without_a_support_network_have_expired(tg: Harnes
     for data in ("1o:1", "1q", "1v:1", "1z:1", "1a:1:1", "1w:ar", "1d"):
         calls = await tg.tap(615, data)
         assert answers(calls) == [expired_text("en")], data
+
+
+async def test_after_delete_every_old_button_starts_from_the_beginning(tg: Harness) -> None:
+    """Topics, "Show more", the emergency topic, 👍/👎, "Ask a person", the menu, the nearest
+    services: each asks for the city once more, answered once, with no error."""
+    await tg.setup(616, "brussels", "en")
+    answer = sent_messages(await tg.tap(616, "1t:health-care"))[-1]
+    more, good, bad = answer.button_data()
+    question = good.split(":")[1]
+    assert (more, good, bad) == ("1m:health-care:3", f"1f:{question}:1", f"1f:{question}:0")
+    old = [
+        "1t:housing",
+        "1t:emergency",
+        more,
+        good,
+        bad,
+        f"1h:{question}",
+        "1n:50.869,4.379",
+        "1p",
+        "1s",
+    ]
+    await tg.say(616, "/delete")
+    await tg.tap(616, "1x:y")
+    for data in old:
+        calls = await tg.tap(616, data)
+        assert len(answers(calls)) == 1, data
+        said = [visible(c.text or "") for c in sent_messages(calls)]
+        assert said == ["Which city do you live in?"], (data, said)
