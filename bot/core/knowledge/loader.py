@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -68,6 +69,17 @@ class _Source:
     data: Any
 
 
+@lru_cache(maxsize=256)
+def _parse(text: str) -> Any:
+    """The YAML tree of a file's text, with the line of every node.
+
+    ruamel's round-trip parser, which keeps the lines, is pure Python (about 1.8 s for the
+    sample base), so a file whose text has not changed since the last check is not parsed
+    again. Nothing here changes a tree once it is parsed.
+    """
+    return YAML(typ="rt").load(text)
+
+
 def _line_of(node: Any, loc: Iterable[Any]) -> int:
     """Follow a pydantic error location into the YAML tree; return the deepest known line."""
     line = 0
@@ -97,7 +109,6 @@ class _Reader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
-        self._yaml = YAML(typ="rt")
 
     def label(self, path: Path) -> str:
         try:
@@ -128,7 +139,7 @@ class _Reader:
             self.error(label, 1, f"cannot read the file ({exc.strerror})")
             return None
         try:
-            data = self._yaml.load(text)
+            data = _parse(text)
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 1

@@ -233,3 +233,15 @@ def test_a_topic_a_city_does_not_cover_is_a_warning_not_an_error(kb: Path) -> No
         "knowledge/cities/jelgava.yaml:1: warning: topic 'banking' has no entry for this city "
         "(city, country or network)"
     ]
+
+
+def test_a_file_edited_between_two_checks_is_read_anew(kb: Path) -> None:
+    """Unchanged files are not parsed twice; an edited one is, even back to a known text."""
+    load_directory(kb)
+    city = kb / "cities" / "capaci.yaml"
+    original = city.read_text(encoding="utf-8")
+    city.write_text(original.replace("slug: capaci", "slug: [capaci"), encoding="utf-8")
+    assert any("YAML syntax" in p for p in problems(kb))
+    city.write_text(original, encoding="utf-8")
+    knowledge, _warnings = load_directory(kb)
+    assert "capaci" in knowledge.cities
