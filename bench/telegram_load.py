@@ -70,7 +70,7 @@ async def bench(args: argparse.Namespace) -> None:
                 token=fake.token, api_base_url=fake.base_url, max_rate=args.max_rate
             )
             conversation = app.conversation("telegram")
-            application = await start(conversation, settings, app.support)
+            served = await start(conversation, settings, app.delivery, app.support)
             waiting: dict[int, Callable[[Call], None]] = {}
 
             def on_call(call: Call) -> None:
@@ -116,7 +116,7 @@ async def bench(args: argparse.Namespace) -> None:
             t0 = time.monotonic()
             await asyncio.gather(*(user(chat, mine) for chat, mine in users))
             elapsed = time.monotonic() - t0
-            await stop(application)
+            await stop(served)
         await app.close()
 
     sent = len(latencies)

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Defaults, ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.channel import Channel
+from bot.channels.telegram.delivery import Delivery
+from bot.channels.telegram.inbox import new_owner
 from bot.channels.telegram.messenger import TelegramMessenger
 from bot.channels.telegram.support import Volunteers
 from bot.channels.telegram.unreadable import ReadableUpdates
@@ -35,9 +36,11 @@ from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
 from bot.settings import Settings, SupportSettings, TelegramSettings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
+from bot.storage.inbox import Inbox
 from bot.storage.knowledge_store import ImportReport, import_knowledge, load_knowledge
 from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
+from bot.storage.sent import SentJournal
 from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
@@ -76,6 +79,21 @@ def support_stores(
     return SupportStores(Network(sessions), tickets, TicketUpkeep(sessions), settings)
 
 
+@dataclass(frozen=True)
+class DeliveryStores:
+    """The durable inbox and the journal of what was sent; `single` when one process serves
+    the database (SQLite), which then takes back every claim when it starts."""
+
+    inbox: Inbox
+    journal: SentJournal
+    single: bool
+
+
+def delivery_stores(sessions: async_sessionmaker[AsyncSession]) -> DeliveryStores:
+    single = sessions.kw["bind"].dialect.name == "sqlite"
+    return DeliveryStores(Inbox(sessions, new_owner()), SentJournal(sessions), single)
+
+
 def support_desk(
     stores: SupportStores, conversation: Conversation, messenger: Messenger, fmt: Formatter
 ) -> SupportDesk:
@@ -109,35 +127,44 @@ class TelegramBot:
     channel: Channel
     desk: SupportDesk | None
     volunteers: Volunteers | None
+    delivery: DeliveryStores
 
 
 def telegram_bot(
-    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None
+    conversation: Conversation,
+    settings: TelegramSettings,
+    support: SupportStores | None,
+    delivery: DeliveryStores,
 ) -> TelegramBot:
-    """The bot (HTML by default, rate-limited), and with a support network its messenger, the
-    desk and the volunteers' handlers, before any Application exists."""
+    """The bot (HTML by default, rate-limited, retrying, journalled), and with a support
+    network its messenger, the desk and the volunteers' handlers, before any Application
+    exists."""
     if not settings.token:
         raise ValueError("no Telegram bot token")
     bot: ExtBot[int] = ExtBot(
         settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.file_base_url,
-        request=HTTPXRequest(connection_pool_size=256),
+        request=Delivery(
+            delivery.journal,
+            budget=settings.delivery_budget,
+            connection_pool_size=256,
+            read_timeout=settings.read_timeout,
+        ),
         get_updates_request=ReadableUpdates(connection_pool_size=1),
         defaults=Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),
-        rate_limiter=AIORateLimiter(
-            overall_max_rate=settings.max_rate, max_retries=settings.retries
-        ),
+        # The limiter paces calls; Delivery waits out flood control (429) itself.
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.max_rate, max_retries=0),
     )
     if support is None:
-        return TelegramBot(bot, Channel(conversation), None, None)
+        return TelegramBot(bot, Channel(conversation), None, None, delivery)
     messenger = TelegramMessenger(bot, conversation)
     desk = support_desk(support, conversation, messenger, HtmlFormatter())
     volunteers = Volunteers(desk, messenger)
     channel = Channel(conversation, support.settings.ticket_retention)
-    return TelegramBot(bot, channel, desk, volunteers)
+    return TelegramBot(bot, channel, desk, volunteers, delivery)
 
 
 @dataclass
@@ -151,6 +178,7 @@ class App:
     embedder: Embedder | None
     vectors: VectorCache | None
     support: SupportStores  # the support network; each channel builds its desk on it
+    delivery: DeliveryStores  # the durable inbox and the journal of what was sent
     imported: Imported | None = None  # knowledge files this start imported, if any
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
@@ -234,6 +262,7 @@ async def open_app(
         embedder=embedder,
         vectors=vectors,
         support=support_stores(sessions, settings.support),
+        delivery=delivery_stores(sessions),
         imported=imported,
     )
 

@@ -234,7 +234,7 @@ async def run_bot(settings: Settings) -> int:
     protect_logs(token)
     app = await open_app(settings)
     try:
-        await run(app.conversation("telegram"), settings.telegram, app.support)
+        await run(app.conversation("telegram"), settings.telegram, app.delivery, app.support)
     except InvalidToken:
         print("Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
         return 1

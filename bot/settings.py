@@ -128,7 +128,12 @@ class TelegramSettings:
     webhook_path: str = "telegram"
     webhook_secret: str | None = field(default=None, repr=False)
     max_rate: float = 30.0  # messages per second, all chats together (Telegram's guidance)
-    retries: int = 3  # how often a message is retried after a RetryAfter (flood control)
+    #: How long one call to Telegram is tried again (429, 5xx, no connection) before the
+    #: update that made it is handed back to the inbox, to be handled again later.
+    delivery_budget: float = 60.0
+    #: How long an answer from Telegram is awaited; a call that got none is taken as done
+    #: when it sends something (see bot/channels/telegram/delivery.py), else tried again.
+    read_timeout: float = 5.0
 
     def __post_init__(self) -> None:
         # Without a secret anyone who finds the address can post updates "from" any chat:
@@ -165,6 +170,8 @@ class TelegramSettings:
             webhook_path=(_raw(env, "TELEGRAM_WEBHOOK_PATH") or "telegram").strip("/"),
             webhook_secret=secret,
             max_rate=_number(env, "TELEGRAM_MAX_RATE", 30.0),
+            delivery_budget=_number(env, "TELEGRAM_RETRY_SECONDS", 60.0, least=1),
+            read_timeout=_number(env, "TELEGRAM_READ_TIMEOUT", 5.0, least=0.1),
         )
 
 

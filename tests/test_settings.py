@@ -45,6 +45,8 @@ def test_every_setting_is_read() -> None:
             "TELEGRAM_WEBHOOK_PATH": "/hook/",
             "TELEGRAM_WEBHOOK_SECRET": "s3cret_-",
             "TELEGRAM_MAX_RATE": "0",
+            "TELEGRAM_RETRY_SECONDS": "120",
+            "TELEGRAM_READ_TIMEOUT": "2.5",
             "GUICHET_BOT_USERNAME": "@GuichetBot",
             "GUICHET_TICKET_OPEN_LIMIT": "5",
             "GUICHET_TICKET_REMIND_MINUTES": "10",
@@ -72,6 +74,8 @@ def test_every_setting_is_read() -> None:
         webhook_path="hook",
         webhook_secret="s3cret_-",
         max_rate=0.0,
+        delivery_budget=120.0,
+        read_timeout=2.5,
     )
     assert settings.support == SupportSettings(
         open_limit=5,
@@ -119,6 +123,8 @@ def test_the_semantic_switch_reads_on(value: str) -> None:
         ("TELEGRAM_MAX_RATE", "fast", "must be a number, not 'fast'"),
         ("TELEGRAM_MAX_RATE", "-1", "must be a number of at least 0, not -1"),
         ("TELEGRAM_MAX_RATE", "nan", "must be a number of at least 0, not nan"),
+        ("TELEGRAM_RETRY_SECONDS", "0", "must be a number of at least 1, not 0"),
+        ("TELEGRAM_READ_TIMEOUT", "soon", "must be a number, not 'soon'"),
         ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot", "must be an address starting with"),
         ("TELEGRAM_WEBHOOK_URL", "http://guichet.example.org/t", "starting with https://"),
         ("TELEGRAM_WEBHOOK_SECRET", "has spaces!", "may only hold 1-256 of"),

@@ -164,6 +164,9 @@ class Question(Base):
     text: Mapped[str | None] = mapped_column(UserText)
     text_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     helpful: Mapped[bool | None] = mapped_column(Boolean)
+    #: The update this question came from ("telegram:<update id>"), so that an update handled
+    #: again after a crash logs its question once.
+    origin: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 # --- the support network and tickets (volunteer hand-over) ---------------------------------
@@ -309,3 +312,32 @@ class KbSuggestion(Base):
     )
     status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+# --- delivery: the durable inbox and the journal of what was sent -------------------------
+
+
+class InboxUpdate(Base):
+    """An update received from a channel, kept until handled (see bot/storage/inbox.py)."""
+
+    __tablename__ = "inbox"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column()
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    __table_args__ = (Index("ix_inbox_waiting", "done_at", "chat_id", "update_id"),)
+
+
+class SentCall(Base):
+    """What the platform answered to the `seq`th call made while handling an update."""
+
+    __tablename__ = "sent_calls"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    method: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.conflicts import insert
 from bot.storage.models import Question
+from bot.storage.origin import origin
 
 
 class QuestionLog:
@@ -27,22 +29,33 @@ class QuestionLog:
         text: str | None,
         now: datetime,
     ) -> int:
+        """Log a question; its id. Handled again (see bot/storage/origin.py), an update's
+        question is logged once: the second time, the first one's id is returned."""
         keep = self.retention.total_seconds() > 0 and text is not None
+        source = origin.get()
+        values = {
+            "user_id": user_id,
+            "created_at": now,
+            "city": city,
+            "language": language,
+            "action": action,
+            "topic": topic,
+            "confidence": confidence,
+            "text": text[:4000] if keep and text else None,
+            "text_expires_at": now + self.retention if keep else None,
+            "origin": source,
+        }
         async with self._sessions() as session, session.begin():
-            q = Question(
-                user_id=user_id,
-                created_at=now,
-                city=city,
-                language=language,
-                action=action,
-                topic=topic,
-                confidence=confidence,
-                text=text[:4000] if keep and text else None,
-                text_expires_at=now + self.retention if keep else None,
+            added = await session.scalar(
+                insert(session, Question)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["origin"])
+                .returning(Question.id)
             )
-            session.add(q)
-            await session.flush()
-            return q.id
+            if added is None:  # this update's question is logged already
+                added = await session.scalar(select(Question.id).where(Question.origin == source))
+            assert added is not None
+            return int(added)
 
     async def own(self, question_id: int, user_id: int) -> Question | None:
         """The user's own logged question (its text may already be erased)."""

@@ -15,7 +15,9 @@ The server is tornado on the running asyncio loop, on 127.0.0.1 and a free port.
 long-polls the updates given to ``push_update``; every other call but ``getMe`` is recorded in
 ``calls`` before it is answered. Sends and edits answer realistic ``Message`` JSON, and each
 chat's messages are remembered, so that ``callback()`` embeds the message whose button was
-pressed. ``fail_next`` and ``block`` make calls fail. The factories (``message``, ``callback``,
+pressed. ``fail_next`` and ``block`` make calls fail with an API error; ``break_next`` carries a
+call out and then stalls its answer or drops the connection without one, as a network can. The
+factories (``message``, ``callback``,
 ``photo``...) build real Update JSON without pushing it. PTB sends form fields whose non-string
 values are JSON encoded; they are decoded back, except free text (``text``, ``data``...).
 """
@@ -40,7 +42,18 @@ import tornado.web
 from tests.fakes.telegram_html import check_markup, check_text
 
 JSON = dict[str, Any]
-_Dispatch = Callable[[str, JSON], Awaitable[tuple[int, JSON]]]
+
+
+@dataclass(frozen=True)
+class Break:
+    """A call carried out whose answer never arrives: ``stall`` holds it back for ``seconds``
+    (the client times out), ``reset`` closes the connection without an answer."""
+
+    kind: str
+    seconds: float = 0.0
+
+
+_Dispatch = Callable[[str, JSON], Awaitable[tuple[int, JSON] | Break]]
 
 # fmt: off
 _STRING_KEYS = frozenset({  # free text: never decoded, even when it looks like JSON or a number
@@ -108,6 +121,7 @@ class Call:
     params: dict[str, Any]
     at: float
     failed: bool = False
+    broken: str | None = None  # carried out, but its answer stalled or was cut off
 
     @property
     def chat_id(self) -> int | None:
@@ -169,7 +183,13 @@ class _BotApiHandler(tornado.web.RequestHandler):
         if token != FakeBotApi.token:
             status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
-            status, body = await self.dispatch(method, self._params())
+            answer = await self.dispatch(method, self._params())
+            if isinstance(answer, Break):
+                await asyncio.sleep(answer.seconds)  # a stall: the client has given up by now
+                self._auto_finish = False  # nothing more is written on this connection
+                self.request.connection.detach().close()  # type: ignore[union-attr]
+                return
+            status, body = answer
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.write(json.dumps(body))
@@ -218,6 +238,7 @@ class FakeBotApi:
         self._last_sent: dict[int, int] = {}
         self._chats: dict[int, JSON] = {}
         self._failures: list[tuple[str, int | None, ApiError]] = []
+        self._breaks: list[tuple[str, int | None, Break]] = []
         self._blocked: set[int] = set()
         self._answered: set[str] = set()  # callback queries answered (once each, as Telegram)
         self._ids = itertools.count(1)
@@ -323,10 +344,28 @@ class FakeBotApi:
         self._pushed.notify()
         return update_id
 
+    def unconfirmed(self) -> int:
+        """Updates the bot has not confirmed yet (by asking for the ones after them)."""
+        return len(self._updates)
+
     def fail_next(
         self, method: str, error: ApiError, *, times: int = 1, chat_id: int | None = None
     ) -> None:
         self._failures.extend([(method.lower(), chat_id, error)] * times)
+
+    def break_next(
+        self,
+        method: str,
+        kind: str,
+        *,
+        seconds: float = 0.0,
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """The next `times` calls of `method` are carried out, then their answer stalls for
+        `seconds` (kind "stall") or their connection is dropped (kind "reset")."""
+        assert kind in ("stall", "reset")
+        self._breaks.extend([(method.lower(), chat_id, Break(kind, seconds))] * times)
 
     def block(self, chat_id: int) -> None:
         self._blocked.add(chat_id)
@@ -465,7 +504,7 @@ class FakeBotApi:
 
     # -- the Bot API -------------------------------------------------------------------------
 
-    async def _dispatch(self, method: str, params: JSON) -> tuple[int, JSON]:
+    async def _dispatch(self, method: str, params: JSON) -> tuple[int, JSON] | Break:
         name = method.lower()
         if name == "getme":
             me = self._me() | {"can_join_groups": True, "can_read_all_group_messages": False}
@@ -484,7 +523,12 @@ class FakeBotApi:
         for listener in self.listeners:
             listener(call)
         if error is None:
-            return 200, {"ok": True, "result": self._result(name, params, call.chat_id or 0)}
+            result = self._result(name, params, call.chat_id or 0)
+            broken = self._break(name, call.chat_id)
+            if broken is not None:
+                call.broken = broken.kind
+                return broken
+            return 200, {"ok": True, "result": result}
         body: JSON = {"ok": False, "error_code": error.error_code, "description": error.description}
         if error.retry_after is not None:
             body["parameters"] = {"retry_after": error.retry_after}
@@ -519,6 +563,13 @@ class FakeBotApi:
                 return error
         if chat_id in self._blocked and name.startswith(("send", "copy", "forward")):
             return ApiError(403, "Forbidden: bot was blocked by the user")
+        return None
+
+    def _break(self, name: str, chat_id: int | None) -> Break | None:
+        for index, (method, wanted, broken) in enumerate(self._breaks):
+            if method == name and (wanted is None or wanted == chat_id):
+                del self._breaks[index]
+                return broken
         return None
 
     async def _get_updates(self, params: JSON) -> list[JSON]:

@@ -15,6 +15,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -22,7 +23,7 @@ from bot.app import TelegramBot
 from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.gate import Gate
-from bot.channels.telegram.processor import PerChatUpdateProcessor
+from bot.channels.telegram.inbox import StoredUpdates
 from bot.channels.telegram.taps import Taps
 from bot.channels.telegram.unreadable import withhold_received_data
 from bot.core.i18n import translator
@@ -54,11 +55,15 @@ PLACE = filters.LOCATION
 
 
 def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-arg]
-    """The Application around a bot built by `bot.app.telegram_bot`; not started."""
+    """The Application around a bot built by `bot.app.telegram_bot`; not started.
+
+    Its Updater stores every update in the durable inbox before acknowledging it (see
+    inbox.py); the inbox's worker, not the Application's own queue, then hands the updates to
+    the handlers.
+    """
     withhold_received_data()
-    application = (
-        ApplicationBuilder().bot(parts.bot).concurrent_updates(PerChatUpdateProcessor()).build()
-    )
+    updater = Updater(parts.bot, update_queue=StoredUpdates(parts.delivery.inbox))
+    application = ApplicationBuilder().updater(updater).build()
     register(application, parts.channel, parts.volunteers)
     return application
 

@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 from bot.channels import choosing, commands
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram import texts
+from bot.channels.telegram.delivery import StillFailing
 from bot.channels.telegram.split import split_html
 from bot.conversation import Conversation, NoCity
 from bot.core.assistant import Reply
@@ -314,6 +315,9 @@ class Channel:
             await self.conv.set_active(str(update.effective_chat.id), False)
             return
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(exc, StillFailing):  # an outage: the inbox hands the update back
+            log.warning("Telegram unreachable while handling update %s: %s", update_id, exc)
+            return
         log.error("error while handling update %s", update_id, exc_info=exc)
         chat = update.effective_chat if isinstance(update, Update) else None
         if isinstance(update, Update) and chat and chat.type == ChatType.PRIVATE:

@@ -13,13 +13,17 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 from telegram import Update
 from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 
-from bot.app import SupportStores, TelegramBot, telegram_bot
+from bot.app import DeliveryStores, SupportStores, TelegramBot, telegram_bot
 from bot.channels.telegram.application import build_application, register_commands
+from bot.channels.telegram.inbox import InboxWorker, StoredUpdates
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
 from bot.support.desk import SupportDesk
@@ -49,22 +53,50 @@ def protect_logs(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+#: The largest webhook request body read. An update is a few kilobytes; without a limit the
+#: server would read 100 MB before it checks the secret.
+WEBHOOK_MAX_BODY: Final = 1024 * 1024
+
+
+@dataclass
+class Served:
+    """A running bot: the Application and the worker that handles its stored updates."""
+
+    application: Application  # type: ignore[type-arg]
+    worker: InboxWorker
+    parts: TelegramBot
+
+
 async def start(
-    conversation: Conversation, settings: TelegramSettings, support: SupportStores | None = None
-) -> Application:  # type: ignore[type-arg]
-    """Build, initialise and start the Application and its updater (polling or webhook)."""
-    return await launch(telegram_bot(conversation, settings, support), settings)
+    conversation: Conversation,
+    settings: TelegramSettings,
+    delivery: DeliveryStores,
+    support: SupportStores | None = None,
+) -> Served:
+    """Build, initialise and start the Application, its updater and the inbox's worker."""
+    return await launch(telegram_bot(conversation, settings, support, delivery), settings)
 
 
-async def launch(parts: TelegramBot, settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
-    """Initialise and start the Application around `parts`, and its updater."""
+async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
+    """Start the Application around `parts`, the inbox's worker, then the updater (polling or
+    webhook). Updates stored but not handled before a crash are handled first."""
     application = build_application(parts)
     await application.initialize()
     await register_commands(application)
     await application.start()
+    inbox = parts.delivery.inbox
+    if parts.delivery.single:  # one process on SQLite: whatever was claimed, its owner died
+        taken_back = await inbox.release_all()
+        if taken_back:
+            log.info("%d update(s) interrupted by the last stop are handled again", taken_back)
     updater = application.updater
     assert updater is not None
+    queue = updater.update_queue
+    assert isinstance(queue, StoredUpdates)
+    worker = InboxWorker(inbox, application, queue.arrived)
+    worker.start()
     if settings.mode == "webhook":
+        HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY)
         await updater.start_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
@@ -77,12 +109,15 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Application:
     else:
         await updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("polling for updates as @%s", application.bot.username)
-    return application
+    return Served(application, worker, parts)
 
 
-async def stop(application: Application) -> None:  # type: ignore[type-arg]
+async def stop(served: Served) -> None:
+    """Receive nothing more, finish the updates being handled, then stop."""
+    application = served.application
     if application.updater and application.updater.running:
         await application.updater.stop()
+    await served.worker.stop()
     if application.running:
         await application.stop()
     await application.shutdown()
@@ -105,11 +140,17 @@ async def repeat(step: Callable[[], Awaitable[None]], every: float, what: str) -
         await asyncio.sleep(every)
 
 
-async def purge_texts(conversation: Conversation, now: datetime) -> None:
-    """Erase question texts whose retention period is over."""
+async def purge_texts(
+    conversation: Conversation, now: datetime, delivery: DeliveryStores | None = None
+) -> None:
+    """Erase question texts whose retention period is over, and the ids of updates handled
+    more than a day ago with their journal."""
     erased = await conversation.questions.purge_expired(now)
     if erased:
         log.info("erased the text of %d question(s) past their retention", erased)
+    if delivery is not None:
+        await delivery.inbox.purge(now)
+        await delivery.journal.purge(now)
 
 
 async def support_upkeep(desk: SupportDesk, now: datetime) -> None:
@@ -121,18 +162,24 @@ async def support_upkeep(desk: SupportDesk, now: datetime) -> None:
 async def run(
     conversation: Conversation,
     settings: TelegramSettings,
+    delivery: DeliveryStores,
     support: SupportStores | None = None,
     clock: Clock = utc_now,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, then stop cleanly (pending updates are finished).
+    """Serve until SIGINT or SIGTERM, then stop cleanly (updates being handled are finished;
+    stored ones wait in the inbox for the next start).
 
     Expired question texts are erased at start and then every hour; the support network's
     timers run every 30 seconds.
     """
-    parts = telegram_bot(conversation, settings, support)
-    application = await launch(parts, settings)
+    parts = telegram_bot(conversation, settings, support, delivery)
+    served = await launch(parts, settings)
     desk = parts.desk
-    loops = [repeat(lambda: purge_texts(conversation, clock()), 3600.0, "erasing expired texts")]
+    loops = [
+        repeat(
+            lambda: purge_texts(conversation, clock(), delivery), 3600.0, "erasing expired texts"
+        )
+    ]
     if desk is not None:
         loops.append(repeat(lambda: support_upkeep(desk, clock()), 30.0, "support timers"))
     tasks = [asyncio.create_task(loop) for loop in loops]
@@ -147,4 +194,4 @@ async def run(
         log.info("stopping")
         for task in tasks:
             task.cancel()
-        await stop(application)
+        await stop(served)

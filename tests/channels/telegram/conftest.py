@@ -18,8 +18,15 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.app import SupportStores, TelegramBot, support_stores, telegram_bot
-from bot.channels.telegram.run import launch, stop
+from bot.app import (
+    DeliveryStores,
+    SupportStores,
+    TelegramBot,
+    delivery_stores,
+    support_stores,
+    telegram_bot,
+)
+from bot.channels.telegram.run import Served, launch, stop
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.settings import SupportSettings, TelegramSettings
@@ -36,9 +43,14 @@ class Harness:
     fake: FakeBotApi
     conversation: Conversation
     settings: TelegramSettings
+    delivery: DeliveryStores
     support: SupportStores | None = None
-    application: Application | None = None  # type: ignore[type-arg]
+    served: Served | None = None
     parts: TelegramBot | None = None
+
+    @property
+    def application(self) -> Application | None:  # type: ignore[type-arg]
+        return self.served.application if self.served else None
 
     @property
     def desk(self) -> SupportDesk | None:
@@ -46,13 +58,13 @@ class Harness:
         return self.parts.desk if self.parts else None
 
     async def start(self) -> None:
-        self.parts = telegram_bot(self.conversation, self.settings, self.support)
-        self.application = await launch(self.parts, self.settings)
+        self.parts = telegram_bot(self.conversation, self.settings, self.support, self.delivery)
+        self.served = await launch(self.parts, self.settings)
 
     async def stop(self) -> None:
-        if self.application is not None:
-            await stop(self.application)
-            self.application = None
+        if self.served is not None:
+            await stop(self.served)
+            self.served = None
 
     async def restart(self) -> None:
         await self.stop()
@@ -67,12 +79,19 @@ class Harness:
         return await self.settle(mark)
 
     async def settle(self, mark: int) -> list[Call]:
-        """Every call after `mark`, once the bot has finished handling its updates."""
-        assert self.application is not None
-        processor = self.application.update_processor
-        while self.application.update_queue.qsize() or processor.current_concurrent_updates:
-            await asyncio.sleep(0.005)
+        """Every call after `mark`, once the bot has handled every update it received."""
+        await self.idle()
         return self.fake.calls[mark:]
+
+    async def idle(self) -> None:
+        """Wait until every update the fake gave out is stored and handled."""
+        assert self.served is not None
+        while (
+            self.fake.unconfirmed()
+            or self.served.worker.busy
+            or await self.delivery.inbox.pending()
+        ):
+            await asyncio.sleep(0.005)
 
     async def say(self, chat: int, text: str, *, count: int = 1, **kw: Any) -> list[Call]:
         """Send a text message; the bot's sendMessage calls in answer."""
@@ -107,7 +126,7 @@ async def running(
     stores = support_stores(sessions, SupportSettings()) if support else None
     async with FakeBotApi() as fake:
         settings = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
-        harness = Harness(fake, conversation, settings, support=stores)
+        harness = Harness(fake, conversation, settings, delivery_stores(sessions), support=stores)
         await harness.start()
         try:
             yield harness

@@ -270,7 +270,9 @@ async def test_a_failure_on_our_side_is_logged_without_the_text_and_the_user_tol
     tg: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     await tg.setup(515, "brussels", "fr")
-    tg.fake.fail_next("sendMessage", ApiError(500, "Internal Server Error"), chat_id=515)
+    # A final refusal (a 5xx would be tried again: see test_delivery.py).
+    refusal = ApiError(400, "Bad Request: can't parse entities")
+    tg.fake.fail_next("sendMessage", refusal, chat_id=515)
     question = "Mon propriétaire Jan Peeters garde mon passeport"
     with caplog.at_level(logging.INFO):
         sent = await tg.say(515, question, count=2, language_code="fr")
@@ -281,7 +283,7 @@ async def test_a_failure_on_our_side_is_logged_without_the_text_and_the_user_tol
     assert visible(sent[-1].text or "") == sorry
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in errors] == ["bot.channels.telegram.channel"]
-    assert errors[0].exc_info is not None and "Internal Server Error" in caplog.text
+    assert errors[0].exc_info is not None and "Can't parse entities" in caplog.text
     assert "Peeters" not in caplog.text and "passeport" not in caplog.text
 
 
@@ -289,7 +291,7 @@ async def test_a_failure_in_a_group_is_logged_and_not_told_there(
     tg: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     group = -100124
-    tg.fake.fail_next("sendMessage", ApiError(500, "Internal Server Error"), chat_id=group)
+    tg.fake.fail_next("sendMessage", ApiError(400, "Bad Request: chat not found"), chat_id=group)
     with caplog.at_level(logging.ERROR):
         mark = tg.fake.mark()
         tg.fake.push_update(tg.fake.message(group, "/start", chat_type="group"))

@@ -45,7 +45,7 @@ async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harn
         webhook_path="telegram",
         webhook_secret="a-long-random-secret",
     )
-    application = await start(tg.conversation, settings)
+    served = await start(tg.conversation, settings, tg.delivery)
     try:
         assert tg.fake.webhook is not None
         assert tg.fake.webhook["url"] == "https://guichet.example.org/telegram"
@@ -67,7 +67,7 @@ async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harn
         assert sent[0].button_data()[0].startswith("1c:")
         assert len(tg.fake.calls_of("sendMessage", chat_id=701)) == 1  # the refused one was not
     finally:
-        await stop(application)
+        await stop(served)
 
 
 async def test_main_run_serves_a_user_and_stops_cleanly(
@@ -176,7 +176,13 @@ async def test_run_serves_until_sigterm_and_erases_expired_texts_at_start(
     later = old + timedelta(days=31)  # past the 30 days the texts are kept
     fake = desk_tg.fake
     served = asyncio.create_task(
-        run(desk_tg.conversation, desk_tg.settings, desk_tg.support, clock=lambda: later)
+        run(
+            desk_tg.conversation,
+            desk_tg.settings,
+            desk_tg.delivery,
+            desk_tg.support,
+            clock=lambda: later,
+        )
     )
     try:
         mark = fake.mark()

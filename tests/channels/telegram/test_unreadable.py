@@ -69,7 +69,7 @@ async def test_an_unreadable_update_on_the_webhook_is_refused_without_its_conten
         webhook_port=port,
         webhook_secret="a-long-random-secret",
     )
-    application = await start(tg.conversation, settings)
+    served = await start(tg.conversation, settings, tg.delivery)
     try:
         update = unreadable(tg, 535) | {"update_id": 7}
         headers = {"X-Telegram-Bot-Api-Secret-Token": "a-long-random-secret"}
@@ -79,6 +79,6 @@ async def test_an_unreadable_update_on_the_webhook_is_refused_without_its_conten
                 refused = await client.post(url, json=update, headers=headers)
         assert refused.status_code == 400
     finally:
-        await stop(application)
+        await stop(served)
     assert "could not process data received from Telegram (TypeError)" in caplog.text
     assert_nothing_private(caplog)

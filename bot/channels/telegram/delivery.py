@@ -1,0 +1,256 @@
+"""Calls to the Bot API that lose nothing and send nothing twice.
+
+Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
+
+- **Retries.** 429 is waited out for its `retry_after`; a 5xx answer, a refused or timed-out
+  connection and a connection reset while the request was being written are tried again with
+  backoff, for up to `budget` seconds. Telegram answered these before doing anything, or never
+  received the whole request.
+- **No second copy.** When the whole request was written and no answer came (a read timeout,
+  a reset), Telegram may have sent the message already. A call that sends something (a
+  message, a copy, a photo) is then taken as delivered, logged, and not sent again: a
+  duplicate would be as confusing as the "Sorry" the handler would otherwise have said. Calls
+  that change nothing when repeated (edits, settings) are tried again.
+- **Answers to button presses** (`answerCallbackQuery`) only stop the button's spinner. When
+  one fails for good ("query is too old" after a slow start, an outage), the button's action
+  still goes ahead.
+- **Replays.** While an update from the inbox is handled, each call is numbered; a call that
+  a previous, interrupted handling of the same update already made is answered from the
+  journal (`bot/storage/sent.py`) and not sent again.
+- **An outage.** When the budget runs out, the call raises `StillFailing`; the update's
+  handling stops and the inbox worker hands the update back, to be handled again later.
+
+`Forbidden` (the user blocked the bot) and other refusals are final and reach the handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import httpx
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from bot.storage.sent import SentJournal
+
+log = logging.getLogger(__name__)
+
+#: Methods whose second call is a second message in the chat.
+SENDS: Final = frozenset(
+    {
+        "sendMessage",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendAudio",
+        "sendVoice",
+        "sendVideo",
+        "sendVideoNote",
+        "sendAnimation",
+        "sendSticker",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendMediaGroup",
+    }
+)
+ANSWER_TAP: Final = "answerCallbackQuery"
+#: How long the spinner's answer is tried: Telegram refuses it after about 15 seconds anyway.
+ANSWER_TAP_BUDGET: Final = 5.0
+#: Errors raised before the request was completely written: Telegram cannot have acted on it.
+NOT_SENT: Final = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+)
+
+
+class StillFailing(NetworkError):
+    """Telegram could not be reached within the budget; the update is handled again later."""
+
+
+@dataclass
+class Handling:
+    """The update being handled in this task: its calls are numbered for the journal."""
+
+    update_id: int
+    replay: bool  # handled before: its journal may hold answers
+    seq: int = 0
+    failed: bool = False  # a call ran out of budget: hand the update back
+
+
+handling: ContextVar[Handling | None] = ContextVar("guichet_handling", default=None)
+
+
+def _ok(result: Any) -> bytes:
+    return json.dumps({"ok": True, "result": result}).encode()
+
+
+def _chat_of(request_data: RequestData | None) -> Any:
+    params = request_data.parameters if request_data else {}
+    return params.get("chat_id")
+
+
+def _assumed(endpoint: str, request_data: RequestData | None) -> bytes:
+    """The answer of a call taken as done: a message with no known id, or True."""
+    if endpoint in SENDS:
+        chat = _chat_of(request_data)
+        return _ok({"message_id": 0, "date": int(time.time()), "chat": _chat(chat)})
+    return _ok(True)
+
+
+def _chat(chat_id: Any) -> dict[str, Any]:
+    try:
+        return {"id": int(chat_id), "type": "private"}
+    except (TypeError, ValueError):
+        return {"id": 0, "type": "private"}
+
+
+def kept(payload: bytes) -> bytes:
+    """What the journal keeps of an answer: a message's id and date, or the plain result. The
+    text, the chat's names and the buttons are not kept; the chat comes from the request."""
+    try:
+        result = json.loads(payload).get("result")
+    except (ValueError, AttributeError):
+        return _ok(True)
+    if isinstance(result, dict) and "message_id" in result:
+        return _ok({"message_id": result["message_id"], "date": result.get("date", 0)})
+    if isinstance(result, list):  # sendMediaGroup, copyMessages
+        return _ok([{"message_id": m.get("message_id")} for m in result if isinstance(m, dict)])
+    return _ok(result if isinstance(result, bool | int | str) else True)
+
+
+def replayed(stored: bytes, request_data: RequestData | None) -> bytes:
+    """A journal entry as the library expects the answer: a message gets its chat back."""
+    body = json.loads(stored)
+    result = body.get("result")
+    chat = _chat(_chat_of(request_data))
+    if isinstance(result, dict) and "message_id" in result:
+        result.setdefault("chat", chat)
+        result.setdefault("date", 0)
+    elif isinstance(result, list):
+        for m in result:
+            m.setdefault("chat", chat)
+            m.setdefault("date", 0)
+    return json.dumps(body).encode()
+
+
+def _retry_after(payload: bytes) -> float | None:
+    try:
+        value = json.loads(payload).get("parameters", {}).get("retry_after")
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) else None
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Delivery(HTTPXRequest):
+    """The bot's connection for every method but getUpdates; see the module's docstring."""
+
+    def __init__(
+        self,
+        journal: SentJournal | None = None,
+        *,
+        budget: float = 60.0,
+        sleep: Sleep = asyncio.sleep,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.journal = journal
+        self.budget = budget
+        self.sleep = sleep
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+
+        async def call() -> tuple[int, bytes]:
+            return await super(Delivery, self).do_request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                pool_timeout,
+            )  # fmt: skip
+
+        current = handling.get()
+        if current is None or self.journal is None:
+            return await self.deliver(endpoint, request_data, call)
+        current.seq += 1
+        seq = current.seq
+        if current.replay:
+            stored = await self.journal.answer(current.update_id, seq)
+            if stored is not None:
+                log.debug("%s #%d of update %d: already done", endpoint, seq, current.update_id)
+                return 200, replayed(stored, request_data)
+        try:
+            code, payload = await self.deliver(endpoint, request_data, call)
+        except StillFailing:
+            current.failed = True
+            raise
+        if 200 <= code < 300:
+            await self.journal.record(
+                current.update_id, seq, endpoint, kept(payload), datetime.now(UTC)
+            )
+        return code, payload
+
+    async def deliver(
+        self,
+        endpoint: str,
+        request_data: RequestData | None,
+        call: Callable[[], Awaitable[tuple[int, bytes]]],
+    ) -> tuple[int, bytes]:
+        """One call, tried until it is answered, taken as done, or out of budget."""
+        budget = ANSWER_TAP_BUDGET if endpoint == ANSWER_TAP else self.budget
+        deadline = time.monotonic() + budget
+        backoff = 0.25
+        while True:
+            try:
+                code, payload = await call()
+            except (TimedOut, NetworkError) as exc:
+                cause = exc.__cause__
+                if not isinstance(cause, NOT_SENT) and endpoint in SENDS:
+                    log.warning(
+                        "%s: no answer from Telegram (%s); taken as delivered, not sent again",
+                        endpoint,
+                        type(cause or exc).__name__,
+                    )
+                    return 200, _assumed(endpoint, request_data)
+                wait, why = backoff, type(cause or exc).__name__
+            else:
+                if code == 429:
+                    wait, why = _retry_after(payload) or backoff, "429"
+                elif code >= 500:
+                    wait, why = backoff, str(code)
+                elif code == 400 and endpoint == ANSWER_TAP:
+                    log.info("the answer to a button press was refused (too old); going on")
+                    return 200, _ok(True)
+                else:
+                    return code, payload
+            if time.monotonic() + wait > deadline:
+                if endpoint == ANSWER_TAP:
+                    log.info("could not answer a button press (%s); its action goes on", why)
+                    return 200, _ok(True)
+                raise StillFailing(f"{endpoint}: no success within {budget:.0f} s ({why})")
+            log.info("%s: %s from Telegram, trying again in %.2f s", endpoint, why, wait)
+            await self.sleep(wait)
+            backoff = min(backoff * 2, 8.0)

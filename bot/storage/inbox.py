@@ -1,0 +1,163 @@
+"""The durable inbox: every incoming update is stored before it is acknowledged, handled until
+its effects are committed, and handled once however often it arrives.
+
+A channel adds an update (`add`) before it tells its platform the update was received: before
+it asks Telegram for the next batch in polling mode, before it answers 200 in webhook mode. A
+worker claims updates (`claim`) and marks each done (`done`) when its handling has finished.
+An update whose process died while handling it is claimed again when its lease runs out, by
+any process; on SQLite, where one process serves, at once on the next start (`release_all`).
+
+Per chat, updates are handled in order, one at a time, across processes: an update is only
+claimed when no earlier update of its chat is still unfinished. On PostgreSQL, claims use
+`FOR UPDATE SKIP LOCKED`, so that two processes never claim the same update.
+
+Privacy: the stored update is what the platform sent, with the sender's names removed
+(`payload`); when it is done, its payload and chat are erased and only its id is kept, for a
+day, so that a late duplicate is still recognised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.storage.conflicts import insert
+from bot.storage.models import InboxUpdate
+
+#: How long a claim holds an update without being renewed: a dead process's updates are taken
+#: over after this.
+LEASE: Final = timedelta(seconds=6)
+#: How long the id of a handled update is kept to recognise a duplicate (Telegram keeps
+#: unconfirmed updates for 24 hours).
+KEEP_IDS: Final = timedelta(days=1)
+#: After this many failed attempts an update is set aside (done, with its failure logged).
+MAX_ATTEMPTS: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    update_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], owner: str, lease: timedelta = LEASE
+    ) -> None:
+        self._sessions = sessions
+        self.owner = owner
+        self.lease = lease
+
+    async def add(
+        self, update_id: int, chat_id: int | None, payload: dict[str, Any], now: datetime
+    ) -> bool:
+        """Store an update, committed when this returns; False if it was already there."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                insert(session, InboxUpdate)
+                .values(update_id=update_id, chat_id=chat_id, payload=payload, received_at=now)
+                .on_conflict_do_nothing(index_elements=["update_id"])
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim(self, now: datetime, limit: int) -> list[Claimed]:
+        """Up to `limit` updates for this owner to handle: the oldest unfinished update of each
+        chat that nobody holds, oldest first."""
+        if limit <= 0:
+            return []
+        earlier = aliased(InboxUpdate)
+        waiting = (
+            select(InboxUpdate.update_id)
+            .where(
+                InboxUpdate.done_at.is_(None),
+                or_(InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now),
+                ~exists().where(
+                    and_(
+                        earlier.chat_id == InboxUpdate.chat_id,
+                        earlier.done_at.is_(None),
+                        earlier.update_id < InboxUpdate.update_id,
+                    )
+                ),
+            )
+            .order_by(InboxUpdate.update_id)
+            .limit(limit)
+        )
+        async with self._sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                waiting = waiting.with_for_update(skip_locked=True, of=InboxUpdate)
+            ids = list(await session.scalars(waiting))
+            if not ids:
+                return []
+            rows = await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(ids))
+                .values(
+                    owner=self.owner,
+                    lease_until=now + self.lease,
+                    attempts=InboxUpdate.attempts + 1,
+                )
+                .returning(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
+            )
+            claimed = [Claimed(r.update_id, r.payload or {}, r.attempts) for r in rows]
+        return sorted(claimed, key=lambda c: c.update_id)
+
+    async def renew(self, now: datetime) -> None:
+        """Extend the leases of every update this owner is handling."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.owner == self.owner, InboxUpdate.done_at.is_(None))
+                .values(lease_until=now + self.lease)
+            )
+
+    async def done(self, update_id: int, now: datetime) -> None:
+        """The update's effects are committed: forget its content, keep its id."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == update_id)
+                .values(done_at=now, payload=None, chat_id=None, owner=None, lease_until=None)
+            )
+
+    async def later(self, update_id: int, when: datetime) -> None:
+        """Handling could not finish (a platform outage): let anyone try again at `when`."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == update_id, InboxUpdate.done_at.is_(None))
+                .values(owner=None, lease_until=when)
+            )
+
+    async def release_all(self) -> int:
+        """Free every claim (a single process starting again on SQLite); return how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.done_at.is_(None), InboxUpdate.owner.is_not(None))
+                .values(owner=None, lease_until=None)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def pending(self) -> int:
+        """How many updates are not done yet."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(InboxUpdate.update_id).where(InboxUpdate.done_at.is_(None))
+            )
+            return len(list(rows))
+
+    async def purge(self, now: datetime) -> int:
+        """Forget the ids of updates handled more than a day ago; return how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(InboxUpdate).where(
+                    InboxUpdate.done_at.is_not(None), InboxUpdate.done_at < now - KEEP_IDS
+                )
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
