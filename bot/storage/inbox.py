@@ -12,8 +12,8 @@ claimed when no earlier update of its chat is still unfinished. On PostgreSQL, c
 `FOR UPDATE SKIP LOCKED`, so that two processes never claim the same update.
 
 Privacy: the stored update is what the platform sent, with the sender's names removed
-(`payload`); when it is done, its payload and chat are erased and only its id is kept, for a
-day, so that a late duplicate is still recognised.
+(`payload`); when it is done, its payload, its chat and the journal of what it sent are erased
+and only its id is kept, for a day, so that a late duplicate is still recognised.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.storage.conflicts import insert
-from bot.storage.models import InboxUpdate
+from bot.storage.models import InboxUpdate, SentCall
 
 #: How long a claim holds an update without being renewed: a dead process's updates are taken
 #: over after this.
@@ -71,32 +71,31 @@ class Inbox:
         chat that nobody holds, oldest first."""
         if limit <= 0:
             return []
-        earlier = aliased(InboxUpdate)
+        candidate, earlier = aliased(InboxUpdate), aliased(InboxUpdate)
         waiting = (
-            select(InboxUpdate.update_id)
+            select(candidate.update_id)
             .where(
-                InboxUpdate.done_at.is_(None),
-                or_(InboxUpdate.lease_until.is_(None), InboxUpdate.lease_until < now),
+                candidate.done_at.is_(None),
+                or_(candidate.lease_until.is_(None), candidate.lease_until < now),
                 ~exists().where(
                     and_(
-                        earlier.chat_id == InboxUpdate.chat_id,
+                        earlier.chat_id == candidate.chat_id,
                         earlier.done_at.is_(None),
-                        earlier.update_id < InboxUpdate.update_id,
+                        earlier.update_id < candidate.update_id,
                     )
                 ),
             )
-            .order_by(InboxUpdate.update_id)
+            .order_by(candidate.update_id)
             .limit(limit)
         )
+        # One statement, so that two claims cannot both read an update as free: SQLite runs
+        # it under its write lock; on PostgreSQL the rows chosen are locked, others skipped.
         async with self._sessions() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
-                waiting = waiting.with_for_update(skip_locked=True, of=InboxUpdate)
-            ids = list(await session.scalars(waiting))
-            if not ids:
-                return []
+                waiting = waiting.with_for_update(skip_locked=True, of=candidate)
             rows = await session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.update_id.in_(ids))
+                .where(InboxUpdate.update_id.in_(waiting.scalar_subquery()))
                 .values(
                     owner=self.owner,
                     lease_until=now + self.lease,
@@ -117,8 +116,10 @@ class Inbox:
             )
 
     async def done(self, update_id: int, now: datetime) -> None:
-        """The update's effects are committed: forget its content, keep its id."""
+        """The update's effects are committed: forget its content and the journal of what it
+        sent (bot/storage/sent.py); keep its id."""
         async with self._sessions() as session, session.begin():
+            await session.execute(delete(SentCall).where(SentCall.update_id == update_id))
             await session.execute(
                 update(InboxUpdate)
                 .where(InboxUpdate.update_id == update_id)

@@ -339,5 +339,6 @@ class SentCall(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     method: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(64))  # the chat (or button press) it was for
     answer: Mapped[bytes] = mapped_column(LargeBinary)
     at: Mapped[datetime] = mapped_column(index=True)

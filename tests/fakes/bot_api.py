@@ -239,6 +239,8 @@ class FakeBotApi:
         self._chats: dict[int, JSON] = {}
         self._failures: list[tuple[str, int | None, ApiError]] = []
         self._breaks: list[tuple[str, int | None, Break]] = []
+        self._holds: list[tuple[str, int | None, asyncio.Event]] = []
+        self.held = 0  # calls waiting on a hold
         self._blocked: set[int] = set()
         self._answered: set[str] = set()  # callback queries answered (once each, as Telegram)
         self._ids = itertools.count(1)
@@ -366,6 +368,14 @@ class FakeBotApi:
         `seconds` (kind "stall") or their connection is dropped (kind "reset")."""
         assert kind in ("stall", "reset")
         self._breaks.extend([(method.lower(), chat_id, Break(kind, seconds))] * times)
+
+    def hold_next(self, method: str, *, chat_id: int | None = None) -> asyncio.Event:
+        """The next call of `method` waits, not carried out, until the event returned is set;
+        then its connection is dropped and it is never carried out (its sender died meanwhile,
+        say)."""
+        release = asyncio.Event()
+        self._holds.append((method.lower(), chat_id, release))
+        return release
 
     def block(self, chat_id: int) -> None:
         self._blocked.add(chat_id)
@@ -511,6 +521,12 @@ class FakeBotApi:
             return 200, {"ok": True, "result": me | {"supports_inline_queries": False}}
         if name == "getupdates":
             return 200, {"ok": True, "result": await self._get_updates(params)}
+        held = self._hold(name, _as_int(params.get("chat_id")))
+        if held is not None:
+            self.held += 1
+            await held.wait()
+            self.held -= 1
+            return Break("reset")
         call = Call(method, params, time.monotonic())
         error = (
             self._failure(name, call.chat_id)
@@ -563,6 +579,13 @@ class FakeBotApi:
                 return error
         if chat_id in self._blocked and name.startswith(("send", "copy", "forward")):
             return ApiError(403, "Forbidden: bot was blocked by the user")
+        return None
+
+    def _hold(self, name: str, chat_id: int | None) -> asyncio.Event | None:
+        for index, (method, wanted, release) in enumerate(self._holds):
+            if method == name and (wanted is None or wanted == chat_id):
+                del self._holds[index]
+                return release
         return None
 
     def _break(self, name: str, chat_id: int | None) -> Break | None:

@@ -14,9 +14,10 @@ Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
 - **Answers to button presses** (`answerCallbackQuery`) only stop the button's spinner. When
   one fails for good ("query is too old" after a slow start, an outage), the button's action
   still goes ahead.
-- **Replays.** While an update from the inbox is handled, each call is numbered; a call that
-  a previous, interrupted handling of the same update already made is answered from the
-  journal (`bot/storage/sent.py`) and not sent again.
+- **Replays.** While an update from the inbox is handled, each call is recorded in a journal
+  (`bot/storage/sent.py`). When an interrupted handling is run again, a call that the first
+  run already made (the same method for the same chat, in the same order) is answered from
+  the journal and not sent again.
 - **An outage.** When the budget runs out, the call raises `StillFailing`; the update's
   handling stops and the inbox worker hands the update back, to be handled again later.
 
@@ -39,7 +40,7 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.storage.sent import SentJournal
+from bot.storage.sent import Entry, SentJournal
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,9 @@ class Handling:
 
     update_id: int
     replay: bool  # handled before: its journal may hold answers
-    seq: int = 0
+    seq: int = 0  # the number of the last call recorded
     failed: bool = False  # a call ran out of budget: hand the update back
+    done: list[Entry] | None = None  # on a replay: the journal's calls not yet made again
 
 
 handling: ContextVar[Handling | None] = ContextVar("guichet_handling", default=None)
@@ -101,6 +103,12 @@ def _ok(result: Any) -> bytes:
 def _chat_of(request_data: RequestData | None) -> Any:
     params = request_data.parameters if request_data else {}
     return params.get("chat_id")
+
+
+def target(request_data: RequestData | None) -> str:
+    """Whom a call is for: its chat, or the button press it answers."""
+    params = request_data.parameters if request_data else {}
+    return str(params.get("chat_id") or params.get("callback_query_id") or "")
 
 
 def _assumed(endpoint: str, request_data: RequestData | None) -> bytes:
@@ -195,13 +203,18 @@ class Delivery(HTTPXRequest):
         current = handling.get()
         if current is None or self.journal is None:
             return await self.deliver(endpoint, request_data, call)
+        whom = target(request_data)
+        if current.replay and current.done is None:
+            current.done = await self.journal.entries(current.update_id)
+            current.seq = max((e.seq for e in current.done), default=0)
+        for entry in current.done or ():
+            if (entry.method, entry.target) == (endpoint, whom):
+                assert current.done is not None
+                current.done.remove(entry)
+                log.debug("%s of update %d: already done", endpoint, current.update_id)
+                return 200, replayed(entry.answer, request_data)
         current.seq += 1
         seq = current.seq
-        if current.replay:
-            stored = await self.journal.answer(current.update_id, seq)
-            if stored is not None:
-                log.debug("%s #%d of update %d: already done", endpoint, seq, current.update_id)
-                return 200, replayed(stored, request_data)
         try:
             code, payload = await self.deliver(endpoint, request_data, call)
         except StillFailing:
@@ -209,7 +222,7 @@ class Delivery(HTTPXRequest):
             raise
         if 200 <= code < 300:
             await self.journal.record(
-                current.update_id, seq, endpoint, kept(payload), datetime.now(UTC)
+                current.update_id, seq, endpoint, whom, kept(payload), datetime.now(UTC)
             )
         return code, payload
 

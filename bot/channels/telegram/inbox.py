@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 #: Where a stored update's users and chats keep no names.
 _NAMES: Final = ("last_name", "username")
-#: How long an update whose handling met an outage waits before it is tried again.
+#: How long an update whose handling met an outage waits, at most, before it is tried again.
 RETRY_LATER: Final = timedelta(seconds=15)
 
 
@@ -99,6 +99,7 @@ class InboxWorker:
         *,
         capacity: int = 64,
         poll: float = 0.5,
+        retry_later: timedelta = RETRY_LATER,
         clock: Clock = utc_now,
     ) -> None:
         self.inbox = inbox
@@ -106,6 +107,7 @@ class InboxWorker:
         self.arrived = arrived
         self.capacity = capacity
         self.poll = poll
+        self.retry_later = retry_later
         self.clock = clock
         self.tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -175,7 +177,7 @@ class InboxWorker:
             current.failed = True
         try:
             if current.failed and item.attempts < MAX_ATTEMPTS:
-                await self.inbox.later(item.update_id, self.clock() + RETRY_LATER)
+                await self.inbox.later(item.update_id, self.clock() + self.retry_later)
                 log.warning("update %d is handed back, to be handled again", item.update_id)
             else:
                 if current.failed:

@@ -14,7 +14,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from telegram import Update
@@ -23,7 +23,7 @@ from tornado.httpserver import HTTPServer
 
 from bot.app import DeliveryStores, SupportStores, TelegramBot, telegram_bot
 from bot.channels.telegram.application import build_application, register_commands
-from bot.channels.telegram.inbox import InboxWorker, StoredUpdates
+from bot.channels.telegram.inbox import RETRY_LATER, InboxWorker, StoredUpdates
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
 from bot.support.desk import SupportDesk
@@ -93,7 +93,9 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     assert updater is not None
     queue = updater.update_queue
     assert isinstance(queue, StoredUpdates)
-    worker = InboxWorker(inbox, application, queue.arrived)
+    # After an outage as long as one call's retries, the update is tried again soon.
+    retry_later = min(RETRY_LATER, timedelta(seconds=settings.delivery_budget))
+    worker = InboxWorker(inbox, application, queue.arrived, retry_later=retry_later)
     worker.start()
     if settings.mode == "webhook":
         HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY)

@@ -279,11 +279,15 @@ class Volunteers:
         return True
 
     async def consent(self, p: Press) -> bool:
+        """The ticket first; "✓" on the consent only once it is committed, then where the
+        question is now."""
         if p.number is None:
             return False
         await p.query.answer()
-        await edit_tapped(p.update, self.fmt.escape("✓"), None)
-        await self.say(p.seen.chat_id, await self.desk.open(p.seen.user, p.number))
+        said = await self.desk.open(p.seen.user, p.number)
+        if await self.desk.tickets.for_question(p.number) is not None:
+            await edit_tapped(p.update, self.fmt.escape("✓"), None)
+        await self.say(p.seen.chat_id, said)
         return True
 
     async def cancel(self, p: Press) -> bool:

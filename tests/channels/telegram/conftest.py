@@ -66,6 +66,16 @@ class Harness:
             await stop(self.served)
             self.served = None
 
+    async def crash(self) -> None:
+        """Die as a killed process would: the updates being handled stop where they are and
+        stay claimed; only what the database holds survives. Then a clean stop of the rest."""
+        assert self.served is not None
+        worker = self.served.worker
+        for task in list(worker.tasks):
+            task.cancel()
+        await asyncio.gather(*worker.tasks, return_exceptions=True)
+        await self.stop()
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()

@@ -1,0 +1,176 @@
+"""Calls to a failing Bot API: tried again, never sent twice, never a wrong "Sorry", and a
+button's action carried out whatever happens to the answer to the press."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.i18n import translator
+from bot.storage.models import InboxUpdate, Question
+from tests.channels.telegram.conftest import Harness
+from tests.fakes.bot_api import ApiError, Call
+from tests.fakes.telegram_html import visible
+
+SORRY = translator("en").gettext("Sorry, something went wrong on our side. Please try again soon.")
+QUESTION = "where can I learn Dutch"
+
+
+def delivered(calls: list[Call], chat: int) -> list[str]:
+    """The texts a chat received, in order."""
+    return [
+        visible(c.text or "")
+        for c in calls
+        if c.method == "sendMessage" and c.chat_id == chat and not c.failed
+    ]
+
+
+async def answer_of(tg: Harness, chat: int) -> str:
+    """The answer a fault-free run gives (the same question in another chat)."""
+    await tg.setup(chat, "mechelen", "en")
+    [text] = delivered(await tg.say(chat, QUESTION), chat)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("error", "times"),
+    [
+        (ApiError(500, "Internal Server Error"), 2),
+        (ApiError(502, "Bad Gateway"), 1),
+        (ApiError(429, "Too Many Requests: retry after 1", retry_after=1), 4),
+    ],
+    ids=["500", "502", "429-four-times"],
+)
+async def test_a_refused_send_is_tried_again_and_arrives_once(
+    tg: Harness, error: ApiError, times: int
+) -> None:
+    expected = await answer_of(tg, 600)
+    await tg.setup(601, "mechelen", "en")
+    tg.fake.fail_next("sendMessage", error, times=times, chat_id=601)
+    mark = tg.fake.mark()
+    await tg.say(601, QUESTION, count=times + 1)
+    calls = await tg.settle(mark)
+    tries = [c for c in calls if c.method == "sendMessage" and c.chat_id == 601]
+    assert [c.failed for c in tries] == [True] * times + [False]
+    assert delivered(calls, 601) == [expected]  # once, and no "Sorry" after it
+
+
+@pytest.mark.parametrize("kind", ["reset", "stall"])
+async def test_a_send_whose_answer_never_came_is_not_sent_again(tg: Harness, kind: str) -> None:
+    await tg.stop()
+    tg.settings = replace(tg.settings, read_timeout=0.3)
+    await tg.start()
+    expected = await answer_of(tg, 602)
+    await tg.setup(603, "mechelen", "en")
+    tg.fake.break_next("sendMessage", kind, seconds=0.8, chat_id=603)
+    mark = tg.fake.mark()
+    tg.fake.push_update(tg.fake.message(603, QUESTION))
+    await tg.fake.wait_for("sendMessage", chat_id=603, since=mark)
+    await asyncio.sleep(1.0)  # time for a wrong second copy or a "Sorry"
+    calls = await tg.settle(mark)
+    [sent] = [c for c in calls if c.method == "sendMessage" and c.chat_id == 603]
+    assert sent.broken == kind and visible(sent.text or "") == expected
+    assert SORRY not in delivered(calls, 603)
+    # The chat goes on as usual.
+    assert delivered(await tg.say(603, QUESTION), 603) == [expected]
+
+
+async def test_an_outage_hands_the_update_back_and_it_is_answered_later(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.stop()
+    tg.settings = replace(tg.settings, delivery_budget=1.0)
+    await tg.start()
+    expected = await answer_of(tg, 604)
+    await tg.setup(605, "mechelen", "en")
+    tg.fake.fail_next("sendMessage", ApiError(502, "Bad Gateway"), times=5, chat_id=605)
+    mark = tg.fake.mark()
+    tg.fake.push_update(tg.fake.message(605, QUESTION))
+    answered = await tg.fake.wait_for("sendMessage", chat_id=605, since=mark, count=6)
+    calls = await tg.settle(mark)
+    assert [c.failed for c in answered] == [True] * 5 + [False]
+    assert delivered(calls, 605) == [expected]
+    async with sessions() as session:
+        attempts = await session.scalar(select(func.max(InboxUpdate.attempts)))
+        logged = await session.scalar(
+            select(func.count(Question.id)).where(Question.text.is_not(None))
+        )
+    assert attempts == 2  # handled twice: the budget ran out the first time
+    assert logged == 2  # the outage's question was logged once, not twice
+
+
+@pytest.mark.parametrize(
+    ("error", "times"),
+    [
+        (ApiError(400, "Bad Request: query is too old and response timeout expired"), 1),
+        (ApiError(500, "Internal Server Error"), 5),  # every try within its 5 s
+    ],
+    ids=["too-old", "500-until-the-budget-ends"],
+)
+async def test_a_failing_answer_to_a_button_press_does_not_cancel_it(
+    tg: Harness, error: ApiError, times: int
+) -> None:
+    await tg.say(606, "/start", language_code="en")
+    tg.fake.fail_next("answerCallbackQuery", error, times=times)
+    mark = tg.fake.mark()
+    tg.fake.push_update(tg.fake.callback(606, "1c:mechelen", language_code="en"))
+    await tg.fake.wait_for("answerCallbackQuery", since=mark)
+    calls = await tg.settle(mark)
+    user = await tg.conversation.users.get("telegram", "606")
+    assert user is not None and user.city == "mechelen"  # the press did what it says
+    assert any(c.chat_id == 606 and not c.failed for c in calls)  # and the user was told
+    assert SORRY not in delivered(calls, 606)
+
+
+async def test_the_same_update_delivered_twice_is_answered_once(tg: Harness) -> None:
+    await tg.setup(607, "mechelen", "en")
+    update = tg.fake.message(607, QUESTION)
+    mark = tg.fake.mark()
+    update_id = tg.fake.push_update(update)
+    await tg.fake.wait_for("sendMessage", chat_id=607, since=mark)
+    await tg.settle(mark)
+    tg.fake.push_update(update | {"update_id": update_id})  # Telegram sends it again
+    again = tg.fake.mark()
+    await tg.settle(again)
+    await asyncio.sleep(0.2)
+    assert len(delivered(tg.fake.calls[mark:], 607)) == 1
+
+
+async def test_a_crash_in_the_middle_of_a_reply_sends_the_rest_and_nothing_twice(
+    desk_tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A consent makes the ticket, offers it to the volunteer, marks the consent "✓", then
+    tells the migrant where the question is. The process dies before the migrant is told: on
+    the next start the update is handled again, the offer and the "✓" are not sent twice, and
+    the migrant is told once."""
+    from tests.channels.telegram.test_support import AMAL, MIGRANT, data_of, join
+
+    h = desk_tg
+    await join(h, AMAL, "Amal", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    sent = await h.say(MIGRANT, "أحتاج محاميا بخصوص الإقامة")
+    human = data_of(sent, "1h:") or data_of(await h.tap(MIGRANT, data_of(sent, "1f:")[-1]), "1h:")
+    [consent] = data_of(await h.tap(MIGRANT, human[0]), "1o:")
+    held = h.fake.hold_next("sendMessage", chat_id=MIGRANT)
+    mark = h.fake.mark()
+    h.fake.push_update(h.fake.callback(MIGRANT, consent))
+    await h.fake.wait_for("sendMessage", chat_id=AMAL, since=mark)  # the offer went out
+    while not h.fake.held:
+        await asyncio.sleep(0.01)
+    await h.crash()  # dies while telling the migrant
+    held.set()
+    await h.start()
+    await h.fake.wait_for("sendMessage", chat_id=MIGRANT, since=mark)
+    calls = await h.settle(mark)
+    offers = [c for c in calls if c.chat_id == AMAL and c.method == "sendMessage"]
+    ticks = [c for c in calls if c.chat_id == MIGRANT and c.method == "editMessageText"]
+    told = [c for c in calls if c.chat_id == MIGRANT and c.method == "sendMessage"]
+    assert offers[0].at < ticks[0].at < told[0].at  # "✓" only after the ticket was made
+    assert (len(offers), len(ticks), len(told)) == (1, 1, 1) and data_of(told, "1z:")
+    migrant = await h.conversation.users.get("telegram", str(MIGRANT))
+    assert migrant is not None and h.desk is not None
+    assert len(await h.desk.tickets.of_user(migrant.id)) == 1

@@ -1,0 +1,138 @@
+"""The durable inbox: stored once, claimed by one process at a time, in order per chat."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.inbox import KEEP_IDS, Inbox
+from bot.storage.models import InboxUpdate
+from bot.storage.sent import Entry, SentJournal
+
+T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+def update(n: int, chat: int) -> dict[str, object]:
+    return {"update_id": n, "message": {"chat": {"id": chat}, "text": f"message {n}"}}
+
+
+async def test_an_update_is_stored_once_however_often_it_arrives(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions, "a")
+    assert await inbox.add(1, 10, update(1, 10), T0)
+    assert not await inbox.add(1, 10, update(1, 10), T0)
+    [claimed] = await inbox.claim(T0, 10)
+    await inbox.done(claimed.update_id, T0)
+    assert not await inbox.add(1, 10, update(1, 10), T0 + timedelta(hours=23))  # still known
+    assert await inbox.claim(T0, 10) == []
+
+
+async def test_one_chat_at_a_time_in_order_other_chats_meanwhile(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions, "a")
+    for n, chat in [(1, 10), (2, 10), (3, 20), (4, 10), (5, 30)]:
+        await inbox.add(n, chat, update(n, chat), T0)
+    first = await inbox.claim(T0, 10)
+    assert [c.update_id for c in first] == [1, 3, 5]  # the oldest of each chat
+    assert first[0].payload["message"] == {"chat": {"id": 10}, "text": "message 1"}
+    assert await inbox.claim(T0, 10) == []  # 2 and 4 wait for 1
+    await inbox.done(1, T0)
+    assert [c.update_id for c in await inbox.claim(T0, 10)] == [2]
+    await inbox.done(2, T0)
+    assert [c.update_id for c in await inbox.claim(T0, 1)] == [4]
+
+
+async def test_two_processes_never_claim_the_same_update(
+    sessions: async_sessionmaker[AsyncSession], elsewhere: async_sessionmaker[AsyncSession]
+) -> None:
+    here, there = Inbox(sessions, "here"), Inbox(elsewhere, "there")
+    for n in range(1, 41):
+        await here.add(n, 100 + n % 8, update(n, 100 + n % 8), T0)
+    seen: list[int] = []
+    while True:
+        mine, theirs = await asyncio.gather(here.claim(T0, 3), there.claim(T0, 3))
+        if not mine and not theirs:
+            break
+        batch = [c.update_id for c in mine + theirs]
+        assert len(set(batch)) == len(batch)
+        assert len({(n % 8) for n in batch}) == len(batch)  # one update per chat at a time
+        seen += batch
+        for n in batch:
+            await here.done(n, T0)
+    assert sorted(seen) == list(range(1, 41))
+
+
+async def test_a_dead_owners_updates_are_taken_over_when_the_lease_ends(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    dead, alive = Inbox(sessions, "dead"), Inbox(sessions, "alive")
+    await dead.add(7, 10, update(7, 10), T0)
+    [claimed] = await dead.claim(T0, 5)
+    assert claimed.attempts == 1
+    assert await alive.claim(T0 + dead.lease / 2, 5) == []
+    await dead.renew(T0 + dead.lease / 2)  # alive and working: the lease is extended
+    assert await alive.claim(T0 + dead.lease, 5) == []
+    [again] = await alive.claim(T0 + dead.lease * 2, 5)  # the owner stopped renewing
+    assert (again.update_id, again.attempts) == (7, 2)
+
+
+async def test_a_single_process_takes_back_every_claim_when_it_starts(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    before, after = Inbox(sessions, "before"), Inbox(sessions, "after")
+    await before.add(1, 10, update(1, 10), T0)
+    await before.claim(T0, 5)
+    assert await after.release_all() == 1
+    [claimed] = await after.claim(T0, 5)
+    assert (claimed.update_id, claimed.attempts) == (1, 2)
+
+
+async def test_an_update_handed_back_waits_then_is_claimed_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions, "a")
+    await inbox.add(1, 10, update(1, 10), T0)
+    await inbox.claim(T0, 5)
+    await inbox.later(1, T0 + timedelta(seconds=15))
+    assert await inbox.claim(T0 + timedelta(seconds=10), 5) == []
+    assert [c.update_id for c in await inbox.claim(T0 + timedelta(seconds=16), 5)] == [1]
+    assert await inbox.pending() == 1
+
+
+async def test_a_handled_update_keeps_only_its_id_and_is_forgotten_after_a_day(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox, journal = Inbox(sessions, "a"), SentJournal(sessions)
+    await inbox.add(1, 10, update(1, 10), T0)
+    await inbox.claim(T0, 5)
+    await journal.record(1, 1, "sendMessage", "10", b'{"ok": true}', T0)
+    assert await journal.count(1) == 1
+    await inbox.done(1, T0)
+    async with sessions() as session:
+        row = await session.scalar(select(InboxUpdate))
+        assert row is not None and (row.payload, row.chat_id, row.owner) == (None, None, None)
+    assert await inbox.pending() == 0
+    assert await inbox.purge(T0 + KEEP_IDS - timedelta(minutes=1)) == 0
+    assert await inbox.purge(T0 + KEEP_IDS + timedelta(minutes=1)) == 1
+    assert await journal.count(1) == 0  # the journal of a handled update goes with it
+
+
+async def test_the_journal_gives_the_calls_in_order_and_keeps_the_first_of_a_number(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    journal = SentJournal(sessions)
+    await journal.record(5, 2, "editMessageText", "11", b"second", T0)
+    await journal.record(5, 1, "sendMessage", "10", b"first", T0)
+    await journal.record(5, 1, "sendMessage", "12", b"racing", T0)  # two runs at once: no error
+    assert await journal.entries(5) == [
+        Entry(1, "sendMessage", "10", b"first"),
+        Entry(2, "editMessageText", "11", b"second"),
+    ]
+    assert await journal.entries(6) == []
+    assert await journal.purge(T0 + KEEP_IDS - timedelta(minutes=1)) == 0
+    assert await journal.purge(T0 + KEEP_IDS + timedelta(minutes=1)) == 2  # set aside long ago
