@@ -2,6 +2,12 @@
 handler made it, with its method, its target (a chat, or a button press) and the platform's
 answer.
 
+A call is recorded before it is made, and its answer added when it comes; a call that fails
+is struck out. An entry without an answer is a call made by a process that died before the
+answer came: it may have reached the platform, so it counts as made. (Recording afterwards
+would leave a wider gap, from the platform's acting to the commit, in which a death means a
+second copy.)
+
 When an update is handled again (its process died before it was marked done), the handler runs
 again and makes its calls again. Each call takes the first entry not yet taken with the same
 method and target, in the order they were made, and is answered from it instead of being sent
@@ -19,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert
@@ -32,7 +38,7 @@ class Entry:
     seq: int
     method: str
     target: str
-    answer: bytes
+    answer: bytes | None  # None: made by a process that died before the answer came
 
 
 class SentJournal:
@@ -48,9 +54,16 @@ class SentJournal:
             return [Entry(r.seq, r.method, r.target, r.answer) for r in rows]
 
     async def record(
-        self, update_id: int, seq: int, method: str, target: str, answer: bytes, now: datetime
+        self,
+        update_id: int,
+        seq: int,
+        method: str,
+        target: str,
+        answer: bytes | None,
+        now: datetime,
     ) -> None:
-        """Record a call (once: two runs racing under one number keep the first)."""
+        """Record a call about to be made (`answer` None) or made (once: two runs racing
+        under one number keep the first)."""
         async with self._sessions() as session, session.begin():
             await session.execute(
                 insert(session, SentCall)
@@ -63,6 +76,21 @@ class SentJournal:
                     at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["update_id", "seq"])
+            )
+
+    async def answered(self, update_id: int, seq: int, answer: bytes) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(SentCall)
+                .where(SentCall.update_id == update_id, SentCall.seq == seq)
+                .values(answer=answer)
+            )
+
+    async def strike(self, update_id: int, seq: int) -> None:
+        """The call failed: it was not made."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(SentCall).where(SentCall.update_id == update_id, SentCall.seq == seq)
             )
 
     async def count(self, update_id: int) -> int:

@@ -370,9 +370,9 @@ class FakeBotApi:
         self._breaks.extend([(method.lower(), chat_id, Break(kind, seconds))] * times)
 
     def hold_next(self, method: str, *, chat_id: int | None = None) -> asyncio.Event:
-        """The next call of `method` waits, not carried out, until the event returned is set;
-        then its connection is dropped and it is never carried out (its sender died meanwhile,
-        say)."""
+        """The next call of `method` waits until the event returned is set; then it is carried
+        out, as Telegram carries out a request it has received, but its connection is dropped
+        without an answer (its sender may have died meanwhile)."""
         release = asyncio.Event()
         self._holds.append((method.lower(), chat_id, release))
         return release
@@ -526,7 +526,7 @@ class FakeBotApi:
             self.held += 1
             await held.wait()
             self.held -= 1
-            return Break("reset")
+            self._breaks.insert(0, (name, _as_int(params.get("chat_id")), Break("reset")))
         call = Call(method, params, time.monotonic())
         error = (
             self._failure(name, call.chat_id)

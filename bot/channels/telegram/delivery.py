@@ -212,18 +212,24 @@ class Delivery(HTTPXRequest):
                 assert current.done is not None
                 current.done.remove(entry)
                 log.debug("%s of update %d: already done", endpoint, current.update_id)
+                if entry.answer is None:  # made just before a crash: taken as done
+                    return 200, _assumed(endpoint, request_data)
                 return 200, replayed(entry.answer, request_data)
         current.seq += 1
-        seq = current.seq
+        seq, journal = current.seq, self.journal
+        await journal.record(current.update_id, seq, endpoint, whom, None, datetime.now(UTC))
         try:
             code, payload = await self.deliver(endpoint, request_data, call)
-        except StillFailing:
-            current.failed = True
+        except BaseException as exc:
+            if isinstance(exc, StillFailing):
+                current.failed = True
+            if not isinstance(exc, asyncio.CancelledError):
+                await journal.strike(current.update_id, seq)
             raise
         if 200 <= code < 300:
-            await self.journal.record(
-                current.update_id, seq, endpoint, whom, kept(payload), datetime.now(UTC)
-            )
+            await journal.answered(current.update_id, seq, kept(payload))
+        else:
+            await journal.strike(current.update_id, seq)
         return code, payload
 
     async def deliver(

@@ -17,9 +17,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.telegram.run import TokenFilter, repeat, run, start, stop
+from bot.app import delivery_stores
+from bot.channels.telegram.run import WEBHOOK_MAX_BODY, TokenFilter, repeat, run, start, stop
 from bot.cli import main
+from bot.settings import TelegramSettings
+from bot.storage.database import create_engine, sessionmaker
+from bot.storage.inbox import Inbox
 from bot.storage.models import Question
+from bot.storage.users import UserStore
 from tests.channels.telegram.conftest import Harness
 from tests.cli_harness import Cli
 from tests.fakes.bot_api import FakeBotApi
@@ -70,6 +75,81 @@ async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harn
         await stop(served)
 
 
+def webhook(settings: TelegramSettings, port: int) -> TelegramSettings:
+    return replace(
+        settings,
+        mode="webhook",
+        webhook_url="https://guichet.example.org/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_path="telegram",
+        webhook_secret="a-long-random-secret",
+    )
+
+
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "a-long-random-secret"}
+
+
+async def test_a_webhook_body_over_a_megabyte_is_refused_before_it_is_read(tg: Harness) -> None:
+    await tg.stop()
+    port = free_port()
+    served = await start(tg.conversation, webhook(tg.settings, port), tg.delivery)
+    try:
+        url = f"http://127.0.0.1:{port}/telegram"
+        big = tg.fake.message(704, "x" * (WEBHOOK_MAX_BODY + 1)) | {"update_id": 1}
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(httpx.HTTPError):  # the connection is closed, nothing read
+                refused = await client.post(url, json=big, headers=SECRET)
+                assert refused.status_code >= 400
+            small = tg.fake.message(704, "/start") | {"update_id": 2}
+            assert (await client.post(url, json=small, headers=SECRET)).status_code == 200
+        await tg.fake.wait_for("sendMessage", chat_id=704)
+        assert await tg.delivery.inbox.add(1, 704, {}, datetime.now(UTC))  # 1 was never stored
+    finally:
+        await stop(served)
+
+
+async def test_two_webhook_processes_on_one_database_answer_each_update_once_in_order(
+    tg: Harness, database_url: str
+) -> None:
+    """A load balancer spreads the updates over two processes, and Telegram sends one again
+    after a timeout, to the other process: every message is answered once, in its order."""
+    await tg.stop()
+    other_engine = create_engine(database_url)
+    ports = [free_port(), free_port()]
+    here = await start(tg.conversation, webhook(tg.settings, ports[0]), tg.delivery)
+    there = await start(
+        tg.conversation, webhook(tg.settings, ports[1]), delivery_stores(sessionmaker(other_engine))
+    )
+    chats = list(range(730, 736))
+    try:
+        async with httpx.AsyncClient() as client:
+            for chat in chats:  # /start, then a city: two messages in order
+                for n, text in enumerate(["/start", "/start mechelen"]):
+                    update = tg.fake.message(chat, text, language_code="en")
+                    update["update_id"] = chat * 10 + n
+                    port = ports[(chat + n) % 2]
+                    url = f"http://127.0.0.1:{port}/telegram"
+                    assert (await client.post(url, json=update, headers=SECRET)).status_code == 200
+                    if n == 1:  # sent again to the other process
+                        again = f"http://127.0.0.1:{ports[(chat + n + 1) % 2]}/telegram"
+                        assert (await client.post(again, json=update, headers=SECRET)).is_success
+        await tg.fake.wait_for("sendMessage", count=len(chats) * 3, timeout=30)
+        while await tg.delivery.inbox.pending() or here.worker.busy or there.worker.busy:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+    finally:
+        await stop(here)
+        await stop(there)
+        await other_engine.dispose()
+    for chat in chats:
+        sent = tg.fake.calls_of("sendMessage", chat)
+        # /start asks for the city; "/start mechelen" answers with the city and the language
+        assert len(sent) == 3, [c.text for c in sent]
+        assert sent[0].button_data()[0].startswith("1c:")
+        assert "Mechelen" in (sent[1].text or "")
+
+
 async def test_main_run_serves_a_user_and_stops_cleanly(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +193,69 @@ async def test_main_run_serves_a_user_and_stops_cleanly(
         assert "polling for updates" in log
         assert fake.token not in log and fake.token.split(":")[1] not in log
         assert "medico" not in log  # no message text at INFO
+
+
+async def test_a_bot_killed_mid_reply_answers_every_message_once_after_its_restart(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """SIGKILL while a reply is on its way (Telegram carries it out; its answer never comes
+    back), with a message stored behind it and more arriving while the bot is down: after the
+    restart, each message is answered exactly once, in order."""
+    users, inbox = UserStore(sessions), Inbox(sessions, "test")
+    chats = list(range(720, 726))
+    for chat in chats:
+        user = await users.get_or_create("telegram", str(chat))
+        user.city, user.language, user.language_explicit = "capaci", "en", True
+        await users.save(user)
+    first, second = "I need a doctor", "where can I learn Italian"
+    stuck = chats[2]
+    async with FakeBotApi() as fake:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "GUICHET_SEMANTIC": "off",  # a quicker start; understanding is not under test
+        }
+
+        async def bot() -> asyncio.subprocess.Process:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "main.py", "run", cwd=ROOT, env=env,
+                stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+
+        async def pending(n: int) -> None:
+            while await inbox.pending() != n:
+                await asyncio.sleep(0.02)
+
+        held = fake.hold_next("sendMessage", chat_id=stuck)
+        process = await bot()
+        try:
+            for chat in chats:
+                fake.push_update(fake.message(chat, first, language_code="en"))
+            await fake.wait_for("sendMessage", count=len(chats) - 1, timeout=90)
+            await pending(1)  # the others are done; the stuck chat's answer is on its way
+            fake.push_update(fake.message(stuck, second, language_code="en"))
+            await pending(2)  # stored, waiting behind the first
+            assert fake.held
+            process.kill()
+            await process.wait()
+            held.set()  # Telegram carries the answer out; nobody reads its reply
+            for chat in chats:
+                if chat != stuck:  # these arrive while the bot is down
+                    fake.push_update(fake.message(chat, second, language_code="en"))
+            process = await bot()
+            await fake.wait_for("sendMessage", count=len(chats) * 2, timeout=90)
+            await pending(0)
+            await asyncio.sleep(0.5)  # time for a second copy, if there were one
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=30)
+        for chat in chats:
+            answers = [c.text or "" for c in fake.calls_of("sendMessage", chat) if not c.failed]
+            assert len(answers) == 2, (chat, [a[:30] for a in answers])
+            assert "Health" in answers[0] and "Health" not in answers[1]  # in their order
 
 
 def test_run_without_a_token_points_at_the_demo(
