@@ -22,7 +22,6 @@ from telegram.ext import AIORateLimiter, Defaults, ExtBot
 
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.delivery import Delivery
-from bot.channels.telegram.inbox import new_owner
 from bot.channels.telegram.messenger import TelegramMessenger
 from bot.channels.telegram.support import Volunteers
 from bot.channels.telegram.unreadable import ReadableUpdates
@@ -91,7 +90,7 @@ class DeliveryStores:
 
 def delivery_stores(sessions: async_sessionmaker[AsyncSession]) -> DeliveryStores:
     single = sessions.kw["bind"].dialect.name == "sqlite"
-    return DeliveryStores(Inbox(sessions, new_owner()), SentJournal(sessions), single)
+    return DeliveryStores(Inbox(sessions, owner="unstarted"), SentJournal(sessions), single)
 
 
 def support_desk(

@@ -134,6 +134,9 @@ class TelegramSettings:
     #: How long an answer from Telegram is awaited; a call that got none is taken as done
     #: when it sends something (see bot/channels/telegram/delivery.py), else tried again.
     read_timeout: float = 5.0
+    #: This process's name among those serving the bot, the same after a restart (default:
+    #: the host and the webhook port, or "polling"); see bot/channels/telegram/run.py.
+    instance: str | None = None
 
     def __post_init__(self) -> None:
         # Without a secret anyone who finds the address can post updates "from" any chat:
@@ -172,6 +175,7 @@ class TelegramSettings:
             max_rate=_number(env, "TELEGRAM_MAX_RATE", 30.0),
             delivery_budget=_number(env, "TELEGRAM_RETRY_SECONDS", 60.0, least=1),
             read_timeout=_number(env, "TELEGRAM_READ_TIMEOUT", 5.0, least=0.1),
+            instance=_raw(env, "GUICHET_INSTANCE"),
         )
 
 

@@ -47,6 +47,7 @@ def test_every_setting_is_read() -> None:
             "TELEGRAM_MAX_RATE": "0",
             "TELEGRAM_RETRY_SECONDS": "120",
             "TELEGRAM_READ_TIMEOUT": "2.5",
+            "GUICHET_INSTANCE": "web-1",
             "GUICHET_BOT_USERNAME": "@GuichetBot",
             "GUICHET_TICKET_OPEN_LIMIT": "5",
             "GUICHET_TICKET_REMIND_MINUTES": "10",
@@ -76,6 +77,7 @@ def test_every_setting_is_read() -> None:
         max_rate=0.0,
         delivery_budget=120.0,
         read_timeout=2.5,
+        instance="web-1",
     )
     assert settings.support == SupportSettings(
         open_limit=5,

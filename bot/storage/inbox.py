@@ -5,7 +5,7 @@ A channel adds an update (`add`) before it tells its platform the update was rec
 it asks Telegram for the next batch in polling mode, before it answers 200 in webhook mode. A
 worker claims updates (`claim`) and marks each done (`done`) when its handling has finished.
 An update whose process died while handling it is claimed again when its lease runs out, by
-any process; on SQLite, where one process serves, at once on the next start (`release_all`).
+any process, or at once by the same instance when it starts again (`release`).
 
 Per chat, updates are handled in order, one at a time, across processes: an update is only
 claimed when no earlier update of its chat is still unfinished. On PostgreSQL, claims use
@@ -29,9 +29,9 @@ from sqlalchemy.orm import aliased
 from bot.storage.conflicts import insert
 from bot.storage.models import InboxUpdate, SentCall
 
-#: How long a claim holds an update without being renewed: a dead process's updates are taken
-#: over after this.
-LEASE: Final = timedelta(seconds=6)
+#: How long a claim holds an update without being renewed (its owner renews it every second
+#: while it works): a dead process's updates are taken over by the others after this.
+LEASE: Final = timedelta(seconds=3)
 #: How long the id of a handled update is kept to recognise a duplicate (Telegram keeps
 #: unconfirmed updates for 24 hours).
 KEEP_IDS: Final = timedelta(days=1)
@@ -47,6 +47,9 @@ class Claimed:
 
 
 class Inbox:
+    """`owner` names the process on its claims: the channel sets its instance name when it
+    starts (see bot/channels/telegram/run.py)."""
+
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], owner: str, lease: timedelta = LEASE
     ) -> None:
@@ -135,12 +138,14 @@ class Inbox:
                 .values(owner=None, lease_until=when)
             )
 
-    async def release_all(self) -> int:
-        """Free every claim (a single process starting again on SQLite); return how many."""
+    async def release(self, *, everyone: bool = False) -> int:
+        """Free this owner's claims, or everyone's (the single process on SQLite), when it
+        starts: whoever held them died. Return how many."""
+        held = InboxUpdate.owner.is_not(None) if everyone else InboxUpdate.owner == self.owner
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.done_at.is_(None), InboxUpdate.owner.is_not(None))
+                .where(InboxUpdate.done_at.is_(None), held)
                 .values(owner=None, lease_until=None)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

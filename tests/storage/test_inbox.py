@@ -81,15 +81,19 @@ async def test_a_dead_owners_updates_are_taken_over_when_the_lease_ends(
     assert (again.update_id, again.attempts) == (7, 2)
 
 
-async def test_a_single_process_takes_back_every_claim_when_it_starts(
+async def test_an_instance_takes_back_its_own_claims_when_it_starts_again(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    before, after = Inbox(sessions, "before"), Inbox(sessions, "after")
-    await before.add(1, 10, update(1, 10), T0)
-    await before.claim(T0, 5)
-    assert await after.release_all() == 1
-    [claimed] = await after.claim(T0, 5)
+    died, other = Inbox(sessions, "host:8443"), Inbox(sessions, "host:8444")
+    for n in (1, 2):
+        await died.add(n, 10 * n, update(n, 10 * n), T0)
+    await died.claim(T0, 1)
+    await other.claim(T0, 1)
+    again = Inbox(sessions, "host:8443")  # the same instance, restarted
+    assert await again.release() == 1  # its own claim, not the other's
+    [claimed] = await again.claim(T0, 5)
     assert (claimed.update_id, claimed.attempts) == (1, 2)
+    assert await Inbox(sessions, "sqlite").release(everyone=True) == 2  # the single process
 
 
 async def test_an_update_handed_back_waits_then_is_claimed_again(

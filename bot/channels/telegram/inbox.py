@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -40,11 +39,6 @@ RETRY_LATER: Final = timedelta(seconds=15)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def new_owner() -> str:
-    """This process's name on its claims."""
-    return f"telegram-{uuid.uuid4().hex[:12]}"
 
 
 def without_names(value: Any) -> Any:
@@ -156,7 +150,7 @@ class InboxWorker:
         self.arrived.set()  # the chat's next update may be claimed now
 
     async def _renew(self) -> None:
-        every = self.inbox.lease.total_seconds() / 3
+        every = self.inbox.lease.total_seconds() / 3  # a lease outlives two missed renewals
         while True:
             await asyncio.sleep(every)
             if self.tasks:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -58,6 +59,13 @@ def protect_logs(token: str) -> None:
 WEBHOOK_MAX_BODY: Final = 1024 * 1024
 
 
+def default_instance(settings: TelegramSettings) -> str:
+    """This process's name on its claims in the inbox, the same after a restart: the host and
+    the webhook port, or "polling" (Telegram lets one process poll a bot)."""
+    where = str(settings.webhook_port) if settings.mode == "webhook" else "polling"
+    return f"{socket.gethostname()}:{where}"[:64]
+
+
 @dataclass
 class Served:
     """A running bot: the Application and the worker that handles its stored updates."""
@@ -85,10 +93,12 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     await register_commands(application)
     await application.start()
     inbox = parts.delivery.inbox
-    if parts.delivery.single:  # one process on SQLite: whatever was claimed, its owner died
-        taken_back = await inbox.release_all()
-        if taken_back:
-            log.info("%d update(s) interrupted by the last stop are handled again", taken_back)
+    inbox.owner = settings.instance or default_instance(settings)
+    # Whatever this instance had claimed, it claimed before it died: take it back now rather
+    # than when the lease ends. On SQLite one process serves: every claim was its own.
+    taken_back = await inbox.release(everyone=parts.delivery.single)
+    if taken_back:
+        log.info("%d update(s) interrupted by the last stop are handled again", taken_back)
     updater = application.updater
     assert updater is not None
     queue = updater.update_queue
