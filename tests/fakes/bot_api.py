@@ -122,6 +122,7 @@ class Call:
     at: float
     failed: bool = False
     broken: str | None = None  # carried out, but its answer stalled or was cut off
+    message_id: int | None = None  # the message it sent or edited, once carried out
 
     @property
     def chat_id(self) -> int | None:
@@ -155,6 +156,13 @@ class ApiError:
     error_code: int
     description: str
     retry_after: int | None = None
+
+
+def _error_body(error: ApiError) -> JSON:
+    body: JSON = {"ok": False, "error_code": error.error_code, "description": error.description}
+    if error.retry_after is not None:
+        body["parameters"] = {"retry_after": error.retry_after}
+    return body
 
 
 class _Signal:
@@ -241,6 +249,9 @@ class FakeBotApi:
         self._breaks: list[tuple[str, int | None, Break]] = []
         self._holds: list[tuple[str, int | None, asyncio.Event]] = []
         self.held = 0  # calls waiting on a hold
+        #: Asked at every call (getMe aside) for a fault: an API error instead of the call, or
+        #: a Break after it (a stall, a dropped connection). For chaos benchmarks.
+        self.faults: Callable[[str], ApiError | Break | None] | None = None
         self._blocked: set[int] = set()
         self._answered: set[str] = set()  # callback queries answered (once each, as Telegram)
         self._ids = itertools.count(1)
@@ -519,8 +530,12 @@ class FakeBotApi:
         if name == "getme":
             me = self._me() | {"can_join_groups": True, "can_read_all_group_messages": False}
             return 200, {"ok": True, "result": me | {"supports_inline_queries": False}}
+        fault = self.faults(name) if self.faults is not None else None
         if name == "getupdates":
-            return 200, {"ok": True, "result": await self._get_updates(params)}
+            if isinstance(fault, ApiError):
+                return fault.error_code, _error_body(fault)
+            updates = await self._get_updates(params)
+            return fault if isinstance(fault, Break) else (200, {"ok": True, "result": updates})
         held = self._hold(name, _as_int(params.get("chat_id")))
         if held is not None:
             self.held += 1
@@ -530,6 +545,7 @@ class FakeBotApi:
         call = Call(method, params, time.monotonic())
         error = (
             self._failure(name, call.chat_id)
+            or (fault if isinstance(fault, ApiError) else None)
             or self._refusal(name, params)
             or self._answered_twice(name, params)
         )
@@ -540,15 +556,16 @@ class FakeBotApi:
             listener(call)
         if error is None:
             result = self._result(name, params, call.chat_id or 0)
+            if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+                call.message_id = result["message_id"]
             broken = self._break(name, call.chat_id)
+            if broken is None and isinstance(fault, Break):
+                broken = fault
             if broken is not None:
                 call.broken = broken.kind
                 return broken
             return 200, {"ok": True, "result": result}
-        body: JSON = {"ok": False, "error_code": error.error_code, "description": error.description}
-        if error.retry_after is not None:
-            body["parameters"] = {"retry_after": error.retry_after}
-        return error.error_code, body
+        return error.error_code, _error_body(error)
 
     @staticmethod
     def _refusal(name: str, params: JSON) -> ApiError | None:

@@ -73,6 +73,7 @@ class Served:
     application: Application  # type: ignore[type-arg]
     worker: InboxWorker
     parts: TelegramBot
+    menus: asyncio.Task[None] | None = None
 
 
 async def start(
@@ -90,7 +91,6 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     webhook). Updates stored but not handled before a crash are handled first."""
     application = build_application(parts)
     await application.initialize()
-    await register_commands(application)
     await application.start()
     inbox = parts.delivery.inbox
     inbox.owner = settings.instance or default_instance(settings)
@@ -121,12 +121,17 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     else:
         await updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("polling for updates as @%s", application.bot.username)
-    return Served(application, worker, parts)
+    # The command menus (27 calls) are set meanwhile: updates do not wait for them.
+    menus = asyncio.create_task(register_commands(application), name="command menus")
+    return Served(application, worker, parts, menus)
 
 
 async def stop(served: Served) -> None:
     """Receive nothing more, finish the updates being handled, then stop."""
     application = served.application
+    if served.menus is not None:
+        served.menus.cancel()
+        await asyncio.gather(served.menus, return_exceptions=True)
     if application.updater and application.updater.running:
         await application.updater.stop()
     await served.worker.stop()

@@ -235,6 +235,8 @@ async def test_privacy_and_help_are_in_the_users_language(tg: Harness) -> None:
 
 
 async def test_commands_are_registered_for_every_language(tg: Harness) -> None:
+    assert tg.served is not None and tg.served.menus is not None
+    await tg.served.menus  # set while the bot already serves
     registered = tg.fake.commands
     assert set(registered) == {"", *UI_LANGUAGES}
     names = {c["command"] for c in registered["ar"]}

@@ -1,0 +1,552 @@
+"""Chaos: the real bot (`python main.py run`), killed with SIGKILL at random moments, against a
+fake Bot API that fails calls at random, while migrants and volunteers talk to it.
+
+Migrants (their city and language set beforehand) each ask one question; about half then tap
+👎, "Ask a person" and consent, which makes a ticket offered to the volunteers. Volunteers
+(joined through an invitation before the stream) take the tickets offered to them and answer
+by replying to the offer; the answer is relayed to the migrant. Meanwhile the fake answers a
+share of all calls (getUpdates included) with 429 (retry after 1 s), 500 or 502, or carries the
+call out and then stalls its answer past the bot's read timeout or drops the connection. A
+killer SIGKILLs a bot process every few seconds and starts it again at once.
+
+Modes:
+  polling   one process, SQLite (a fresh file) or --db postgresql
+  webhook   two processes on PostgreSQL behind a round-robin balancer that, like nginx with
+            proxy_next_upstream, tries the other process when one fails; an update the
+            balancer could not hand over is tried again, as Telegram does
+
+The report is a table: messages sent and answered (once, twice, never), tickets expected and
+made (and duplicates), offers (and duplicates), relays (and lost), kills, and the recovery
+after each kill: from the restart until every update received before the kill is handled.
+The faults and the stream follow --seed; process timing adds its own jitter. It exits 1 when
+anything was lost or duplicated.
+
+Usage:
+    python bench/chaos.py --mode polling --kills 10
+    python bench/chaos.py --mode webhook --kills 10        # PostgreSQL at 127.0.0.1:5432/test
+    python bench/chaos.py --mode polling --kills 3 --migrants 20 --quick   # CI's short run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from bot.storage.database import create_engine, normalize_url, sessionmaker  # noqa: E402
+from bot.storage.models import InboxUpdate, Ticket, User  # noqa: E402
+from tests.fakes.bot_api import ApiError, Break, Call, FakeBotApi  # noqa: E402
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+SECRET = "chaos-webhook-secret"
+CITY = "brussels"
+#: English questions that the Brussels sample answers directly (with 👍/👎 under the answer).
+QUESTIONS = [
+    "I need a doctor",
+    "where can I learn French",
+    "my landlord wants to evict me",
+    "how do I enrol my child in school",
+    "where can I get free legal advice",
+    "I need food for my family",
+    "how do I find a job",
+    "where can I get a psychologist",
+]
+WORKING = "Reply to this message to answer"
+SENT_AS = "was sent as number"  # the confirmation after a consent
+
+
+def confirms(call: Call) -> bool:
+    return call.method == "sendMessage" and SENT_AS in (call.text or "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Faults:
+    """A fault for a share of the calls, drawn from the seed."""
+
+    def __init__(self, rng: random.Random, rate: float, stall: float) -> None:
+        self.rng, self.rate, self.stall = rng, rate, stall
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, method: str) -> ApiError | Break | None:
+        if self.rng.random() >= self.rate:
+            return None
+        kind = self.rng.choice(["429", "500", "502", "stall", "reset"])
+        if method == "getupdates" and kind == "stall":
+            kind = "reset"  # a long poll has no short read timeout to stall past
+        self.counts[kind] += 1
+        if kind == "429":
+            return ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        if kind in ("500", "502"):
+            return ApiError(int(kind), "Internal Server Error" if kind == "500" else "Bad Gateway")
+        return Break(kind, self.stall if kind == "stall" else 0.0)
+
+
+class Watch:
+    """Wait for a call to a chat that matches a test; fed by the fake's listener."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, list[tuple[Callable[[Call], bool], asyncio.Future[Call]]]] = {}
+
+    def __call__(self, call: Call) -> None:
+        if call.failed or call.chat_id is None:
+            return
+        for entry in list(self.waiting.get(call.chat_id, [])):
+            test, future = entry
+            if not future.done() and test(call):
+                future.set_result(call)
+                self.waiting[call.chat_id].remove(entry)
+
+    async def wait(self, chat: int, test: Callable[[Call], bool], timeout: float) -> Call | None:
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(chat, []).append((test, future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return None
+
+
+def taken(ticket: str) -> Callable[[Call], bool]:
+    """The offer, edited for the volunteer who took the ticket."""
+    return lambda c: (
+        c.method == "editMessageText"
+        and WORKING in (c.text or "")
+        and f"#{ticket}" in (c.text or "")
+    )
+
+
+def has(prefix: str) -> Callable[[Call], bool]:
+    return lambda c: (
+        c.method == "sendMessage" and any(d.startswith(prefix) for d in c.button_data())
+    )
+
+
+@dataclass
+class Tally:
+    consents: int = 0  # consent taps
+    confirmed: int = 0  # "sent as number N" received
+    relays_sent: int = 0  # volunteers' answers
+    relay_markers: list[str] = field(default_factory=list)
+    kills: int = 0
+    recoveries: list[float] = field(default_factory=list)
+
+
+class Bots:
+    """The bot processes: started, killed, started again."""
+
+    def __init__(self, env: dict[str, str], ports: list[int]) -> None:
+        self.env, self.ports = env, ports
+        self.procs: list[subprocess.Popen[bytes] | None] = [None] * max(1, len(ports))
+        self.logs: list[Path] = []
+
+    def start(self, index: int) -> None:
+        env = dict(self.env)
+        if self.ports:
+            env.update(
+                TELEGRAM_MODE="webhook",
+                TELEGRAM_WEBHOOK_URL="https://guichet.example.org/telegram",
+                TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+                TELEGRAM_WEBHOOK_PORT=str(self.ports[index]),
+                TELEGRAM_WEBHOOK_SECRET=SECRET,
+                GUICHET_INSTANCE=f"chaos-{index}",
+            )
+        log = open(Path(self.env["CHAOS_LOGS"]) / f"bot{index}.log", "ab")  # noqa: SIM115
+        self.procs[index] = subprocess.Popen(
+            [sys.executable, "main.py", "run"], cwd=ROOT, env=env, stderr=log, stdout=log
+        )
+
+    def kill(self, index: int) -> None:
+        proc = self.procs[index]
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            if proc is not None:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+class Balancer:
+    """Webhook mode: hand each update to one of the processes, in order, round robin; when a
+    process fails (down, or not 200), the other; until one takes it."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.turn = 0
+        self.retries = 0
+
+    async def run(self) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            while True:
+                update = await self.queue.get()
+                while True:
+                    port = self.ports[self.turn % len(self.ports)]
+                    self.turn += 1
+                    try:
+                        url = f"http://127.0.0.1:{port}/telegram"
+                        answer = await client.post(url, json=update, headers=headers)
+                        if answer.status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    self.retries += 1
+                    await asyncio.sleep(0.05)
+
+
+async def database(kind: str) -> tuple[str, Callable[[], Any]]:
+    """A fresh database: its URL and a coroutine function that removes it."""
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="chaos-")
+        return f"sqlite:///{folder}/chaos.db", lambda: asyncio.sleep(0)
+    base = normalize_url(os.environ.get("DATABASE_URL") or PG_DEFAULT)
+    schema = f"chaos_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await admin.dispose()
+
+    async def drop() -> None:
+        engine = create_engine(base)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()
+
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}search_path={schema}", drop
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"main.py {' '.join(args)} failed: {done.stderr}")
+    return done.stdout
+
+
+async def bench(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    db_kind = "postgresql" if args.mode == "webhook" else args.db
+    url, drop = await database(db_kind)
+    logs = Path(tempfile.mkdtemp(prefix="chaos-logs-"))
+    engine = create_engine(url)
+    sessions = sessionmaker(engine)
+    tally = Tally()
+    try:
+        async with FakeBotApi() as fake:
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "TELEGRAM_BOT_TOKEN": fake.token,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_READ_TIMEOUT": "1",
+                "TELEGRAM_RETRY_SECONDS": "20",
+                "GUICHET_LOG_LEVEL": "INFO",
+                "CHAOS_LOGS": str(logs),
+            }
+            if args.quick:
+                env["GUICHET_SEMANTIC"] = "off"
+            out = cli(env, "network", "invite", "--city", CITY, "--org", "Chaos NGO")
+            code = out.split("Code:", 1)[1].split()[0]
+            migrants = [30_000 + n for n in range(args.migrants)]
+            async with sessions() as session, session.begin():
+                for chat in migrants:
+                    session.add(User(channel="telegram", chat_id=str(chat), city=CITY,
+                                     language="en", language_explicit=True))  # fmt: skip
+
+            watch = Watch()
+            fake.listeners.append(watch)
+            ports = [free_port(), free_port()] if args.mode == "webhook" else []
+            balancer = Balancer(ports) if ports else None
+            if balancer is not None:
+                push = fake.push_update
+
+                def delivered(update: dict[str, Any]) -> int:
+                    update_id = push(update)
+                    balancer.queue.put_nowait({"update_id": update_id, **update})
+                    return update_id
+
+                fake.push_update = delivered  # type: ignore[method-assign]
+                balancing = asyncio.create_task(balancer.run())
+            bots = Bots(env, ports)
+            for index in range(len(bots.procs)):
+                bots.start(index)
+
+            # Volunteers join before the stream: no faults, no kills yet.
+            volunteers = [40_000 + n for n in range(args.volunteers)]
+            for chat in volunteers:
+                fake.push_update(fake.message(chat, f"/start v_{code}", first_name="Vol"))
+                if await watch.wait(chat, has("1w:"), 120) is None:
+                    raise SystemExit("a volunteer could not join: see " + str(logs))
+                for data in ("1w:en", "1d"):
+                    fake.push_update(fake.callback(chat, data))
+                    await watch.wait(chat, lambda c: True, 60)
+                fake.push_update(fake.message(chat, "/available"))
+                await watch.wait(chat, lambda c: c.method == "sendMessage", 60)
+            await asyncio.sleep(1.0)
+
+            faults = Faults(random.Random(args.seed + 1), args.fault_rate, stall=1.5)
+            fake.faults = faults
+            duration = max(args.duration, args.kills * 6.0)
+            started = time.monotonic()
+
+            async def migrant(chat: int, question: str, delay: float, person: bool) -> None:
+                await asyncio.sleep(delay)
+                fake.push_update(fake.message(chat, question, language_code="en"))
+                answer = await watch.wait(chat, has("1f:"), args.wait)
+                if answer is None or not person:
+                    return
+                down = [d for d in answer.button_data() if d.startswith("1f:")][-1]
+                fake.push_update(fake.callback(chat, down, language_code="en"))
+                offer = await watch.wait(chat, has("1h:"), args.wait)
+                if offer is None:
+                    return
+                human = next(d for d in offer.button_data() if d.startswith("1h:"))
+                fake.push_update(fake.callback(chat, human, language_code="en"))
+                preview = await watch.wait(chat, has("1o:"), args.wait)
+                if preview is None:
+                    return
+                consent = next(d for d in preview.button_data() if d.startswith("1o:"))
+                tally.consents += 1
+                fake.push_update(fake.callback(chat, consent, language_code="en"))
+                if await watch.wait(chat, confirms, args.wait) is not None:
+                    tally.confirmed += 1
+
+            async def volunteer(chat: int) -> None:
+                seen: set[str] = set()
+                while True:
+                    offer = await watch.wait(chat, has("1v:"), 3600)
+                    if offer is None:
+                        continue
+                    take = next(d for d in offer.button_data() if d.startswith("1v:"))
+                    if take in seen:
+                        continue
+                    seen.add(take)
+                    await asyncio.sleep(rng.uniform(0.1, 1.0))
+                    ticket = take.split(":")[1]
+                    fake.push_update(fake.callback(chat, take, message_id=offer.message_id))
+                    working = await watch.wait(chat, taken(ticket), args.wait)
+                    if working is None:
+                        continue  # someone else took it
+                    marker = f"zq{ticket}x{chat}"
+                    tally.relays_sent += 1
+                    tally.relay_markers.append(marker)
+                    reply_to = int(working.params["message_id"])
+                    fake.push_update(
+                        fake.message(chat, f"Answer {marker}", reply_to_message_id=reply_to)
+                    )
+
+            async def killer() -> None:
+                index = 0
+                while time.monotonic() - started < duration and tally.kills < args.kills:
+                    await asyncio.sleep(rng.uniform(2.0, 5.0))
+                    index = rng.randrange(len(bots.procs))
+                    kill_at = time.time()
+                    bots.kill(index)
+                    tally.kills += 1
+                    bots.start(index)
+                    restarted = time.monotonic()
+                    asyncio.create_task(recovered(kill_at, restarted))  # noqa: RUF006
+
+            async def recovered(kill_at: float, restarted: float) -> None:
+                from datetime import UTC, datetime
+
+                before = datetime.fromtimestamp(kill_at, UTC)
+                first = True
+                while True:
+                    async with sessions() as session:
+                        waiting = await session.scalar(
+                            select(func.count(InboxUpdate.update_id)).where(
+                                InboxUpdate.done_at.is_(None), InboxUpdate.received_at <= before
+                            )
+                        )
+                    if not waiting:
+                        if not first:  # a kill with nothing in hand has nothing to recover
+                            tally.recoveries.append(time.monotonic() - restarted)
+                        return
+                    first = False
+                    await asyncio.sleep(0.05)
+
+            helpers = [asyncio.create_task(volunteer(chat)) for chat in volunteers]
+            plan = [
+                migrant(chat, rng.choice(QUESTIONS), rng.uniform(0, duration), rng.random() < 0.5)
+                for chat in migrants
+            ]
+            await asyncio.gather(killer(), *plan)
+            # Let the last tickets be taken and answered, then everything drain.
+            deadline = time.monotonic() + args.wait
+            while time.monotonic() < deadline:
+                relayed = sum(
+                    1 for m in tally.relay_markers if any(m in t for t in migrant_texts(fake))
+                )
+                async with sessions() as session:
+                    pending = await session.scalar(
+                        select(func.count(InboxUpdate.update_id)).where(
+                            InboxUpdate.done_at.is_(None)
+                        )
+                    )
+                if not pending and relayed == tally.relays_sent:
+                    break
+                await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)  # time for a late second copy
+            fake.faults = None
+            for task in helpers:
+                task.cancel()
+            bots.stop()
+            if balancer is not None:
+                balancing.cancel()
+            async with sessions() as session:
+                tickets = list(await session.execute(select(Ticket.id, Ticket.question_id)))
+        report = summarize(args, db_kind, fake, migrants, tally, tickets, faults, balancer)
+        print(report.text)
+        print(f"bot logs: {logs}")
+        return 0 if report.clean else 1
+    finally:
+        await engine.dispose()
+        await drop()
+
+
+def migrant_texts(fake: FakeBotApi) -> list[str]:
+    return [c.text or "" for c in fake.calls if c.method == "sendMessage" and not c.failed]
+
+
+@dataclass
+class Report:
+    text: str
+    clean: bool
+
+
+def summarize(
+    args: argparse.Namespace,
+    db_kind: str,
+    fake: FakeBotApi,
+    migrants: list[int],
+    tally: Tally,
+    tickets: list[Any],
+    faults: Faults,
+    balancer: Balancer | None,
+) -> Report:
+    ok = [c for c in fake.calls if not c.failed]
+    answers = Counter(
+        c.chat_id
+        for c in ok
+        if c.method == "sendMessage" and any(d.startswith("1f:") for d in c.button_data())
+    )
+    answered_once = sum(1 for chat in migrants if answers[chat] == 1)
+    twice = sum(1 for chat in migrants if answers[chat] > 1)
+    never = sum(1 for chat in migrants if answers[chat] == 0)
+    confirmations = Counter(c.chat_id for c in ok if confirms(c))
+    offers = Counter(
+        (c.chat_id, d)
+        for c in ok
+        if c.method == "sendMessage"
+        for d in c.button_data()
+        if d.startswith("1v:")
+    )
+    relayed = Counter(
+        m for m in tally.relay_markers for c in ok
+        if c.method == "sendMessage" and c.chat_id in migrants and m in (c.text or "")
+    )  # fmt: skip
+    relays_lost = sum(1 for m in tally.relay_markers if relayed[m] == 0)
+    relays_twice = sum(1 for m in tally.relay_markers if relayed[m] > 1)
+    per_question = Counter(q for _, q in tickets if q is not None)
+    duplicate_tickets = sum(n - 1 for n in per_question.values() if n > 1)
+    recoveries = tally.recoveries or [0.0]
+    rows = [
+        ("messages sent", len(migrants)),
+        ("answered once", answered_once),
+        ("answered twice or more", twice),
+        ("never answered (lost)", never),
+        ("consents tapped (tickets expected)", tally.consents),
+        ("tickets made", len(tickets)),
+        ("duplicate tickets", duplicate_tickets),
+        ("'sent as number' confirmations (expected: one per consent)", sum(confirmations.values())),
+        ("offers (ticket × volunteer)", len(offers)),
+        ("offers sent twice", sum(1 for n in offers.values() if n > 1)),
+        ("volunteer answers relayed", tally.relays_sent - relays_lost),
+        ("relays lost", relays_lost),
+        ("relays delivered twice", relays_twice),
+        ("kills (SIGKILL)", tally.kills),
+        ("kills that interrupted or left updates waiting", len(tally.recoveries)),
+        (
+            "their recovery (restart → all handled), median, s",
+            f"{median(recoveries):.1f}",
+        ),
+        ("their recovery, max, s", f"{max(recoveries):.1f}"),
+        ("faults injected", ", ".join(f"{k} ×{n}" for k, n in sorted(faults.counts.items()))),
+    ]
+    if balancer is not None:
+        rows.append(("updates the balancer had to hand to the other process", balancer.retries))
+    mode = (
+        f"{args.mode}, {'two processes, ' if args.mode == 'webhook' else ''}{db_kind}, "
+        f"seed {args.seed}"
+    )
+    lines = [
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        f"| {mode} | |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in rows),
+    ]
+    lost = never + relays_lost + (tally.consents - len(tickets))
+    duplicated = twice + duplicate_tickets + relays_twice
+    duplicated += sum(1 for n in offers.values() if n > 1)
+    duplicated += sum(1 for n in confirmations.values() if n > 1)
+    lost += tally.consents - sum(confirmations.values())
+    lines.append(f"lost: {lost}, duplicated: {duplicated}")
+    return Report("\n".join(lines), lost == 0 and duplicated == 0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--mode", choices=["polling", "webhook"], default="polling")
+    p.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    p.add_argument("--kills", type=int, default=10)
+    p.add_argument("--migrants", type=int, default=60)
+    p.add_argument("--volunteers", type=int, default=3)
+    p.add_argument("--duration", type=float, default=40.0, help="seconds the stream lasts")
+    p.add_argument("--fault-rate", type=float, default=0.05, help="share of calls that fail")
+    p.add_argument("--wait", type=float, default=90.0, help="how long a user waits for a reply")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--quick", action="store_true", help="lexical matcher only (quicker starts)")
+    with contextlib.suppress(KeyboardInterrupt):
+        raise SystemExit(asyncio.run(bench(p.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
