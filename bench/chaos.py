@@ -347,29 +347,40 @@ async def bench(args: argparse.Namespace) -> int:
                 if await watch.wait(chat, confirms, args.wait) is not None:
                     tally.confirmed += 1
 
+            offered: dict[int, asyncio.Queue[Call]] = {c: asyncio.Queue() for c in volunteers}
+
+            def on_offer(call: Call) -> None:
+                if call.chat_id in offered and not call.failed and has("1v:")(call):
+                    offered[call.chat_id].put_nowait(call)
+
+            fake.listeners.append(on_offer)
+
             async def volunteer(chat: int) -> None:
                 seen: set[str] = set()
+                busy: set[asyncio.Task[None]] = set()
                 while True:
-                    offer = await watch.wait(chat, has("1v:"), 3600)
-                    if offer is None:
-                        continue
+                    offer = await offered[chat].get()
                     take = next(d for d in offer.button_data() if d.startswith("1v:"))
-                    if take in seen:
-                        continue
-                    seen.add(take)
-                    await asyncio.sleep(rng.uniform(0.1, 1.0))
-                    ticket = take.split(":")[1]
-                    fake.push_update(fake.callback(chat, take, message_id=offer.message_id))
-                    working = await watch.wait(chat, taken(ticket), args.wait)
-                    if working is None:
-                        continue  # someone else took it
-                    marker = f"zq{ticket}x{chat}"
-                    tally.relays_sent += 1
-                    tally.relay_markers.append(marker)
-                    reply_to = int(working.params["message_id"])
-                    fake.push_update(
-                        fake.message(chat, f"Answer {marker}", reply_to_message_id=reply_to)
-                    )
+                    if take not in seen:
+                        seen.add(take)
+                        task = asyncio.create_task(answer(chat, offer, take))
+                        busy.add(task)
+                        task.add_done_callback(busy.discard)
+
+            async def answer(chat: int, offer: Call, take: str) -> None:
+                await asyncio.sleep(rng.uniform(0.1, 1.0))
+                ticket = take.split(":")[1]
+                fake.push_update(fake.callback(chat, take, message_id=offer.message_id))
+                working = await watch.wait(chat, taken(ticket), args.wait)
+                if working is None:
+                    return  # someone else took it
+                marker = f"zq{ticket}x{chat}"
+                tally.relays_sent += 1
+                tally.relay_markers.append(marker)
+                reply_to = int(working.params["message_id"])
+                fake.push_update(
+                    fake.message(chat, f"Answer {marker}", reply_to_message_id=reply_to)
+                )
 
             async def killer() -> None:
                 index = 0

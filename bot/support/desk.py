@@ -203,10 +203,20 @@ class SupportDesk:
     # -- volunteers act -------------------------------------------------------------------------
 
     async def take(
-        self, volunteer: VolunteerInfo, ticket_id: int, now: datetime | None = None
+        self,
+        volunteer: VolunteerInfo,
+        ticket_id: int,
+        now: datetime | None = None,
+        *,
+        on_message: int | None = None,
     ) -> Said | None:
         """The volunteer takes a ticket offered to them. None, and nothing said of the ticket,
-        when it was never offered to them: no such ticket, another city's, or a forged button."""
+        when it was never offered to them: no such ticket, another city's, or a forged button.
+
+        `on_message` is the message the volunteer tapped "Take it" on, where they will reply:
+        it is remembered as the ticket's message for them (the id stored when the offer was
+        sent is unknown when Telegram's answer to that send was lost).
+        """
         now = now or datetime.now(UTC)
         w, t = self.words, translator(volunteer.ui_language)
         ticket = await self.tickets.get(ticket_id)
@@ -215,6 +225,8 @@ class SupportDesk:
         if not await self.tickets.claim(ticket_id, volunteer.id, now=now):
             taken = t.gettext("A colleague already took this one.")
             return Said(w.paragraphs(w.header(ticket, t), w.esc(taken)))
+        if on_message is not None:
+            await self.tickets.add_offer(ticket_id, volunteer.id, volunteer.chat_id, on_message)
         ticket = await self.tickets.get(ticket_id) or ticket
         for offer in await self.tickets.offers(ticket_id):
             if offer.volunteer_id == volunteer.id:

@@ -550,14 +550,14 @@ class FakeBotApi:
             or self._answered_twice(name, params)
         )
         call.failed = error is not None
+        result = None if error is not None else self._result(name, params, call.chat_id or 0)
+        if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+            call.message_id = result["message_id"]
         self.calls.append(call)
         self._recorded.notify()
         for listener in self.listeners:
             listener(call)
         if error is None:
-            result = self._result(name, params, call.chat_id or 0)
-            if isinstance(result, dict) and isinstance(result.get("message_id"), int):
-                call.message_id = result["message_id"]
             broken = self._break(name, call.chat_id)
             if broken is None and isinstance(fault, Break):
                 broken = fault

@@ -318,7 +318,10 @@ class Volunteers:
         return True
 
     async def take(self, p: Press, volunteer: VolunteerInfo) -> bool:
-        said = await self.desk.take(volunteer, p.number) if p.number is not None else None
+        if p.number is None:
+            return False
+        tapped = p.query.message.message_id if p.query.message else None
+        said = await self.desk.take(volunteer, p.number, on_message=tapped)
         if said is None:
             return False  # never offered to them: the button has expired, and says no more
         await p.query.answer()

@@ -174,3 +174,29 @@ async def test_a_crash_in_the_middle_of_a_reply_sends_the_rest_and_nothing_twice
     migrant = await h.conversation.users.get("telegram", str(MIGRANT))
     assert migrant is not None and h.desk is not None
     assert len(await h.desk.tickets.of_user(migrant.id)) == 1
+
+
+async def test_a_ticket_whose_offer_got_no_answer_from_telegram_still_gets_its_relay(
+    desk_tg: Harness,
+) -> None:
+    """The offer's sendMessage reached the volunteer, but Telegram's answer (with the message
+    id) was lost. The volunteer, holding two tickets, takes it and replies to that offer: the
+    reply still reaches its migrant."""
+    from tests.channels.telegram.test_support import AMAL, MIGRANT, ask_a_person, join, texts
+
+    h = desk_tg
+    await join(h, AMAL, "Amal", ["ar"])
+    other = MIGRANT + 1
+    for chat in (MIGRANT, other):
+        await h.setup(chat, "brussels", "ar")
+    first = await ask_a_person(h, "أحتاج محاميا بخصوص الإقامة")
+    await h.tap(AMAL, f"1v:{first}")
+    h.fake.break_next("sendMessage", "reset", chat_id=AMAL)  # the next offer's answer is lost
+    second = await ask_a_person(h, "صاحب البيت يريد طردي", chat=other)
+    taken = await h.tap(AMAL, f"1v:{second}")  # on the offer message, as Telegram sends it
+    [working] = [c for c in taken if c.method == "editMessageText" and c.chat_id == AMAL]
+    reply = h.fake.message(
+        AMAL, "Go to the tenants' union", reply_to_message_id=int(working.params["message_id"])
+    )
+    relayed = await h.push(reply, other, "sendMessage", 1)
+    assert "Go to the tenants' union" in texts(relayed, other)[-1]
