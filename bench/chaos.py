@@ -7,7 +7,8 @@ Migrants (their city and language set beforehand) each ask one question; about h
 by replying to the offer; the answer is relayed to the migrant. Meanwhile the fake answers a
 share of all calls (getUpdates included) with 429 (retry after 1 s), 500 or 502, or carries the
 call out and then stalls its answer past the bot's read timeout or drops the connection. A
-killer SIGKILLs a bot process every few seconds and starts it again at once.
+killer SIGKILLs a bot process at a random moment 0.5 to 4 s after it started serving, and
+starts it again at once.
 
 Modes:
   polling   one process, SQLite (a fresh file) or --db postgresql
@@ -163,6 +164,7 @@ class Bots:
     def __init__(self, env: dict[str, str], ports: list[int]) -> None:
         self.env, self.ports = env, ports
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * max(1, len(ports))
+        self.starts = [0] * len(self.procs)
         self.logs: list[Path] = []
 
     def start(self, index: int) -> None:
@@ -176,9 +178,18 @@ class Bots:
                 TELEGRAM_WEBHOOK_SECRET=SECRET,
                 GUICHET_INSTANCE=f"chaos-{index}",
             )
+        self.starts[index] += 1
         log = open(Path(self.env["CHAOS_LOGS"]) / f"bot{index}.log", "ab")  # noqa: SIM115
         self.procs[index] = subprocess.Popen(
             [sys.executable, "main.py", "run"], cwd=ROOT, env=env, stderr=log, stdout=log
+        )
+
+    def ready(self, index: int) -> bool:
+        """Has the process started serving (its log says it polls or listens)?"""
+        log = Path(self.env["CHAOS_LOGS"]) / f"bot{index}.log"
+        said = log.read_text(errors="replace") if log.exists() else ""
+        return said.count("polling for updates") + said.count("webhook mode: listening") > (
+            self.starts[index] - 1
         )
 
     def kill(self, index: int) -> None:
@@ -322,7 +333,7 @@ async def bench(args: argparse.Namespace) -> int:
 
             faults = Faults(random.Random(args.seed + 1), args.fault_rate, stall=1.5)
             fake.faults = faults
-            duration = max(args.duration, args.kills * 6.0)
+            duration = max(args.duration, args.kills * 7.0)
             started = time.monotonic()
 
             async def migrant(chat: int, question: str, delay: float, person: bool) -> None:
@@ -385,8 +396,10 @@ async def bench(args: argparse.Namespace) -> int:
             async def killer() -> None:
                 index = 0
                 while time.monotonic() - started < duration and tally.kills < args.kills:
-                    await asyncio.sleep(rng.uniform(2.0, 5.0))
                     index = rng.randrange(len(bots.procs))
+                    while not bots.ready(index):  # kill a process at work, not one starting
+                        await asyncio.sleep(0.05)
+                    await asyncio.sleep(rng.uniform(0.5, 4.0))
                     kill_at = time.time()
                     bots.kill(index)
                     tally.kills += 1
