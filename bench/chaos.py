@@ -36,6 +36,7 @@ import contextlib
 import os
 import platform
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -135,11 +136,13 @@ class Watch:
 
 def taken(ticket: str) -> Callable[[Call], bool]:
     """The offer, edited for the volunteer who took the ticket."""
-    return lambda c: (
-        c.method == "editMessageText"
-        and WORKING in (c.text or "")
-        and f"#{ticket}" in (c.text or "")
-    )
+    number = re.compile(rf"#{ticket}(?!\d)")  # not #12 for #1
+
+    def test(call: Call) -> bool:
+        said = call.text or ""
+        return call.method == "editMessageText" and WORKING in said and bool(number.search(said))
+
+    return test
 
 
 def has(prefix: str) -> Callable[[Call], bool]:
