@@ -556,6 +556,12 @@ def summarize(
     duplicated += sum(1 for n in confirmations.values() if n > 1)
     lost += tally.consents - sum(confirmations.values())
     lines.append(f"lost: {lost}, duplicated: {duplicated}")
+    for chat in migrants:
+        if answers[chat] != 1:
+            lines.append(f"  chat {chat}: {answers[chat]} answers")
+    for marker in tally.relay_markers:
+        if relayed[marker] != 1:
+            lines.append(f"  relay {marker}: delivered {relayed[marker]} times")
     return Report("\n".join(lines), lost == 0 and duplicated == 0)
 
 

@@ -222,11 +222,15 @@ class SupportDesk:
         ticket = await self.tickets.get(ticket_id)
         if ticket is None or volunteer.id not in await self.tickets.offered_to(ticket_id):
             return None
-        if not await self.tickets.claim(ticket_id, volunteer.id, now=now):
+        claimed = await self.tickets.claim(ticket_id, volunteer.id, now=now)
+        mine = claimed or ticket.claimed_by == volunteer.id
+        if mine and on_message is not None:
+            await self.tickets.add_offer(ticket_id, volunteer.id, volunteer.chat_id, on_message)
+        if not claimed:
+            if ticket.claimed_by == volunteer.id:  # tapped again, or handled again
+                return self.working(ticket, t)
             taken = t.gettext("A colleague already took this one.")
             return Said(w.paragraphs(w.header(ticket, t), w.esc(taken)))
-        if on_message is not None:
-            await self.tickets.add_offer(ticket_id, volunteer.id, volunteer.chat_id, on_message)
         ticket = await self.tickets.get(ticket_id) or ticket
         for offer in await self.tickets.offers(ticket_id):
             if offer.volunteer_id == volunteer.id:

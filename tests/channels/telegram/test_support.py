@@ -555,3 +555,22 @@ async def test_a_migrants_voice_note_reaches_the_volunteer_and_a_place_only_as_a
     assert h.desk is not None
     info = await h.desk.tickets.get(ticket)
     assert info is not None and info.messages == 3  # the voice note, the answer, the place
+
+
+async def test_taking_a_ticket_again_shows_it_as_yours_and_tells_the_migrant_once(
+    desk_tg: Harness,
+) -> None:
+    """A second "Take it" (a double tap, or the same tap handled again after a crash) is not
+    "a colleague already took this one" for the volunteer who holds it."""
+    h = desk_tg
+    await join(h, AMAL, "Amal", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أريد أن أفهم رسالة المحكمة")
+    mark = h.fake.mark()
+    first = await h.tap(AMAL, f"1v:{ticket}")
+    again = await h.tap(AMAL, f"1v:{ticket}")
+    for taken in (first, again):
+        [view] = [c for c in taken if c.method == "editMessageText" and c.chat_id == AMAL]
+        assert "Reply to this message to answer" in texts([view])[0]
+    told = [c for c in h.fake.calls[mark:] if c.chat_id == MIGRANT]
+    assert len(told) == 1
