@@ -340,5 +340,5 @@ class SentCall(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     method: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(64))  # the chat (or button press) it was for
-    answer: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: made, answer unknown
+    answer: Mapped[bytes] = mapped_column(LargeBinary)
     at: Mapped[datetime] = mapped_column(index=True)

@@ -2,11 +2,12 @@
 handler made it, with its method, its target (a chat, or a button press) and the platform's
 answer.
 
-A call is recorded before it is made, and its answer added when it comes; a call that fails
-is struck out. An entry without an answer is a call made by a process that died before the
-answer came: it may have reached the platform, so it counts as made. (Recording afterwards
-would leave a wider gap, from the platform's acting to the commit, in which a death means a
-second copy.)
+A call is recorded once the platform has answered it. A process that dies with a call in
+flight (sent, not yet answered, or answered but not yet recorded) leaves no entry, and the
+call is made again when the update is handled again: the message may arrive twice, but it is
+not lost. (Recording before the call instead, and counting an unanswered entry as made, would
+turn that window into a lost message; for a help desk a repeated message is the lesser harm.
+The window is the time a request and its answer spend on the wire.)
 
 When an update is handled again (its process died before it was marked done), the handler runs
 again and makes its calls again. Each call takes the first entry not yet taken with the same
@@ -25,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert
@@ -38,7 +39,7 @@ class Entry:
     seq: int
     method: str
     target: str
-    answer: bytes | None  # None: made by a process that died before the answer came
+    answer: bytes
 
 
 class SentJournal:
@@ -59,11 +60,11 @@ class SentJournal:
         seq: int,
         method: str,
         target: str,
-        answer: bytes | None,
+        answer: bytes,
         now: datetime,
     ) -> None:
-        """Record a call about to be made (`answer` None) or made (once: two runs racing
-        under one number keep the first)."""
+        """Record a call that was answered (once: two runs racing under one number keep the
+        first)."""
         async with self._sessions() as session, session.begin():
             await session.execute(
                 insert(session, SentCall)
@@ -76,21 +77,6 @@ class SentJournal:
                     at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["update_id", "seq"])
-            )
-
-    async def answered(self, update_id: int, seq: int, answer: bytes) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(SentCall)
-                .where(SentCall.update_id == update_id, SentCall.seq == seq)
-                .values(answer=answer)
-            )
-
-    async def strike(self, update_id: int, seq: int) -> None:
-        """The call failed: it was not made."""
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                delete(SentCall).where(SentCall.update_id == update_id, SentCall.seq == seq)
             )
 
     async def count(self, update_id: int) -> int:

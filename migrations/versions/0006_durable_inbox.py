@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('method', sa.String(length=64), nullable=False),
         sa.Column('target', sa.String(length=64), nullable=False),
-        sa.Column('answer', sa.LargeBinary(), nullable=True),
+        sa.Column('answer', sa.LargeBinary(), nullable=False),
         sa.Column('at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('update_id', 'seq', name=op.f('pk_sent_calls')),
     )

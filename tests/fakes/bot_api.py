@@ -381,9 +381,9 @@ class FakeBotApi:
         self._breaks.extend([(method.lower(), chat_id, Break(kind, seconds))] * times)
 
     def hold_next(self, method: str, *, chat_id: int | None = None) -> asyncio.Event:
-        """The next call of `method` waits until the event returned is set; then it is carried
-        out, as Telegram carries out a request it has received, but its connection is dropped
-        without an answer (its sender may have died meanwhile)."""
+        """The next call of `method` waits until the event returned is set; then its
+        connection is dropped and it is not carried out: the request never reached Telegram
+        (its sender died with it on the wire, say)."""
         release = asyncio.Event()
         self._holds.append((method.lower(), chat_id, release))
         return release
@@ -541,7 +541,7 @@ class FakeBotApi:
             self.held += 1
             await held.wait()
             self.held -= 1
-            self._breaks.insert(0, (name, _as_int(params.get("chat_id")), Break("reset")))
+            return Break("reset")
         call = Call(method, params, time.monotonic())
         error = (
             self._failure(name, call.chat_id)

@@ -14,10 +14,11 @@ Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
 - **Answers to button presses** (`answerCallbackQuery`) only stop the button's spinner. When
   one fails for good ("query is too old" after a slow start, an outage), the button's action
   still goes ahead.
-- **Replays.** While an update from the inbox is handled, each call is recorded in a journal
-  (`bot/storage/sent.py`). When an interrupted handling is run again, a call that the first
-  run already made (the same method for the same chat, in the same order) is answered from
-  the journal and not sent again.
+- **Replays.** While an update from the inbox is handled, each call that succeeded is recorded
+  in a journal (`bot/storage/sent.py`). When an interrupted handling is run again, a call that
+  the first run already made (the same method for the same chat, in the same order) is
+  answered from the journal and not sent again. A call in flight when the process died is
+  made again: a message may then arrive twice, but none is lost.
 - **An outage.** When the budget runs out, the call raises `StillFailing`; the update's
   handling stops and the inbox worker hands the update back, to be handled again later.
 
@@ -212,24 +213,17 @@ class Delivery(HTTPXRequest):
                 assert current.done is not None
                 current.done.remove(entry)
                 log.debug("%s of update %d: already done", endpoint, current.update_id)
-                if entry.answer is None:  # made just before a crash: taken as done
-                    return 200, _assumed(endpoint, request_data)
                 return 200, replayed(entry.answer, request_data)
-        current.seq += 1
-        seq, journal = current.seq, self.journal
-        await journal.record(current.update_id, seq, endpoint, whom, None, datetime.now(UTC))
         try:
             code, payload = await self.deliver(endpoint, request_data, call)
-        except BaseException as exc:
-            if isinstance(exc, StillFailing):
-                current.failed = True
-            if not isinstance(exc, asyncio.CancelledError):
-                await journal.strike(current.update_id, seq)
+        except StillFailing:
+            current.failed = True
             raise
         if 200 <= code < 300:
-            await journal.answered(current.update_id, seq, kept(payload))
-        else:
-            await journal.strike(current.update_id, seq)
+            current.seq += 1
+            await self.journal.record(
+                current.update_id, current.seq, endpoint, whom, kept(payload), datetime.now(UTC)
+            )
         return code, payload
 
     async def deliver(

@@ -198,9 +198,9 @@ async def test_main_run_serves_a_user_and_stops_cleanly(
 async def test_a_bot_killed_mid_reply_answers_every_message_once_after_its_restart(
     database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """SIGKILL while a reply is on its way (Telegram carries it out; its answer never comes
-    back), with a message stored behind it and more arriving while the bot is down: after the
-    restart, each message is answered exactly once, in order."""
+    """SIGKILL while a reply is on its way (it never reaches Telegram), with a message stored
+    behind it and more arriving while the bot is down: after the restart, each message is
+    answered exactly once, in order."""
     users, inbox = UserStore(sessions), Inbox(sessions, "test")
     chats = list(range(720, 726))
     for chat in chats:
@@ -240,7 +240,7 @@ async def test_a_bot_killed_mid_reply_answers_every_message_once_after_its_resta
             assert fake.held
             process.kill()
             await process.wait()
-            held.set()  # Telegram carries the answer out; nobody reads its reply
+            held.set()  # the answer on the wire is lost with its sender
             for chat in chats:
                 if chat != stuck:  # these arrive while the bot is down
                     fake.push_update(fake.message(chat, second, language_code="en"))
