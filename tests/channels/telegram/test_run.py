@@ -38,11 +38,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harness) -> None:
-    await tg.stop()
-    port = free_port()
-    settings = replace(
-        tg.settings,
+def webhook(settings: TelegramSettings, port: int) -> TelegramSettings:
+    return replace(
+        settings,
         mode="webhook",
         webhook_url="https://guichet.example.org/telegram",
         webhook_listen="127.0.0.1",
@@ -50,7 +48,15 @@ async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harn
         webhook_path="telegram",
         webhook_secret="a-long-random-secret",
     )
-    served = await start(tg.conversation, settings, tg.delivery)
+
+
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "a-long-random-secret"}
+
+
+async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harness) -> None:
+    await tg.stop()
+    port = free_port()
+    served = await start(tg.conversation, webhook(tg.settings, port), tg.delivery)
     try:
         assert tg.fake.webhook is not None
         assert tg.fake.webhook["url"] == "https://guichet.example.org/telegram"
@@ -73,21 +79,6 @@ async def test_webhook_mode_registers_the_webhook_and_checks_the_secret(tg: Harn
         assert len(tg.fake.calls_of("sendMessage", chat_id=701)) == 1  # the refused one was not
     finally:
         await stop(served)
-
-
-def webhook(settings: TelegramSettings, port: int) -> TelegramSettings:
-    return replace(
-        settings,
-        mode="webhook",
-        webhook_url="https://guichet.example.org/telegram",
-        webhook_listen="127.0.0.1",
-        webhook_port=port,
-        webhook_path="telegram",
-        webhook_secret="a-long-random-secret",
-    )
-
-
-SECRET = {"X-Telegram-Bot-Api-Secret-Token": "a-long-random-secret"}
 
 
 async def test_a_webhook_body_over_a_megabyte_is_refused_before_it_is_read(tg: Harness) -> None:

@@ -4,14 +4,13 @@ reaches a log at INFO or above, and the bot goes on with the next update."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import httpx
 import pytest
 
 from bot.channels.telegram.run import start, stop
 from tests.channels.telegram.conftest import Harness
-from tests.channels.telegram.test_run import free_port
+from tests.channels.telegram.test_run import free_port, webhook
 
 SAID = "Mon propriétaire Jan Peeters garde mon passeport"
 PRIVATE = ("Fatima", "fatima_k", "Peeters", "passeport")
@@ -62,13 +61,7 @@ async def test_an_unreadable_update_on_the_webhook_is_refused_without_its_conten
 ) -> None:
     await tg.stop()
     port = free_port()
-    settings = replace(
-        tg.settings,
-        mode="webhook",
-        webhook_url="https://guichet.example.org/telegram",
-        webhook_port=port,
-        webhook_secret="a-long-random-secret",
-    )
+    settings = webhook(tg.settings, port)
     served = await start(tg.conversation, settings, tg.delivery)
     try:
         update = unreadable(tg, 535) | {"update_id": 7}
