@@ -447,8 +447,9 @@ async def bench(args: argparse.Namespace) -> int:
                             InboxUpdate.done_at.is_(None)
                         )
                     )
-                if not pending and relayed == tally.relays_sent:
-                    break
+                quiet = not fake.calls or time.monotonic() - fake.calls[-1].at > 3.0
+                if not pending and relayed == tally.relays_sent and quiet:
+                    break  # nothing waits, every answer arrived, and nobody is still at work
                 await asyncio.sleep(0.5)
             await asyncio.sleep(1.0)  # time for a late second copy
             fake.faults = None
