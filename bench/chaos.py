@@ -460,6 +460,13 @@ async def bench(args: argparse.Namespace) -> int:
                 balancing.cancel()
             async with sessions() as session:
                 tickets = list(await session.execute(select(Ticket.id, Ticket.question_id)))
+        with open(logs / "calls.txt", "w") as dump:  # for a post-mortem
+            for c in fake.calls:
+                dump.write(
+                    f"{c.at:.3f} {c.method} chat={c.chat_id} failed={c.failed} "
+                    f"broken={c.broken} id={c.message_id} {c.params.get('message_id', '')} "
+                    f"{(c.text or '')[:80]!r} {c.button_data()}\n"
+                )
         report = summarize(args, db_kind, fake, migrants, tally, tickets, faults, balancer)
         print(report.text)
         print(f"bot logs: {logs}")

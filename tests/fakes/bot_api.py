@@ -505,8 +505,9 @@ class FakeBotApi:
         return self._last_message_id[chat_id]
 
     def _known(self, chat_id: int, message_id: int | None) -> JSON:
-        """A copy of a remembered message, or else a minimal message from the bot."""
-        found = self._messages.get(chat_id, {}).get(message_id or 0)
+        """A copy of a remembered message, or else a minimal message from the bot (a new one
+        when `message_id` is None)."""
+        found = self._messages.get(chat_id, {}).get(message_id) if message_id else None
         if found is not None:
             return copy.deepcopy(found)
         return {
@@ -546,6 +547,7 @@ class FakeBotApi:
         error = (
             self._failure(name, call.chat_id)
             or (fault if isinstance(fault, ApiError) else None)
+            or self._missing(name, params)
             or self._refusal(name, params)
             or self._answered_twice(name, params)
         )
@@ -575,6 +577,16 @@ class FakeBotApi:
         if problem is None and field is not None:
             problem = check_text(str(params.get(field, "")), params.get("parse_mode"))
         return ApiError(400, problem) if problem else None
+
+    def _missing(self, name: str, params: JSON) -> ApiError | None:
+        """Telegram refuses to edit a message id that was never given out in the chat."""
+        if not name.startswith("editmessage") or "inline_message_id" in params:
+            return None
+        chat_id = _as_int(params.get("chat_id")) or 0
+        message_id = _as_int(params.get("message_id")) or 0
+        if 0 < message_id <= self._last_message_id.get(chat_id, 0):
+            return None
+        return ApiError(400, "Bad Request: message to edit not found")
 
     def _answered_twice(self, name: str, params: JSON) -> ApiError | None:
         """Telegram accepts one answer per callback query; a second one is refused."""
@@ -669,6 +681,7 @@ class FakeBotApi:
             message_id = _as_int(params.get("message_id")) or 0
             chat = self._messages.setdefault(chat_id, {})
             message = chat[message_id] = chat.get(message_id) or self._known(chat_id, message_id)
+            assert message_id > 0  # _missing refuses the edit of a message that never was
             message.pop("reply_markup", None)  # an edit without a keyboard removes it
             field = {"editmessagetext": "text", "editmessagecaption": "caption"}.get(name)
             if field is not None:

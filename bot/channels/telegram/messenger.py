@@ -80,6 +80,8 @@ class TelegramMessenger:
         return sent.message_id if sent else None
 
     async def edit(self, chat_id: str, message_id: int, text: str, buttons: Buttons = ()) -> None:
+        if message_id <= 0:  # its send got no answer from Telegram: the id is unknown
+            return
         try:
             await self.bot.edit_message_text(
                 text, chat_id=int(chat_id), message_id=message_id, reply_markup=keyboard(buttons)
