@@ -79,6 +79,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         parsed = parsed.difference_update_query(["search_path"])
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("server_settings", {})["search_path"] = str(search_path)
+    if parsed.get_backend_name() == "sqlite":
+        # SQLite has one writer. Concurrent transactions on several connections wait for the
+        # write lock in SQLite's busy handler, which sleeps in steps of up to 100 ms: under
+        # load, answers took a second. One connection, handed out in turn by the pool's async
+        # queue, serialises them without sleeping.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
     engine = create_async_engine(parsed, **kwargs, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
