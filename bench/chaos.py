@@ -43,7 +43,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,9 +54,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from scratch import Drop, scratch_database  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from bot.storage.database import create_engine, normalize_url, sessionmaker  # noqa: E402
+from bot.storage.database import create_engine, sessionmaker  # noqa: E402
 from bot.storage.models import InboxUpdate, Ticket, User  # noqa: E402
 from tests.fakes.bot_api import ApiError, Break, Call, FakeBotApi  # noqa: E402
 
@@ -242,26 +242,11 @@ class Balancer:
                     await asyncio.sleep(0.05)
 
 
-async def database(kind: str) -> tuple[str, Callable[[], Any]]:
+async def database(kind: str) -> tuple[str, Drop]:
     """A fresh database: its URL and a coroutine function that removes it."""
     if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="chaos-")
-        return f"sqlite:///{folder}/chaos.db", lambda: asyncio.sleep(0)
-    base = normalize_url(os.environ.get("DATABASE_URL") or PG_DEFAULT)
-    schema = f"chaos_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.dispose()
-
-    async def drop() -> None:
-        engine = create_engine(base)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
-
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}search_path={schema}", drop
+        return await scratch_database(None, "chaos")
+    return await scratch_database(os.environ.get("DATABASE_URL") or PG_DEFAULT, "chaos")
 
 
 def cli(env: dict[str, str], *args: str) -> str:

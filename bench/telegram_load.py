@@ -31,8 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,12 +39,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from ruamel.yaml import YAML  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 from bot.app import open_app  # noqa: E402
 from bot.channels.telegram.run import start, stop  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
-from bot.storage.database import create_engine, normalize_url  # noqa: E402
 from tests.fakes.bot_api import Call, FakeBotApi  # noqa: E402
 
 
@@ -55,28 +53,6 @@ def eval_messages() -> list[dict[str, str]]:
     for path in sorted((ROOT / "bench" / "eval").glob("messages_*.yaml")):
         items.extend(yaml.load(path.read_text(encoding="utf-8")))
     return [i for i in items if i.get("text") and i.get("city")]
-
-
-async def fresh(url: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    """The URL itself for SQLite; on PostgreSQL, a new schema in that database (a second run
-    must not find the first one's users, tickets and update ids), and how to drop it."""
-    if not url.startswith("postgres"):
-        return url, lambda: asyncio.sleep(0)
-    base = normalize_url(url)
-    schema = f"load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.dispose()
-
-    async def drop() -> None:
-        engine = create_engine(base)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
-
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}search_path={schema}", drop
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -89,7 +65,7 @@ async def bench(args: argparse.Namespace) -> None:
     messages = eval_messages()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        url, drop = await fresh(url)  # PostgreSQL: a schema of its own, dropped at the end
+        url, drop = await scratch_database(url, "load")  # PostgreSQL: a schema of its own
         app = await open_app(Settings(database_url=url))
         async with FakeBotApi() as fake:
             settings = TelegramSettings(

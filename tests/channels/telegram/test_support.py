@@ -61,6 +61,21 @@ async def join(
     assert "You are available: new questions reach you." in texts(status)[-1]
 
 
+async def second_process(
+    h: Harness, conversation: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> Harness:
+    """Another process serving the same bot (the same fake Telegram) on the same database."""
+    other = Harness(
+        h.fake,
+        conversation,
+        h.settings,
+        delivery_stores(sessions),
+        support=support_stores(sessions, SupportSettings()),
+    )
+    await other.start()
+    return other
+
+
 async def ask_a_person(h: Harness, question: str, chat: int = MIGRANT) -> int:
     """The migrant asks, taps "Ask a person" (after 👎 if need be) and consents; the ticket."""
     sent = await h.say(chat, question, first_name="Fatima", username="fatima_k")
@@ -280,14 +295,7 @@ async def test_two_processes_sharing_the_database_let_exactly_one_claim_win(
     ticket = await ask_a_person(h, "أريد أن أفهم رسالة المحكمة")
     # Both processes receive from the same Telegram (the fake); each update is stored once and
     # handled by whichever process claims it first.
-    other = Harness(
-        h.fake,
-        h.conversation,
-        h.settings,
-        delivery_stores(sessions),
-        support=support_stores(sessions, SupportSettings()),
-    )
-    await other.start()
+    other = await second_process(h, h.conversation, sessions)
     try:
         mark = h.fake.mark()
         h.fake.push_update(h.fake.callback(AMAL, f"1v:{ticket}"))
@@ -323,14 +331,7 @@ async def test_a_consent_tapped_twice_even_in_two_processes_makes_one_ticket(
         QuestionLog(sessions, timedelta(days=30)),
         "telegram",
     )
-    other = Harness(
-        h.fake,
-        conversation,
-        h.settings,
-        delivery_stores(sessions),
-        support=support_stores(sessions, SupportSettings()),
-    )
-    await other.start()
+    other = await second_process(h, conversation, sessions)
     try:
         mark = h.fake.mark()
         h.fake.push_update(h.fake.callback(MIGRANT, consent))
