@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -153,10 +153,8 @@ class Inbox:
     async def pending(self) -> int:
         """How many updates are not done yet."""
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(InboxUpdate.update_id).where(InboxUpdate.done_at.is_(None))
-            )
-            return len(list(rows))
+            waiting = select(func.count()).where(InboxUpdate.done_at.is_(None))
+            return int(await session.scalar(waiting) or 0)
 
     async def purge(self, now: datetime) -> int:
         """Forget the ids of updates handled more than a day ago; return how many."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert
@@ -81,10 +81,8 @@ class SentJournal:
 
     async def count(self, update_id: int) -> int:
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(SentCall.seq).where(SentCall.update_id == update_id)
-            )
-            return len(list(rows))
+            entries = select(func.count()).where(SentCall.update_id == update_id)
+            return int(await session.scalar(entries) or 0)
 
     async def purge(self, now: datetime, keep: timedelta = KEEP_IDS) -> int:
         """Entries of updates set aside long ago (a handled update's go with it)."""

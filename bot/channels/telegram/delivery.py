@@ -112,12 +112,10 @@ def target(request_data: RequestData | None) -> str:
     return str(params.get("chat_id") or params.get("callback_query_id") or "")
 
 
-def _assumed(endpoint: str, request_data: RequestData | None) -> bytes:
-    """The answer of a call taken as done: a message with no known id, or True."""
-    if endpoint in SENDS:
-        chat = _chat_of(request_data)
-        return _ok({"message_id": 0, "date": int(time.time()), "chat": _chat(chat)})
-    return _ok(True)
+def _assumed(request_data: RequestData | None) -> bytes:
+    """The answer of a send taken as done: a message whose id is unknown (0)."""
+    chat = _chat(_chat_of(request_data))
+    return _ok({"message_id": 0, "date": int(time.time()), "chat": chat})
 
 
 def _chat(chat_id: Any) -> dict[str, Any]:
@@ -247,7 +245,7 @@ class Delivery(HTTPXRequest):
                         endpoint,
                         type(cause or exc).__name__,
                     )
-                    return 200, _assumed(endpoint, request_data)
+                    return 200, _assumed(request_data)
                 wait, why = backoff, type(cause or exc).__name__
             else:
                 if code == 429:
