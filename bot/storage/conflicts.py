@@ -12,5 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert(session: AsyncSession, model: Any) -> Any:
     """An INSERT into `model` that has `on_conflict_do_nothing` and `on_conflict_do_update`."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    return (pg_insert if postgres else sqlite_insert)(model)
+    return insert_for(dialect(session), model)
+
+
+def insert_for(dialect: str, target: Any) -> Any:
+    """The same for a dialect's name ("postgresql", "sqlite"): for a statement built once."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(target)
+
+
+def dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name

@@ -20,13 +20,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from functools import cache
+from typing import Any, Final, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    Delete,
+    Executable,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
-from bot.storage.conflicts import insert
+from bot.storage.conflicts import dialect as dialect_of
+from bot.storage.conflicts import insert_for
 from bot.storage.models import InboxUpdate, SentCall
 
 #: How long a claim holds an update without being renewed (its owner renews it every second
@@ -39,9 +53,77 @@ KEEP_IDS: Final = timedelta(days=1)
 MAX_ATTEMPTS: Final = 5
 
 
+# Every message goes through these statements: they are built once, on the tables (SQLAlchemy's
+# ORM layer would cost twice their time in Python on each call), with parameters bound by name.
+_inbox: Final = cast(Table, InboxUpdate.__table__)
+_sent: Final = cast(Table, SentCall.__table__)
+
+
+@cache
+def _add(dialect: str) -> Executable:
+    added: Executable = insert_for(dialect, _inbox).on_conflict_do_nothing(
+        index_elements=["update_id"]
+    )
+    return added
+
+
+@cache
+def _claim(dialect: str) -> Executable:
+    """The oldest unfinished update of each chat that nobody holds, oldest first, claimed.
+
+    One statement, so that two claims cannot both read an update as free: SQLite runs it under
+    its write lock; on PostgreSQL the rows chosen are locked and others' locked rows skipped."""
+    candidate, earlier = _inbox.alias("candidate"), _inbox.alias("earlier")
+    waiting = (
+        select(candidate.c.update_id)
+        .where(
+            candidate.c.done_at.is_(None),
+            or_(candidate.c.lease_until.is_(None), candidate.c.lease_until < bindparam("now")),
+            ~exists().where(
+                and_(
+                    earlier.c.chat_id == candidate.c.chat_id,
+                    earlier.c.done_at.is_(None),
+                    earlier.c.update_id < candidate.c.update_id,
+                )
+            ),
+        )
+        .order_by(candidate.c.update_id)
+        .limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        waiting = waiting.with_for_update(skip_locked=True, of=candidate)
+    return (
+        update(_inbox)
+        .where(_inbox.c.update_id.in_(waiting.scalar_subquery()))
+        .values(
+            owner=bindparam("owner"), lease_until=bindparam("until"), attempts=_inbox.c.attempts + 1
+        )
+        .returning(_inbox.c.update_id, _inbox.c.chat_id, _inbox.c.payload, _inbox.c.attempts)
+    )
+
+
+_RENEW: Final[Update] = (
+    update(_inbox)
+    .where(_inbox.c.owner == bindparam("me"), _inbox.c.done_at.is_(None))
+    .values(lease_until=bindparam("until"))
+)
+_FORGET_CALLS: Final[Delete] = delete(_sent).where(_sent.c.update_id == bindparam("id"))
+_DONE: Final[Update] = (
+    update(_inbox)
+    .where(_inbox.c.update_id == bindparam("id"))
+    .values(done_at=bindparam("now"), payload=None, chat_id=None, owner=None, lease_until=None)
+)
+_LATER: Final[Update] = (
+    update(_inbox)
+    .where(_inbox.c.update_id == bindparam("id"), _inbox.c.done_at.is_(None))
+    .values(owner=None, lease_until=bindparam("when"))
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Claimed:
     update_id: int
+    chat_id: int | None
     payload: dict[str, Any]
     attempts: int
 
@@ -62,10 +144,9 @@ class Inbox:
     ) -> bool:
         """Store an update, committed when this returns; False if it was already there."""
         async with self._sessions() as session, session.begin():
+            row = {"update_id": update_id, "chat_id": chat_id, "payload": payload}
             result = await session.execute(
-                insert(session, InboxUpdate)
-                .values(update_id=update_id, chat_id=chat_id, payload=payload, received_at=now)
-                .on_conflict_do_nothing(index_elements=["update_id"])
+                _add(dialect_of(session)), {**row, "received_at": now, "attempts": 0}
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -74,69 +155,30 @@ class Inbox:
         chat that nobody holds, oldest first."""
         if limit <= 0:
             return []
-        candidate, earlier = aliased(InboxUpdate), aliased(InboxUpdate)
-        waiting = (
-            select(candidate.update_id)
-            .where(
-                candidate.done_at.is_(None),
-                or_(candidate.lease_until.is_(None), candidate.lease_until < now),
-                ~exists().where(
-                    and_(
-                        earlier.chat_id == candidate.chat_id,
-                        earlier.done_at.is_(None),
-                        earlier.update_id < candidate.update_id,
-                    )
-                ),
-            )
-            .order_by(candidate.update_id)
-            .limit(limit)
-        )
-        # One statement, so that two claims cannot both read an update as free: SQLite runs
-        # it under its write lock; on PostgreSQL the rows chosen are locked, others skipped.
         async with self._sessions() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
-                waiting = waiting.with_for_update(skip_locked=True, of=candidate)
             rows = await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.update_id.in_(waiting.scalar_subquery()))
-                .values(
-                    owner=self.owner,
-                    lease_until=now + self.lease,
-                    attempts=InboxUpdate.attempts + 1,
-                )
-                .returning(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
+                _claim(dialect_of(session)),
+                {"now": now, "limit": limit, "owner": self.owner, "until": now + self.lease},
             )
-            claimed = [Claimed(r.update_id, r.payload or {}, r.attempts) for r in rows]
+            claimed = [Claimed(r.update_id, r.chat_id, r.payload or {}, r.attempts) for r in rows]
         return sorted(claimed, key=lambda c: c.update_id)
 
     async def renew(self, now: datetime) -> None:
         """Extend the leases of every update this owner is handling."""
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.owner == self.owner, InboxUpdate.done_at.is_(None))
-                .values(lease_until=now + self.lease)
-            )
+            await session.execute(_RENEW, {"me": self.owner, "until": now + self.lease})
 
     async def done(self, update_id: int, now: datetime) -> None:
         """The update's effects are committed: forget its content and the journal of what it
         sent (bot/storage/sent.py); keep its id."""
         async with self._sessions() as session, session.begin():
-            await session.execute(delete(SentCall).where(SentCall.update_id == update_id))
-            await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.update_id == update_id)
-                .values(done_at=now, payload=None, chat_id=None, owner=None, lease_until=None)
-            )
+            await session.execute(_FORGET_CALLS, {"id": update_id})
+            await session.execute(_DONE, {"id": update_id, "now": now})
 
     async def later(self, update_id: int, when: datetime) -> None:
         """Handling could not finish (a platform outage): let anyone try again at `when`."""
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.update_id == update_id, InboxUpdate.done_at.is_(None))
-                .values(owner=None, lease_until=when)
-            )
+            await session.execute(_LATER, {"id": update_id, "when": when})
 
     async def release(self, *, everyone: bool = False) -> int:
         """Free this owner's claims, or everyone's (the single process on SQLite), when it

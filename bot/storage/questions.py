@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Final, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.conflicts import insert
+from bot.storage.conflicts import dialect as dialect_of
+from bot.storage.conflicts import insert_for
 from bot.storage.models import Question
 from bot.storage.origin import origin
+
+_questions: Final = cast(Table, Question.__table__)
+
+
+@cache
+def _record(dialect: str) -> Executable:
+    """Built once (every message is logged), on the table; an update's question once."""
+    logged: Executable = (
+        insert_for(dialect, _questions)
+        .on_conflict_do_nothing(index_elements=["origin"])
+        .returning(_questions.c.id)
+    )
+    return logged
 
 
 class QuestionLog:
@@ -46,12 +62,7 @@ class QuestionLog:
             "origin": source,
         }
         async with self._sessions() as session, session.begin():
-            added = await session.scalar(
-                insert(session, Question)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["origin"])
-                .returning(Question.id)
-            )
+            added = await session.scalar(_record(dialect_of(session)), values)
             if added is None:  # this update's question is logged already
                 added = await session.scalar(select(Question.id).where(Question.origin == source))
             assert added is not None

@@ -25,13 +25,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Final, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.conflicts import insert
+from bot.storage.conflicts import dialect as dialect_of
+from bot.storage.conflicts import insert_for
 from bot.storage.inbox import KEEP_IDS
 from bot.storage.models import SentCall
+
+_sent: Final = cast(Table, SentCall.__table__)
+
+
+@cache
+def _record(dialect: str) -> Executable:
+    """Built once (each answered call is recorded), on the table: two runs racing under one
+    number keep the first."""
+    recorded: Executable = insert_for(dialect, _sent).on_conflict_do_nothing(
+        index_elements=["update_id", "seq"]
+    )
+    return recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +80,10 @@ class SentJournal:
     ) -> None:
         """Record a call that was answered (once: two runs racing under one number keep the
         first)."""
+        call = {"method": method, "target": target[:64], "answer": answer, "at": now}
         async with self._sessions() as session, session.begin():
             await session.execute(
-                insert(session, SentCall)
-                .values(
-                    update_id=update_id,
-                    seq=seq,
-                    method=method,
-                    target=target[:64],
-                    answer=answer,
-                    at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["update_id", "seq"])
+                _record(dialect_of(session)), {"update_id": update_id, "seq": seq, **call}
             )
 
     async def count(self, update_id: int) -> int:
