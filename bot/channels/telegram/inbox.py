@@ -9,12 +9,18 @@ stores the update and returns once it is committed. Nothing is acknowledged that
 marks it done; it renews its leases while it works. Updates of different chats are handled
 concurrently (up to `capacity`), the updates of one chat one at a time, in order, across
 processes (the claim sees to that).
+
+A claim is a write, so the worker claims only when something may be waiting (`Arrivals`): an
+update stored for a chat it is not handling, the end of a chat's update when another one of
+that chat came meanwhile, or every `poll` seconds for what other processes stored, what was
+handed back for later and what a dead process held.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -60,6 +66,48 @@ def _joins(update: Update) -> bool:
     return bool(text) and re.match(r"^/start(@\w+)?\s+v_", text or "") is not None
 
 
+class Arrivals:
+    """Whether the worker may find an update to claim (`event`).
+
+    An update of a chat that is being handled here cannot be claimed before that chat's update
+    is done: it wakes the worker then, not now. `waiting` counts, per chat, the updates stored
+    here and not claimed yet (updates that another process claimed are forgotten past
+    `FORGET_AFTER` chats: at worst the worker wakes for nothing).
+    """
+
+    FORGET_AFTER: Final = 10_000
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self._held: set[int] = set()
+        self._waiting: dict[int, int] = {}
+
+    def stored(self, chat: int | None) -> None:
+        if chat is None:
+            self.event.set()
+            return
+        if len(self._waiting) >= self.FORGET_AFTER:
+            self._waiting.clear()
+        self._waiting[chat] = self._waiting.get(chat, 0) + 1
+        if chat not in self._held:
+            self.event.set()
+
+    def taken(self, chat: int | None) -> None:
+        if chat is None:
+            return
+        self._held.add(chat)
+        left = self._waiting.pop(chat, 0) - 1
+        if left > 0:
+            self._waiting[chat] = left
+
+    def finished(self, chat: int | None) -> None:
+        if chat is None:
+            return
+        self._held.discard(chat)
+        if chat in self._waiting:
+            self.event.set()
+
+
 class StoredUpdates(asyncio.Queue[object]):
     """The Updater's queue: `put` stores an update in the inbox (anything else, such as the
     Application's stop signal, is queued as usual)."""
@@ -68,7 +116,7 @@ class StoredUpdates(asyncio.Queue[object]):
         super().__init__()
         self.inbox = inbox
         self.clock = clock
-        self.arrived = asyncio.Event()
+        self.arrivals = Arrivals()
 
     async def put(self, item: object) -> None:
         if not isinstance(item, Update):
@@ -78,8 +126,9 @@ class StoredUpdates(asyncio.Queue[object]):
         payload = item.to_dict()
         if not _joins(item):  # a volunteer joining gives their first name to the network
             payload = without_names(payload)
-        if await self.inbox.add(item.update_id, chat.id if chat else None, payload, self.clock()):
-            self.arrived.set()
+        chat_id = chat.id if chat else None
+        if await self.inbox.add(item.update_id, chat_id, payload, self.clock()):
+            self.arrivals.stored(chat_id)
         else:
             log.info("update %d arrived again; it is handled once", item.update_id)
 
@@ -89,7 +138,7 @@ class InboxWorker:
         self,
         inbox: Inbox,
         application: Application,  # type: ignore[type-arg]
-        arrived: asyncio.Event,
+        arrivals: Arrivals,
         *,
         capacity: int = 64,
         poll: float = 0.5,
@@ -98,7 +147,7 @@ class InboxWorker:
     ) -> None:
         self.inbox = inbox
         self.application = application
-        self.arrived = arrived
+        self.arrivals = arrivals
         self.capacity = capacity
         self.poll = poll
         self.retry_later = retry_later
@@ -115,7 +164,7 @@ class InboxWorker:
     async def stop(self) -> None:
         """Claim nothing more; finish the updates being handled."""
         self._stopping = True
-        self.arrived.set()
+        self.arrivals.event.set()
         if self._main is not None:
             await self._main
         if self.tasks:
@@ -129,25 +178,30 @@ class InboxWorker:
         return bool(self.tasks)
 
     async def _run(self) -> None:
+        event = self.arrivals.event
         while not self._stopping:
-            self.arrived.clear()
+            event.clear()
+            room = self.capacity - len(self.tasks)
             try:
-                claimed = await self.inbox.claim(self.clock(), self.capacity - len(self.tasks))
+                claimed = await self.inbox.claim(self.clock(), room)
             except Exception:
                 log.exception("could not claim updates from the inbox; trying again")
                 claimed = []
             for item in claimed:
+                self.arrivals.taken(item.chat_id)
                 task = asyncio.create_task(self._handle(item), name=f"update {item.update_id}")
                 self.tasks.add(task)
-                task.add_done_callback(self._finished)
-            if claimed and len(self.tasks) < self.capacity:
-                continue  # more may be waiting
+                task.add_done_callback(functools.partial(self._finished, chat=item.chat_id))
+            if len(self.tasks) >= self.capacity:
+                event.clear()  # no room: a task that ends wakes the worker (more may wait)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.arrived.wait(), self.poll)
+                await asyncio.wait_for(event.wait(), self.poll)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, task: asyncio.Task[None], *, chat: int | None) -> None:
         self.tasks.discard(task)
-        self.arrived.set()  # the chat's next update may be claimed now
+        self.arrivals.finished(chat)  # the chat's next update may be claimed now
+        if len(self.tasks) == self.capacity - 1:
+            self.arrivals.event.set()  # room again
 
     async def _renew(self) -> None:
         every = self.inbox.lease.total_seconds() / 3  # a lease outlives two missed renewals

@@ -105,7 +105,7 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     assert isinstance(queue, StoredUpdates)
     # After an outage as long as one call's retries, the update is tried again soon.
     retry_later = min(RETRY_LATER, timedelta(seconds=settings.delivery_budget))
-    worker = InboxWorker(inbox, application, queue.arrived, retry_later=retry_later)
+    worker = InboxWorker(inbox, application, queue.arrivals, retry_later=retry_later)
     worker.start()
     if settings.mode == "webhook":
         HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY)
