@@ -7,6 +7,7 @@ and buttons. Nothing here decides what to answer.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -91,6 +92,11 @@ class Seen:
     t: Translator
 
 
+#: The user behind the update being handled, once looked up: the gate and then a handler both
+#: need it (each update is handled in a task, and so a context, of its own).
+_seen_here: ContextVar[tuple[int, Seen | None] | None] = ContextVar("seen_here", default=None)
+
+
 class Channel:
     def __init__(
         self, conversation: Conversation, ticket_retention: timedelta | None = None
@@ -108,6 +114,14 @@ class Channel:
 
     async def seen(self, update: Update) -> Seen | None:
         """The user behind a private update (created on first contact, reactivated)."""
+        here = _seen_here.get()
+        if here is not None and here[0] == update.update_id:
+            return here[1]
+        seen = await self._seen(update)
+        _seen_here.set((update.update_id, seen))
+        return seen
+
+    async def _seen(self, update: Update) -> Seen | None:
         chat = update.effective_chat
         if chat is None:
             return None
