@@ -37,9 +37,6 @@ import os
 import platform
 import random
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from botproc import SECRET, Bots, cli, free_port  # noqa: E402
 from scratch import Drop, scratch_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -62,7 +60,6 @@ from bot.storage.models import InboxUpdate, Ticket, User  # noqa: E402
 from tests.fakes.bot_api import ApiError, Break, Call, FakeBotApi  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
-SECRET = "chaos-webhook-secret"
 CITY = "brussels"
 #: English questions that the Brussels sample answers directly (with 👍/👎 under the answer).
 QUESTIONS = [
@@ -81,12 +78,6 @@ SENT_AS = "was sent as number"  # the confirmation after a consent
 
 def confirms(call: Call) -> bool:
     return call.method == "sendMessage" and SENT_AS in (call.text or "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Faults:
@@ -161,58 +152,6 @@ class Tally:
     recoveries: list[float] = field(default_factory=list)
 
 
-class Bots:
-    """The bot processes: started, killed, started again."""
-
-    def __init__(self, env: dict[str, str], ports: list[int]) -> None:
-        self.env, self.ports = env, ports
-        self.procs: list[subprocess.Popen[bytes] | None] = [None] * max(1, len(ports))
-        self.starts = [0] * len(self.procs)
-        self.logs: list[Path] = []
-
-    def start(self, index: int) -> None:
-        env = dict(self.env)
-        if self.ports:
-            env.update(
-                TELEGRAM_MODE="webhook",
-                TELEGRAM_WEBHOOK_URL="https://guichet.example.org/telegram",
-                TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
-                TELEGRAM_WEBHOOK_PORT=str(self.ports[index]),
-                TELEGRAM_WEBHOOK_SECRET=SECRET,
-                GUICHET_INSTANCE=f"chaos-{index}",
-            )
-        self.starts[index] += 1
-        log = open(Path(self.env["CHAOS_LOGS"]) / f"bot{index}.log", "ab")  # noqa: SIM115
-        self.procs[index] = subprocess.Popen(
-            [sys.executable, "main.py", "run"], cwd=ROOT, env=env, stderr=log, stdout=log
-        )
-
-    def ready(self, index: int) -> bool:
-        """Has the process started serving (its log says it polls or listens)?"""
-        log = Path(self.env["CHAOS_LOGS"]) / f"bot{index}.log"
-        said = log.read_text(errors="replace") if log.exists() else ""
-        return said.count("polling for updates") + said.count("webhook mode: listening") > (
-            self.starts[index] - 1
-        )
-
-    def kill(self, index: int) -> None:
-        proc = self.procs[index]
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            if proc is not None:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-
-
 class Balancer:
     """Webhook mode: hand each update to one of the processes, in order, round robin; when a
     process fails (down, or not 200), the other; until one takes it."""
@@ -249,15 +188,6 @@ async def database(kind: str) -> tuple[str, Drop]:
     return await scratch_database(os.environ.get("DATABASE_URL") or PG_DEFAULT, "chaos")
 
 
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"main.py {' '.join(args)} failed: {done.stderr}")
-    return done.stdout
-
-
 async def bench(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     db_kind = "postgresql" if args.mode == "webhook" else args.db
@@ -276,7 +206,6 @@ async def bench(args: argparse.Namespace) -> int:
                 "TELEGRAM_READ_TIMEOUT": "1",
                 "TELEGRAM_RETRY_SECONDS": "20",
                 "GUICHET_LOG_LEVEL": "INFO",
-                "CHAOS_LOGS": str(logs),
             }
             if args.quick:
                 env["GUICHET_SEMANTIC"] = "off"
@@ -302,7 +231,7 @@ async def bench(args: argparse.Namespace) -> int:
 
                 fake.push_update = delivered  # type: ignore[method-assign]
                 balancing = asyncio.create_task(balancer.run())
-            bots = Bots(env, ports)
+            bots = Bots(env, ports, logs)
             for index in range(len(bots.procs)):
                 bots.start(index)
 

@@ -1,22 +1,24 @@
 """Load on the Telegram channel: simulated users through a fake Bot API on loopback.
 
-Each of N users (default 1,000) has chosen a city through a deep link, then sends M questions
-(default 5) taken from the evaluation set, in their own language. A user waits for the answer,
-thinks for a random time and asks the next one, so that the messages arrive as a Poisson
-stream at --rate messages per second overall. The bot is the real one: python-telegram-bot
-polling the fake server, the default hybrid assistant, the support network wired in (each
-message is checked against volunteers and open tickets), SQLite (or DATABASE_URL), and the
-production rate limiter (30 messages per second, as Telegram asks) unless --max-rate says
-otherwise.
+Each of N users (default 1,000) has a city and a language, then sends M questions (default 5)
+taken from the evaluation set, in their own language. A user waits for the answer, then asks
+the next one at a random moment, so that the messages arrive as a Poisson stream at --rate
+messages per second overall. The bot is the real one, `python main.py run` in a process of its
+own: python-telegram-bot polling the fake server (or --webhook: the fake posts each update to
+the bot's webhook), the durable inbox and the sent-call journal, the default hybrid assistant,
+the support network wired in (each message is checked against volunteers and open tickets),
+SQLite (or DATABASE_URL, in a fresh schema) and the production rate limiter (30 messages per
+second, as Telegram asks) unless --max-rate says otherwise.
 
 Latency is measured from the moment the update is queued at the fake server to the moment the
-fake receives the answer's sendMessage: getUpdates, the bot's work, the database and the
-HTTP call back. The load generator and the fake run in the bot's process and share its CPU, so
-the figures are pessimistic. Peak memory is the whole process's.
+fake receives the answer's sendMessage: getUpdates (or the webhook post), storing the update,
+the bot's work, the database and the HTTP call back. The fake and the load generator run in
+this process, beside the bot's. Memory is the bot process's peak resident set.
 
 Usage:
-    python bench/telegram_load.py                       # 1000 users x 5 messages at 20 msg/s
+    python bench/telegram_load.py                       # 1000 users x 5 messages at 25 msg/s
     python bench/telegram_load.py --rate 0 --max-rate 0 # everything at once, no limiter: capacity
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/telegram_load.py
 """
 
 from __future__ import annotations
@@ -26,24 +28,24 @@ import asyncio
 import os
 import platform
 import random
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+import httpx  # noqa: E402
+from botproc import SECRET, Bots, cli, free_port  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 from scratch import scratch_database  # noqa: E402
 
-from bot.app import open_app  # noqa: E402
-from bot.channels.telegram.run import start, stop  # noqa: E402
-from bot.settings import Settings, TelegramSettings  # noqa: E402
+from bot.storage.database import create_engine, sessionmaker  # noqa: E402
+from bot.storage.models import User  # noqa: E402
 from tests.fakes.bot_api import Call, FakeBotApi  # noqa: E402
 
 
@@ -60,76 +62,101 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+async def seed_users(url: str, users: list[tuple[int, list[dict[str, str]]]]) -> None:
+    """Every user has chosen a city and a language before the run (not measured)."""
+    engine = create_engine(url)
+    async with sessionmaker(engine)() as session, session.begin():
+        for chat, mine in users:
+            lang = mine[0].get("lang", "en")
+            session.add(User(channel="telegram", chat_id=str(chat), city=mine[0]["city"],
+                             language=lang, language_explicit=True))  # fmt: skip
+    await engine.dispose()
+
+
 async def bench(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     messages = eval_messages()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        url, drop = await scratch_database(url, "load")  # PostgreSQL: a schema of its own
-        app = await open_app(Settings(database_url=url))
-        async with FakeBotApi() as fake:
-            settings = TelegramSettings(
-                token=fake.token, api_base_url=fake.base_url, max_rate=args.max_rate
-            )
-            conversation = app.conversation("telegram")
-            served = await start(conversation, settings, app.delivery, app.support)
-            waiting: dict[int, Callable[[Call], None]] = {}
+    users = [(10_000 + n, rng.sample(messages, args.messages)) for n in range(args.users)]
+    logs = Path(tempfile.mkdtemp(prefix="load-logs-"))
+    url, drop = await scratch_database(os.environ.get("DATABASE_URL"), "load")
+    latencies: list[float] = []
+    async with FakeBotApi() as fake:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "TELEGRAM_MAX_RATE": str(args.max_rate),
+            "GUICHET_LOG_LEVEL": "INFO",
+        }
+        cli(env, "db", "upgrade")
+        await seed_users(url, users)
+        ports = [free_port()] if args.webhook else []
+        bots = Bots(env, ports, logs)
+        bots.start(0)
+        while not bots.ready(0):
+            await asyncio.sleep(0.1)
+        client = httpx.AsyncClient(timeout=30.0)
+        push: Callable[[dict[str, Any]], object] = fake.push_update
+        if ports:
+            hook = f"http://127.0.0.1:{ports[0]}/telegram"
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
-            def on_call(call: Call) -> None:
-                if call.method == "sendMessage" and call.chat_id in waiting and not call.failed:
-                    waiting.pop(call.chat_id)(call)
+            async def post(update: dict[str, Any]) -> None:
+                update_id = fake.push_update(update)  # the fake numbers it (nobody polls)
+                await client.post(hook, json={"update_id": update_id, **update}, headers=headers)
 
-            fake.listeners.append(on_call)
-            loop = asyncio.get_running_loop()
+            def push(update: dict[str, Any]) -> object:
+                return asyncio.ensure_future(post(update))
 
-            async def exchange(chat: int, update: dict[str, object]) -> float:
-                done: asyncio.Future[Call] = loop.create_future()
-                waiting[chat] = done.set_result
-                queued = time.monotonic()
-                fake.push_update(update)
-                call = await asyncio.wait_for(done, timeout=120)
-                return call.at - queued
+        waiting: dict[int, Callable[[Call], None]] = {}
 
-            users = []
-            for n in range(args.users):
-                chat = 10_000 + n
-                mine = rng.sample(messages, args.messages)
-                users.append((chat, mine))
-            # Deep links first (not measured): every user has a city and a language.
-            for chat, mine in users:
-                lang = mine[0].get("lang", "en")
-                await conversation.set_city(str(chat), mine[0]["city"])
-                await conversation.set_language(str(chat), lang)
+        def on_call(call: Call) -> None:
+            if call.method == "sendMessage" and call.chat_id in waiting and not call.failed:
+                waiting.pop(call.chat_id)(call)
 
-            latencies: list[float] = []
-            # Each user's messages fall at uniform random moments of the run (their sum is a
-            # Poisson stream at --rate); a user never asks before the previous answer came.
-            span = args.users * args.messages / args.rate if args.rate > 0 else 0.0
+        fake.listeners.append(on_call)
+        loop = asyncio.get_running_loop()
 
-            async def user(chat: int, mine: list[dict[str, str]]) -> None:
-                moments = sorted(rng.uniform(0, span) for _ in mine)
-                for item, moment in zip(mine, moments, strict=True):
-                    delay = t0 + moment - time.monotonic()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                    update = fake.message(chat, item["text"], language_code=item.get("lang"))
-                    latencies.append(await exchange(chat, update))
+        async def exchange(chat: int, update: dict[str, object]) -> float:
+            done: asyncio.Future[Call] = loop.create_future()
+            waiting[chat] = done.set_result
+            queued = time.monotonic()
+            push(update)
+            call = await asyncio.wait_for(done, timeout=120)
+            return call.at - queued
 
-            t0 = time.monotonic()
+        # Each user's messages fall at uniform random moments of the run (their sum is a
+        # Poisson stream at --rate); a user never asks before the previous answer came.
+        span = args.users * args.messages / args.rate if args.rate > 0 else 0.0
+
+        async def user(chat: int, mine: list[dict[str, str]]) -> None:
+            moments = sorted(rng.uniform(0, span) for _ in mine)
+            for item, moment in zip(mine, moments, strict=True):
+                delay = t0 + moment - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                update = fake.message(chat, item["text"], language_code=item.get("lang"))
+                latencies.append(await exchange(chat, update))
+
+        t0 = time.monotonic()
+        try:
             await asyncio.gather(*(user(chat, mine) for chat, mine in users))
             elapsed = time.monotonic() - t0
-            await stop(served)
-        await app.close()
-        await drop()
+            peak = bots.peak_memory_mb(0)
+        finally:
+            await client.aclose()
+            bots.stop()
+    await drop()
 
     sent = len(latencies)
     expected = args.users * args.messages
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     limiter = f"{args.max_rate} msg/s" if args.max_rate else "off"
-    print(f"database: {url.split(':')[0]}; rate limiter: {limiter}")
+    mode = "webhook" if args.webhook else "polling"
+    print(f"database: {url.split(':')[0]}; {mode}; rate limiter: {limiter}")
     print(
         f"users: {args.users} x {args.messages} messages; "
         f"offered load: {f'{args.rate} msg/s' if args.rate else 'all at once'}"
@@ -141,15 +168,17 @@ async def bench(args: argparse.Namespace) -> None:
         f"p95 {percentile(latencies, 95) * 1000:.0f} ms, "
         f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
     )
-    print(f"peak RSS (bot + fake + load generator): {rss:.0f} MB")
+    print(f"peak RSS of the bot process: {peak:.0f} MB")
+    print(f"bot log: {bots.log(0)}")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--users", type=int, default=1000)
     p.add_argument("--messages", type=int, default=5)
+    p.add_argument("--webhook", action="store_true", help="the fake posts updates to a webhook")
     p.add_argument(
-        "--rate", type=float, default=20.0, help="offered messages per second (0: all at once)"
+        "--rate", type=float, default=25.0, help="offered messages per second (0: all at once)"
     )
     p.add_argument("--max-rate", type=float, default=30.0, help="the bot's rate limiter (0: off)")
     p.add_argument("--seed", type=int, default=7)
