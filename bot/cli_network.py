@@ -222,7 +222,8 @@ async def tickets_assign(staff: Staff, args: argparse.Namespace, out: TextIO, er
         return 1
     print(
         f"Ticket #{args.ticket} is now with volunteer #{volunteer.id} {volunteer.display_name} "
-        f"({volunteer.organisation}, {volunteer.city}). They see it with /mytickets.",
+        f"({volunteer.organisation}, {volunteer.city}). The bot sends it to them within a "
+        "minute (and tells whoever had it); they also see it with /mytickets.",
         file=out,
     )
     return 0

@@ -256,10 +256,13 @@ async def test_staff_assign_a_ticket_that_was_never_offered_to_the_volunteer(
     assert (ran.code, ran.err) == (0, "")
     assert ran.out == (
         f"Ticket #{t.id} is now with volunteer #{piet.id} Piet (Caritas, brussels). "
-        "They see it with /mytickets.\n"
+        "The bot sends it to them within a minute (and tells whoever had it); they also see "
+        "it with /mytickets.\n"
     )
     assert [held.id for held in await tickets.of_volunteer(piet.id)] == [t.id]
     assert await tickets.of_volunteer(amal.id) == []
+    given = await tickets.get(t.id)  # for the bot to tell Piet, and Amal whose it was
+    assert given is not None and given.assigned_from == amal.id and given.assign_told_at is None
 
     other_city = await cli("tickets", "assign", str(t.id), "--volunteer", str(far.id))
     assert (other_city.code, other_city.out) == (1, "")

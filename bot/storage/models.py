@@ -230,6 +230,11 @@ class Ticket(Base):
     reminded_at: Mapped[datetime | None]
     gave_up_at: Mapped[datetime | None]
     claim_reminded_at: Mapped[datetime | None]
+    # Staff gave the ticket to a volunteer (`tickets assign`), taking it from `assigned_from` if
+    # someone held it; the bot tells them both once (`assign_told_at`).
+    assigned_at: Mapped[datetime | None]
+    assigned_from: Mapped[int | None] = mapped_column(Integer)
+    assign_told_at: Mapped[datetime | None]
     # The logged question the migrant consented to send: one ticket per question at most.
     question_id: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
 

@@ -45,6 +45,9 @@ class TicketInfo:
     reminded_at: datetime | None
     gave_up_at: datetime | None
     claim_reminded_at: datetime | None
+    assigned_at: datetime | None  # given by staff...
+    assigned_from: int | None  # ...taken from this volunteer, if someone held it
+    assign_told_at: datetime | None  # ...and the bot has told them
     question_id: int | None  # the logged question it was made from (one ticket each)
     messages: int  # number of relayed messages (TicketMessage rows)
 
@@ -63,6 +66,7 @@ class Due:
     give_up: list[TicketInfo]
     claim_remind: list[TicketInfo]
     claim_release: list[TicketInfo]
+    assigned: list[TicketInfo]  # given by staff, not yet told
 
 
 class LimitReached(Exception):

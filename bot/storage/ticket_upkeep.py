@@ -18,8 +18,8 @@ from bot.storage.models import KbSuggestion, Ticket, TicketMessage, User
 from bot.storage.ticket_rows import TicketRows
 from bot.storage.ticket_types import Due, Status, utc
 
-Once = Literal["reminded_at", "widened_at", "gave_up_at", "claim_reminded_at"]
-_ONCE: Final = ("reminded_at", "widened_at", "gave_up_at", "claim_reminded_at")
+Once = Literal["reminded_at", "widened_at", "gave_up_at", "claim_reminded_at", "assign_told_at"]
+_ONCE: Final = ("reminded_at", "widened_at", "gave_up_at", "claim_reminded_at", "assign_told_at")
 
 
 _NO_ANSWER_SINCE_CLAIM = or_(
@@ -104,6 +104,11 @@ class TicketUpkeep:
             ),
             claim_release=await self._rows.list(
                 claimed, Ticket.claimed_at <= now - claim_release_after
+            ),
+            assigned=await self._rows.list(
+                Ticket.status == Status.CLAIMED.value,
+                Ticket.assigned_at.is_not(None),
+                Ticket.assign_told_at.is_(None),
             ),
         )
 

@@ -211,13 +211,28 @@ class Tickets:
             .scalar_subquery()
         )
         return await self._hold(
-            ticket_id, volunteer_id, now, Ticket.status.in_(ACTIVE), Ticket.city == city
+            ticket_id,
+            volunteer_id,
+            now,
+            Ticket.status.in_(ACTIVE),
+            Ticket.city == city,
+            # The bot tells the volunteer, and whoever held it before (an UPDATE reads the
+            # row as it was).
+            assigned_at=utc(now),
+            assigned_from=Ticket.claimed_by,
+            assign_told_at=None,
         )
 
     async def _hold(
-        self, ticket_id: int, volunteer_id: int, now: datetime, *where: ColumnElement[bool]
+        self,
+        ticket_id: int,
+        volunteer_id: int,
+        now: datetime,
+        *where: ColumnElement[bool],
+        **also: Any,
     ) -> bool:
-        """One conditional UPDATE: the ticket is claimed by an active volunteer where `where`."""
+        """One conditional UPDATE: the ticket is claimed by an active volunteer where `where`
+        (and `also` is set). A volunteer's own claim is no staff assignment to tell of."""
         active = select(Volunteer.id).where(
             Volunteer.id == volunteer_id, Volunteer.removed_at.is_(None)
         )
@@ -229,6 +244,7 @@ class Tickets:
             claimed_by=volunteer_id,
             claimed_at=utc(now),
             claim_reminded_at=None,
+            **{"assigned_at": None, "assigned_from": None, **also},
         )
 
     async def release(self, ticket_id: int, volunteer_id: int) -> bool:

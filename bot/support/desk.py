@@ -240,6 +240,11 @@ class SupportDesk:
             taken = ot.gettext("Taken by a colleague.")
             text = w.paragraphs(w.header(ticket, ot), w.esc(taken))
             await self.messenger.edit(offer.chat_id, offer.message_id, text)
+        await self._tell_migrant_taken(ticket, volunteer)
+        await self.relay.deliver_waiting(ticket, volunteer)
+        return self.working(ticket, t)
+
+    async def _tell_migrant_taken(self, ticket: TicketInfo, volunteer: VolunteerInfo) -> None:
         user = await self.users.by_id(ticket.user_id) if ticket.user_id else None
         if user is not None:
             mt = translator(user.language or ticket.language)
@@ -248,9 +253,36 @@ class SupportDesk:
             ).format(
                 organisation=volunteer.organisation, name=volunteer.display_name, number=ticket.id
             )
-            await self.messenger.send(user.chat_id, w.esc(text))
+            await self.messenger.send(user.chat_id, self.words.esc(text))
+
+    async def assigned(self, ticket: TicketInfo) -> None:
+        """Staff gave `ticket` to its holder (`tickets assign`): send them the ticket to reply
+        to, tell whoever held it before that it is no longer theirs, and tell the migrant who
+        is looking at it when nobody was."""
+        volunteer = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
+        if volunteer is None:
+            return
+        w, t = self.words, translator(volunteer.ui_language)
+        working = self.working(ticket, t)
+        given = t.gettext("The city's staff gave you ticket #{number}.").format(number=ticket.id)
+        message_id = await self.messenger.send(
+            volunteer.chat_id, w.paragraphs(w.note(given), working.text), working.buttons
+        )
+        if message_id is not None:  # where they reply, as on an offer
+            await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
+        before = ticket.assigned_from
+        if before is not None and before != volunteer.id:
+            previous = await self.network.get(before)
+            if previous is not None:
+                pt = translator(previous.ui_language)
+                moved = pt.gettext(
+                    "The city's staff gave ticket #{number} to another volunteer: it is no "
+                    "longer yours."
+                ).format(number=ticket.id)
+                await self.messenger.send(previous.chat_id, w.esc(moved))
+        elif before is None:
+            await self._tell_migrant_taken(ticket, volunteer)
         await self.relay.deliver_waiting(ticket, volunteer)
-        return self.working(ticket, t)
 
     def working(self, ticket: TicketInfo, t: Translator) -> Said:
         """The ticket as its claimer sees it, with what they can do."""

@@ -65,6 +65,10 @@ async def tick(desk: SupportDesk, now: datetime) -> int:
                 ).format(number=ticket.id)
                 await desk.messenger.send(volunteer.chat_id, desk.words.esc(note))
             done += 1
+    for ticket in due.assigned:
+        if await desk.upkeep.once(ticket.id, "assign_told_at", status=Status.CLAIMED, now=now):
+            await desk.assigned(ticket)
+            done += 1
     if done:
         log.info("support timeouts: %d action(s)", done)
     return done

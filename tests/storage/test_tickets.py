@@ -203,6 +203,12 @@ async def test_only_a_volunteer_offered_a_ticket_claims_it_and_staff_may_assign_
     assert await tickets.assign(t.id, b.id, now=NOW + MIN)  # staff override, even claimed
     held = await tickets.get(t.id)
     assert held is not None and (held.claimed_by, held.claimed_at) == (b.id, NOW + MIN)
+    assert (held.assigned_at, held.assigned_from, held.assign_told_at) == (NOW + MIN, a.id, None)
+    assert await tickets.release(t.id, b.id)
+    assert await tickets.claim(t.id, a.id, now=NOW + MIN)  # a's own claim: nothing to tell
+    mine = await tickets.get(t.id)
+    assert mine is not None and (mine.assigned_at, mine.assigned_from) == (None, None)
+    assert await tickets.assign(t.id, b.id, now=NOW + MIN)
     await network.remove(a.id, now=NOW)
     assert not await tickets.assign(t.id, a.id, now=NOW + 2 * MIN)  # removed
     await tickets.close(t.id, by="staff", now=NOW + 3 * MIN)

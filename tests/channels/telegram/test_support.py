@@ -575,3 +575,67 @@ async def test_taking_a_ticket_again_shows_it_as_yours_and_tells_the_migrant_onc
         assert "Reply to this message to answer" in texts([view])[0]
     told = [c for c in h.fake.calls[mark:] if c.chat_id == MIGRANT]
     assert len(told) == 1
+
+
+async def staff_give_to_piet(h: Harness, ticket: int) -> tuple[int, datetime]:
+    """`tickets assign <ticket> --volunteer <Piet>`, then the bot's timers run: the mark of the
+    fake's calls before they ran, and when."""
+    assert h.desk is not None
+    piet = await h.desk.network.volunteer("telegram", str(PIET))
+    assert piet is not None
+    now = datetime.now(UTC)
+    assert await h.desk.tickets.assign(ticket, piet.id, now=now)
+    mark = h.fake.mark()
+    assert await tick(h.desk, now) == 1
+    await h.idle()
+    return mark, now
+
+
+async def test_a_ticket_staff_assign_is_sent_to_its_new_volunteer_who_can_answer_it(
+    desk_tg: Harness,
+) -> None:
+    """`tickets assign` runs outside the bot: the bot's timers tell the volunteer it was given
+    to (who can reply to that message), whoever held it before, and, when nobody did, the
+    migrant."""
+    h = desk_tg
+    assert h.desk is not None
+    question = "أحتاج محاميا بخصوص الإقامة"
+    ticket = await taken_by_amal(h, question)
+    await join(h, PIET, "Piet", ["nl"])  # never offered this question: staff give it to him
+    mark, now = await staff_give_to_piet(h, ticket)
+    to_piet = [c for c in h.fake.calls[mark:] if c.chat_id == PIET]
+    assert len(to_piet) == 1
+    assert f"The city's staff gave you ticket #{ticket}." in texts(to_piet)[0]
+    assert question in texts(to_piet)[0]
+    assert data_of(to_piet, "1z:") == [f"1z:{ticket}"]  # close
+    assert data_of(to_piet, "1r:") == [f"1r:{ticket}"]  # give back
+    to_amal = texts(h.fake.calls[mark:], AMAL)
+    assert to_amal == [
+        f"The city's staff gave ticket #{ticket} to another volunteer: it is no longer yours."
+    ]
+    assert not texts(h.fake.calls[mark:], MIGRANT)  # they were told when Amal took it
+    assert await tick(h.desk, now + timedelta(seconds=30)) == 0  # once
+
+    given = to_piet[0].message_id
+    assert given is not None
+    answer = await h.push(
+        h.fake.message(PIET, "Ga naar het OCMW", reply_to_message_id=given),
+        MIGRANT,
+        "sendMessage",
+        1,
+    )
+    assert "Ga naar het OCMW" in texts(answer, MIGRANT)[-1]
+
+
+async def test_an_open_ticket_staff_assign_tells_the_migrant_who_is_looking(
+    desk_tg: Harness,
+) -> None:
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, PIET, "Piet", ["nl"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أحتاج طبيبا للأطفال")  # offered to nobody: no Arabic
+    mark, _ = await staff_give_to_piet(h, ticket)
+    assert len(texts(h.fake.calls[mark:], PIET)) == 1
+    told = texts(h.fake.calls[mark:], MIGRANT)
+    assert len(told) == 1 and "Caritas" in told[0] and "Piet" in told[0]
