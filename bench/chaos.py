@@ -25,7 +25,7 @@ anything was lost or duplicated.
 Usage:
     python bench/chaos.py --mode polling --kills 10
     python bench/chaos.py --mode webhook --kills 10        # PostgreSQL at 127.0.0.1:5432/test
-    python bench/chaos.py --mode polling --kills 3 --migrants 20 --quick   # CI's short run
+    python bench/chaos.py --mode polling --kills 3 --migrants 60 --quick   # CI's short run
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ class Tally:
     relays_sent: int = 0  # volunteers' answers
     relay_markers: list[str] = field(default_factory=list)
     kills: int = 0
+    updates: int = 0  # every update the bot stored: questions, taps, volunteers' messages
     recoveries: list[float] = field(default_factory=list)
 
 
@@ -374,6 +375,9 @@ async def bench(args: argparse.Namespace) -> int:
                 balancing.cancel()
             async with sessions() as session:
                 tickets = list(await session.execute(select(Ticket.id, Ticket.question_id)))
+                tally.updates = int(
+                    await session.scalar(select(func.count(InboxUpdate.update_id))) or 0
+                )
         with open(logs / "calls.txt", "w") as dump:  # for a post-mortem
             for c in fake.calls:
                 dump.write(
@@ -437,7 +441,8 @@ def summarize(
     duplicate_tickets = sum(n - 1 for n in per_question.values() if n > 1)
     recoveries = tally.recoveries or [0.0]
     rows = [
-        ("messages sent", len(migrants)),
+        ("updates received (questions, taps, volunteers' messages)", tally.updates),
+        ("questions sent", len(migrants)),
         ("answered once", answered_once),
         ("answered twice or more", twice),
         ("never answered (lost)", never),
