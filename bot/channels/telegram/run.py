@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
@@ -64,6 +65,12 @@ def default_instance(settings: TelegramSettings) -> str:
     the webhook port, or "polling" (Telegram lets one process poll a bot)."""
     where = str(settings.webhook_port) if settings.mode == "webhook" else "polling"
     return f"{socket.gethostname()}:{where}"[:64]
+
+
+def polling_failed(error: TelegramError) -> None:
+    """A failed getUpdates, in one line (the library logs a traceback at ERROR each time); it
+    asks again, waiting longer each time."""
+    log.warning("getUpdates failed (%s: %s); asking again", type(error).__name__, error)
 
 
 @dataclass
@@ -119,7 +126,7 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
         )
         log.info("webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
     else:
-        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES, error_callback=polling_failed)
         log.info("polling for updates as @%s", application.bot.username)
     # The command menus (27 calls) are set meanwhile: updates do not wait for them.
     menus = asyncio.create_task(register_commands(application), name="command menus")

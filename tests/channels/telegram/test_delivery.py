@@ -200,3 +200,27 @@ async def test_a_ticket_whose_offer_got_no_answer_from_telegram_still_gets_its_r
     )
     relayed = await h.push(reply, other, "sendMessage", 1)
     assert "Go to the tenants' union" in texts(relayed, other)[-1]
+
+
+async def test_a_failing_get_updates_is_one_warning_and_polling_goes_on(
+    tg: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = await answer_of(tg, 604)
+    await tg.setup(605, "mechelen", "en")
+    failures = [ApiError(502, "Bad Gateway")]
+
+    def once(method: str) -> ApiError | None:
+        return failures.pop() if method == "getupdates" and failures else None
+
+    tg.fake.faults = once
+    with caplog.at_level("INFO"):
+        assert delivered(await tg.say(605, QUESTION), 605) == [expected]  # the poll after fails
+        for _ in range(500):
+            if not failures and any("getUpdates failed" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.01)
+        assert delivered(await tg.say(605, QUESTION), 605) == [expected]  # polling went on
+    failed = [r for r in caplog.records if "getUpdates failed" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in failed] == [("WARNING", None)]
+    assert "Bad Gateway" in failed[0].getMessage()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
