@@ -462,6 +462,7 @@ def summarize(
             f"{median(recoveries):.1f}",
         ),
         ("their recovery, max, s", f"{max(recoveries):.1f}"),
+        ("each recovery, s", ", ".join(f"{r:.1f}" for r in tally.recoveries) or "–"),
         ("faults injected", ", ".join(f"{k} ×{n}" for k, n in sorted(faults.counts.items()))),
     ]
     if balancer is not None:
