@@ -11,6 +11,10 @@ Per chat, updates are handled in order, one at a time, across processes: an upda
 claimed when no earlier update of its chat is still unfinished. On PostgreSQL, claims use
 `FOR UPDATE SKIP LOCKED`, so that two processes never claim the same update.
 
+Jobs share the table: work that comes from no update (the support timers' steps) gets a
+negative id, is held by one process at a time (`hold_job`, with a lease of its own), is ended by
+`done` or handed back by `later`, and is never claimed as an update.
+
 Privacy: the stored update is what the platform sent, with the sender's names removed
 (`payload`); when it is done, its payload, its chat and the journal of what it sent are erased
 and only its id is kept, for a day, so that a late duplicate is still recognised.
@@ -77,6 +81,7 @@ def _claim(dialect: str) -> Executable:
     waiting = (
         select(candidate.c.update_id)
         .where(
+            candidate.c.update_id >= 0,  # jobs (negative ids) are run by whoever holds them
             candidate.c.done_at.is_(None),
             or_(candidate.c.lease_until.is_(None), candidate.c.lease_until < bindparam("now")),
             ~exists().where(
@@ -102,9 +107,37 @@ def _claim(dialect: str) -> Executable:
     )
 
 
+@cache
+def _hold(dialect: str) -> Executable:
+    """A job's row, inserted held by us, or taken over when it is unfinished and nobody holds
+    it (its holder died, or handed it back for later); nothing when held or done."""
+    free = and_(
+        _inbox.c.done_at.is_(None),
+        or_(_inbox.c.lease_until.is_(None), _inbox.c.lease_until < bindparam("now")),
+    )
+    held: Executable = (
+        insert_for(dialect, _inbox)
+        .on_conflict_do_update(
+            index_elements=["update_id"],
+            set_={
+                "owner": bindparam("holder"),
+                "lease_until": bindparam("held_until"),
+                "attempts": _inbox.c.attempts + 1,
+            },
+            where=free,
+        )
+        .returning(_inbox.c.attempts)
+    )
+    return held
+
+
 _RENEW: Final[Update] = (
     update(_inbox)
-    .where(_inbox.c.owner == bindparam("me"), _inbox.c.done_at.is_(None))
+    .where(
+        _inbox.c.owner == bindparam("me"),
+        _inbox.c.done_at.is_(None),
+        _inbox.c.update_id >= 0,  # a job holds its own, longer lease
+    )
     .values(lease_until=bindparam("until"))
 )
 _FORGET_CALLS: Final[Delete] = delete(_sent).where(_sent.c.update_id == bindparam("id"))
@@ -163,6 +196,20 @@ class Inbox:
             claimed = [Claimed(r.update_id, r.chat_id, r.payload or {}, r.attempts) for r in rows]
         return sorted(claimed, key=lambda c: c.update_id)
 
+    async def hold_job(self, job_id: int, now: datetime, lease: timedelta) -> int | None:
+        """Hold a job (a negative id, never claimed as an update): how many times it has been
+        held, this time included; None when another process holds it or it is done. `done`
+        ends it; `later` hands it back; a holder that dies lets it go when `lease` runs out."""
+        if job_id >= 0:
+            raise ValueError("a job's id is negative")
+        until = now + lease
+        row: dict[str, Any] = {"update_id": job_id, "chat_id": None, "payload": None}
+        row |= {"received_at": now, "owner": self.owner, "lease_until": until, "attempts": 1}
+        held = {"holder": self.owner, "held_until": until, "now": now}
+        async with self._sessions() as session, session.begin():
+            attempts = await session.scalar(_hold(dialect_of(session)), {**row, **held})
+        return None if attempts is None else int(attempts)
+
     async def renew(self, now: datetime) -> None:
         """Extend the leases of every update this owner is handling."""
         async with self._sessions() as session, session.begin():
@@ -193,17 +240,24 @@ class Inbox:
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def pending(self) -> int:
-        """How many updates are not done yet."""
+        """How many updates (not jobs) are not done yet."""
         async with self._sessions() as session:
-            waiting = select(func.count()).where(InboxUpdate.done_at.is_(None))
+            waiting = select(func.count()).where(
+                InboxUpdate.done_at.is_(None), InboxUpdate.update_id >= 0
+            )
             return int(await session.scalar(waiting) or 0)
 
     async def purge(self, now: datetime) -> int:
-        """Forget the ids of updates handled more than a day ago; return how many."""
+        """Forget the ids of updates handled more than a day ago, and jobs begun more than a
+        day ago (one left unfinished is no longer due); return how many."""
+        old = now - KEEP_IDS
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 delete(InboxUpdate).where(
-                    InboxUpdate.done_at.is_not(None), InboxUpdate.done_at < now - KEEP_IDS
+                    or_(
+                        and_(InboxUpdate.done_at.is_not(None), InboxUpdate.done_at < old),
+                        and_(InboxUpdate.update_id < 0, InboxUpdate.received_at < old),
+                    )
                 )
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

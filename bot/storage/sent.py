@@ -23,6 +23,7 @@ with its content. An answer keeps a message's id and date, not its text.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -55,6 +56,21 @@ class Entry:
     method: str
     target: str
     answer: bytes
+
+
+@dataclass
+class Handling:
+    """The update (or timer step) being handled in this task: its calls are numbered for
+    the journal. A channel's inbox worker, and the support timers, set it."""
+
+    update_id: int
+    replay: bool  # handled before: its journal may hold answers
+    seq: int = 0  # the number of the last call recorded
+    failed: bool = False  # a call ran out of budget: hand the update back
+    done: list[Entry] | None = None  # on a replay: the journal's calls not yet made again
+
+
+handling: ContextVar[Handling | None] = ContextVar("guichet_handling", default=None)
 
 
 class SentJournal:

@@ -140,3 +140,27 @@ async def test_the_journal_gives_the_calls_in_order_and_keeps_the_first_of_a_num
     assert await journal.entries(6) == []
     assert await journal.purge(T0 + KEEP_IDS - timedelta(minutes=1)) == 0
     assert await journal.purge(T0 + KEEP_IDS + timedelta(minutes=1)) == 2  # set aside long ago
+
+
+async def test_a_job_is_held_by_one_process_taken_over_after_its_holder_and_never_claimed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Jobs (the support timers' steps) share the inbox with negative ids: one process holds
+    one at a time, a dead holder's job is taken over after its own lease, a job handed back
+    waits, a finished one is not run again, and the update worker never claims one."""
+    a, b = Inbox(sessions, "a"), Inbox(sessions, "b")
+    lease = timedelta(minutes=5)
+    assert await a.hold_job(-42, T0, lease) == 1
+    assert await b.hold_job(-42, T0 + timedelta(minutes=1), lease) is None  # a holds it
+    await a.renew(T0 + timedelta(minutes=1))  # the update worker's 3 s leases are not a job's
+    assert await b.hold_job(-42, T0 + timedelta(minutes=2), lease) is None
+    assert await b.claim(T0 + timedelta(hours=1), 5) == []  # not an update
+    assert await a.pending() == 0
+    assert await b.hold_job(-42, T0 + lease + timedelta(seconds=1), lease) == 2  # a died
+    await b.later(-42, T0 + timedelta(minutes=10))  # an outage
+    assert await a.hold_job(-42, T0 + timedelta(minutes=9), lease) is None
+    assert await a.hold_job(-42, T0 + timedelta(minutes=11), lease) == 3
+    await a.done(-42, T0 + timedelta(minutes=11))
+    assert await b.hold_job(-42, T0 + timedelta(hours=2), lease) is None  # done
+    assert await a.hold_job(-43, T0, lease) == 1  # left unfinished, no longer due
+    assert await a.purge(T0 + KEEP_IDS + timedelta(hours=1)) == 2  # both forgotten a day on

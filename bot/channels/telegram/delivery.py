@@ -14,11 +14,12 @@ Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
 - **Answers to button presses** (`answerCallbackQuery`) only stop the button's spinner. When
   one fails for good ("query is too old" after a slow start, an outage), the button's action
   still goes ahead.
-- **Replays.** While an update from the inbox is handled, each call that succeeded is recorded
-  in a journal (`bot/storage/sent.py`). When an interrupted handling is run again, a call that
-  the first run already made (the same method for the same chat, in the same order) is
-  answered from the journal and not sent again. A call in flight when the process died is
-  made again: a message may then arrive twice, but none is lost.
+- **Replays.** While an update from the inbox (or a support timer's step, a job of the inbox)
+  is handled, each call that succeeded is recorded in a journal (`bot/storage/sent.py`). When
+  an interrupted handling is run again, a call that the first run already made (the same
+  method for the same chat, in the same order) is answered from the journal and not sent
+  again. A call in flight when the process died is made again: a message may then arrive
+  twice, but none is lost.
 - **An outage.** When the budget runs out, the call raises `StillFailing`; the update's
   handling stops and the inbox worker hands the update back, to be handled again later.
 
@@ -32,8 +33,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -41,7 +40,7 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.storage.sent import Entry, SentJournal
+from bot.storage.sent import SentJournal, handling
 
 log = logging.getLogger(__name__)
 
@@ -81,20 +80,6 @@ NOT_SENT: Final = (
 
 class StillFailing(NetworkError):
     """Telegram could not be reached within the budget; the update is handled again later."""
-
-
-@dataclass
-class Handling:
-    """The update being handled in this task: its calls are numbered for the journal."""
-
-    update_id: int
-    replay: bool  # handled before: its journal may hold answers
-    seq: int = 0  # the number of the last call recorded
-    failed: bool = False  # a call ran out of budget: hand the update back
-    done: list[Entry] | None = None  # on a replay: the journal's calls not yet made again
-
-
-handling: ContextVar[Handling | None] = ContextVar("guichet_handling", default=None)
 
 
 def _ok(result: Any) -> bytes:

@@ -30,9 +30,9 @@ from typing import Any, Final
 from telegram import Update
 from telegram.ext import Application
 
-from bot.channels.telegram.delivery import Handling, handling
 from bot.storage.inbox import MAX_ATTEMPTS, Claimed, Inbox
 from bot.storage.origin import origin
+from bot.storage.sent import Handling, handling
 
 log = logging.getLogger(__name__)
 

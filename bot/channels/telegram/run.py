@@ -28,6 +28,7 @@ from bot.channels.telegram.application import build_application, register_comman
 from bot.channels.telegram.inbox import RETRY_LATER, InboxWorker, StoredUpdates
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
+from bot.storage.inbox import Inbox
 from bot.support.desk import SupportDesk
 from bot.support.timers import tick
 
@@ -177,9 +178,10 @@ async def purge_texts(
         await delivery.journal.purge(now)
 
 
-async def support_upkeep(desk: SupportDesk, now: datetime) -> None:
-    """Reminders, widening and releases of tickets, and the ticket texts' retention."""
-    await tick(desk, now)
+async def support_upkeep(desk: SupportDesk, now: datetime, jobs: Inbox | None = None) -> None:
+    """Reminders, widening and releases of tickets, and the ticket texts' retention; each
+    step a job of the durable inbox (`jobs`), so that a crash or an outage loses none."""
+    await tick(desk, now, jobs)
     await desk.tickets.purge(now)
 
 
@@ -205,7 +207,8 @@ async def run(
         )
     ]
     if desk is not None:
-        loops.append(repeat(lambda: support_upkeep(desk, clock()), 30.0, "support timers"))
+        inbox = delivery.inbox
+        loops.append(repeat(lambda: support_upkeep(desk, clock(), inbox), 30.0, "support timers"))
     tasks = [asyncio.create_task(loop) for loop in loops]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,9 +15,9 @@ from bot.storage.database import create_engine, sessionmaker
 from bot.storage.questions import QuestionLog
 from bot.storage.tickets import Status
 from bot.storage.users import UserStore
-from bot.support.timers import tick
+from bot.support.timers import STEP_RETRY, tick
 from tests.channels.telegram.conftest import Harness
-from tests.fakes.bot_api import Call
+from tests.fakes.bot_api import ApiError, Call
 from tests.fakes.telegram_html import visible
 
 MIGRANT = 901
@@ -639,3 +641,64 @@ async def test_an_open_ticket_staff_assign_tells_the_migrant_who_is_looking(
     assert len(texts(h.fake.calls[mark:], PIET)) == 1
     told = texts(h.fake.calls[mark:], MIGRANT)
     assert len(told) == 1 and "Caritas" in told[0] and "Piet" in told[0]
+
+
+async def test_a_reminder_that_meets_an_outage_is_sent_once_later(desk_tg: Harness) -> None:
+    """As `main.py run` runs them, timer steps are jobs of the inbox: an outage hands the step
+    back unmarked, and a later tick sends it, once."""
+    h = desk_tg
+    await h.stop()
+    h.settings = replace(h.settings, delivery_budget=1.0)
+    await h.start()
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أحتاج مساعدة في رسالة من البلدية")
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    h.fake.fail_next("sendMessage", ApiError(502, "Bad Gateway"), times=5, chat_id=AMAL)
+    mark = h.fake.mark()
+    assert await tick(h.desk, later, h.delivery.inbox) == 0  # Telegram is down
+    assert not [c for c in h.fake.calls[mark:] if c.chat_id == AMAL and not c.failed]
+    info = await h.desk.tickets.get(ticket)
+    assert info is not None and info.reminded_at is None  # not marked: not lost
+    assert await tick(h.desk, later + timedelta(seconds=5), h.delivery.inbox) == 0  # not yet
+
+    after = later + STEP_RETRY + timedelta(seconds=1)
+    assert await tick(h.desk, after, h.delivery.inbox) == 1
+    assert await tick(h.desk, after + STEP_RETRY, h.delivery.inbox) == 0  # once
+    delivered = [c for c in h.fake.calls[mark:] if not c.failed]
+    assert len([t for t in texts(delivered, AMAL) if "Reminder" in t]) == 1
+
+
+async def test_a_reminder_cut_short_by_a_crash_is_finished_and_nothing_is_sent_twice(
+    desk_tg: Harness,
+) -> None:
+    """The process dies after reminding Amal and before offering the ticket wider: the next
+    start finishes the step from the journal: Piet gets the offer, Amal no second reminder."""
+    h = desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["ar"])
+    await join(h, PIET, "Piet", ["nl"])
+    await h.setup(MIGRANT, "brussels", "ar")
+    ticket = await ask_a_person(h, "أحتاج مساعدة في رسالة من البلدية")
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    held = h.fake.hold_next("sendMessage", chat_id=PIET)
+    mark = h.fake.mark()
+    step = asyncio.create_task(tick(h.desk, later, h.delivery.inbox))
+    while not h.fake.held:
+        await asyncio.sleep(0.01)
+    step.cancel()  # the process dies with the wider offer on the wire
+    await asyncio.gather(step, return_exceptions=True)
+    await h.crash()
+    held.set()
+    await h.start()
+    fresh = h.desk
+    assert fresh is not None
+    assert await tick(fresh, later + timedelta(seconds=30), h.delivery.inbox) == 1
+    after = h.fake.calls[mark:]
+    assert len([t for t in texts(after, AMAL) if "Reminder" in t]) == 1
+    assert data_of([c for c in after if c.chat_id == PIET and not c.broken], "1v:") == [
+        f"1v:{ticket}"
+    ]
+    info = await fresh.tickets.get(ticket)
+    assert info is not None and info.reminded_at is not None and info.widened_at is not None
