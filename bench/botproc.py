@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import User
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-webhook-secret"
 
@@ -27,6 +31,14 @@ def cli(env: dict[str, str], *args: str) -> str:
     if done.returncode != 0:
         raise SystemExit(f"main.py {' '.join(args)} failed: {done.stderr}")
     return done.stdout
+
+
+async def seed_users(session: AsyncSession, users: list[tuple[int, str, str]]) -> None:
+    """Telegram users (chat, city, language) who chose their city and language before the run;
+    the caller commits."""
+    for chat, city, language in users:
+        session.add(User(channel="telegram", chat_id=str(chat), city=city, language=language,
+                         language_explicit=True))  # fmt: skip
 
 
 class Bots:

@@ -57,12 +57,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from botproc import SECRET, Bots, cli, free_port  # noqa: E402
+from botproc import SECRET, Bots, cli, free_port, seed_users  # noqa: E402
 from scratch import Drop, scratch_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.storage.database import create_engine, sessionmaker  # noqa: E402
-from bot.storage.models import InboxUpdate, Ticket, User  # noqa: E402
+from bot.storage.models import InboxUpdate, Ticket  # noqa: E402
 from tests.fakes.bot_api import ApiError, Break, Call, FakeBotApi  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
@@ -221,9 +221,7 @@ async def bench(args: argparse.Namespace) -> int:
             code = out.split("Code:", 1)[1].split()[0]
             migrants = [30_000 + n for n in range(args.migrants)]
             async with sessions() as session, session.begin():
-                for chat in migrants:
-                    session.add(User(channel="telegram", chat_id=str(chat), city=CITY,
-                                     language="en", language_explicit=True))  # fmt: skip
+                await seed_users(session, [(chat, CITY, "en") for chat in migrants])
 
             watch = Watch()
             fake.listeners.append(watch)

@@ -40,12 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from botproc import SECRET, Bots, cli, free_port  # noqa: E402
+from botproc import SECRET, Bots, cli, free_port, seed_users  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 from scratch import scratch_database  # noqa: E402
 
 from bot.storage.database import create_engine, sessionmaker  # noqa: E402
-from bot.storage.models import User  # noqa: E402
 from tests.fakes.bot_api import Call, FakeBotApi  # noqa: E402
 
 
@@ -60,17 +59,6 @@ def eval_messages() -> list[dict[str, str]]:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-async def seed_users(url: str, users: list[tuple[int, list[dict[str, str]]]]) -> None:
-    """Every user has chosen a city and a language before the run (not measured)."""
-    engine = create_engine(url)
-    async with sessionmaker(engine)() as session, session.begin():
-        for chat, mine in users:
-            lang = mine[0].get("lang", "en")
-            session.add(User(channel="telegram", chat_id=str(chat), city=mine[0]["city"],
-                             language=lang, language_explicit=True))  # fmt: skip
-    await engine.dispose()
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -90,7 +78,12 @@ async def bench(args: argparse.Namespace) -> None:
             "GUICHET_LOG_LEVEL": "INFO",
         }
         cli(env, "db", "upgrade")
-        await seed_users(url, users)
+        engine = create_engine(url)  # every user has a city and a language (not measured)
+        async with sessionmaker(engine)() as session, session.begin():
+            await seed_users(
+                session, [(c, mine[0]["city"], mine[0].get("lang", "en")) for c, mine in users]
+            )
+        await engine.dispose()
         ports = [free_port()] if args.webhook else []
         bots = Bots(env, ports, logs)
         bots.start(0)

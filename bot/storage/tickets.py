@@ -15,6 +15,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.conflicts import dialect
 from bot.storage.conflicts import insert as insert_or
 from bot.storage.models import (
     KbSuggestion,
@@ -120,7 +121,7 @@ class Tickets:
             active < self.open_limit
         )
         async with self._sessions() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
+            if dialect(session) == "postgresql":
                 await session.execute(select(User.id).where(User.id == user_id).with_for_update())
             new_id = await session.scalar(
                 insert_or(session, Ticket)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core.i18n import Translator, translator
+from bot.core.i18n import N_, Translator, translator
 from bot.core.render import EMERGENCY_LINE
 from bot.settings import SupportSettings
 from bot.storage.models import User
@@ -272,17 +272,21 @@ class SupportDesk:
             await self.tickets.add_offer(ticket.id, volunteer.id, volunteer.chat_id, message_id)
         before = ticket.assigned_from
         if before is not None and before != volunteer.id:
-            previous = await self.network.get(before)
-            if previous is not None:
-                pt = translator(previous.ui_language)
-                moved = pt.gettext(
-                    "The city's staff gave ticket #{number} to another volunteer: it is no "
-                    "longer yours."
-                ).format(number=ticket.id)
-                await self.messenger.send(previous.chat_id, w.esc(moved))
+            moved = N_(
+                "The city's staff gave ticket #{number} to another volunteer: it is no "
+                "longer yours."
+            )
+            await self.tell(await self.network.get(before), moved, ticket.id)
         elif before is None:
             await self._tell_migrant_taken(ticket, volunteer)
         await self.relay.deliver_waiting(ticket, volunteer)
+
+    async def tell(self, volunteer: VolunteerInfo | None, note: str, number: int) -> None:
+        """A note about ticket `number` (a string marked with `N_`) in the volunteer's own
+        language; nothing when there is no such volunteer (any more)."""
+        if volunteer is not None:
+            text = translator(volunteer.ui_language).gettext(note).format(number=number)
+            await self.messenger.send(volunteer.chat_id, self.words.esc(text))
 
     def working(self, ticket: TicketInfo, t: Translator) -> Said:
         """The ticket as its claimer sees it, with what they can do."""
@@ -358,13 +362,11 @@ class SupportDesk:
             rating = Said(self.words.esc(ask), (rate,))
             if user is None:  # the volunteer closed it: ask the migrant in their own chat
                 await self.messenger.send(migrant.chat_id, rating.text, rating.buttons)
-        claimer = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
-        if claimer is not None and volunteer is None:
-            ct = translator(claimer.ui_language)
-            note = ct.gettext("The person closed ticket #{number}. Thank you!").format(
-                number=ticket.id
+        if volunteer is None and ticket.claimed_by is not None:  # the migrant closed it
+            claimer = await self.network.get(ticket.claimed_by)
+            await self.tell(
+                claimer, N_("The person closed ticket #{number}. Thank you!"), ticket.id
             )
-            await self.messenger.send(claimer.chat_id, self.words.esc(note))
         if user is not None and rating is not None:
             return rating
         return self.words.said(t.gettext("Ticket #{number} is closed.").format(number=ticket_id))

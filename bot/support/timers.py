@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from hashlib import blake2b
 from typing import Final
 
-from bot.core.i18n import translator
+from bot.core.i18n import N_, translator
 from bot.storage.inbox import Inbox
 from bot.storage.sent import Handling, handling
 from bot.storage.ticket_upkeep import Once
@@ -118,10 +118,7 @@ async def tick(desk: SupportDesk, now: datetime, jobs: Inbox | None = None) -> i
 
         done += await steps.once(ticket, "reminded_at", Status.OPEN, remind)
     for ticket in due.give_up:
-
-        async def give_up(ticket: TicketInfo = ticket) -> None:
-            await tell_migrant_nobody_came(desk, ticket, now)
-
+        give_up = functools.partial(tell_migrant_nobody_came, desk, ticket, now)
         done += await steps.once(ticket, "gave_up_at", Status.OPEN, give_up)
     for ticket in due.claim_release:
         job = step_id(ticket.id, "release", ticket.claimed_at)
@@ -133,25 +130,18 @@ async def tick(desk: SupportDesk, now: datetime, jobs: Inbox | None = None) -> i
 
         async def remind_claimer(ticket: TicketInfo = ticket) -> None:
             volunteer = await desk.network.get(ticket.claimed_by) if ticket.claimed_by else None
-            if volunteer is not None:
-                t = translator(volunteer.ui_language)
-                note = t.gettext(
-                    "Reminder: the person of ticket #{number} is waiting for your answer. "
-                    "If you cannot answer, give it back."
-                ).format(number=ticket.id)
-                await desk.messenger.send(volunteer.chat_id, desk.words.esc(note))
+            waiting = N_(
+                "Reminder: the person of ticket #{number} is waiting for your answer. "
+                "If you cannot answer, give it back."
+            )
+            await desk.tell(volunteer, waiting, ticket.id)
 
         done += await steps.once(
             ticket, "claim_reminded_at", Status.CLAIMED, remind_claimer, ticket.claimed_at
         )
     for ticket in due.assigned:
-
-        async def tell_assigned(ticket: TicketInfo = ticket) -> None:
-            await desk.assigned(ticket)
-
-        done += await steps.once(
-            ticket, "assign_told_at", Status.CLAIMED, tell_assigned, ticket.assigned_at
-        )
+        tell = functools.partial(desk.assigned, ticket)
+        done += await steps.once(ticket, "assign_told_at", Status.CLAIMED, tell, ticket.assigned_at)
     if done:
         log.info("support timeouts: %d action(s)", done)
     return done
@@ -164,13 +154,8 @@ async def release(desk: SupportDesk, ticket: TicketInfo, again: bool) -> bool:
         return False
     if not await desk.tickets.release(ticket.id, claimer) and not again:
         return False
-    volunteer = await desk.network.get(claimer)
-    if volunteer is not None:
-        t = translator(volunteer.ui_language)
-        note = t.gettext(
-            "Ticket #{number} went back to the others: it had no answer for too long."
-        ).format(number=ticket.id)
-        await desk.messenger.send(volunteer.chat_id, desk.words.esc(note))
+    went_back = N_("Ticket #{number} went back to the others: it had no answer for too long.")
+    await desk.tell(await desk.network.get(claimer), went_back, ticket.id)
     fresh = await desk.tickets.get(ticket.id)
     if fresh is not None:
         await desk.reoffer(fresh, exclude=claimer)
@@ -180,13 +165,9 @@ async def release(desk: SupportDesk, ticket: TicketInfo, again: bool) -> bool:
 async def remind_volunteers(desk: SupportDesk, ticket: TicketInfo) -> None:
     for offer in await desk.tickets.offers(ticket.id):
         volunteer = await desk.network.get(offer.volunteer_id)
-        if volunteer is None or not volunteer.available:
-            continue
-        t = translator(volunteer.ui_language)
-        note = t.gettext("Reminder: ticket #{number} is still waiting for a volunteer.").format(
-            number=ticket.id
-        )
-        await desk.messenger.send(volunteer.chat_id, desk.words.esc(note))
+        if volunteer is not None and volunteer.available:
+            still = N_("Reminder: ticket #{number} is still waiting for a volunteer.")
+            await desk.tell(volunteer, still, ticket.id)
 
 
 async def tell_migrant_nobody_came(desk: SupportDesk, ticket: TicketInfo, now: datetime) -> None:
