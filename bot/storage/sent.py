@@ -2,12 +2,19 @@
 handler made it, with its method, its target (a chat, or a button press) and the platform's
 answer.
 
-A call is recorded once the platform has answered it. A process that dies with a call in
-flight (sent, not yet answered, or answered but not yet recorded) leaves no entry, and the
-call is made again when the update is handled again: the message may arrive twice, but it is
-not lost. (Recording before the call instead, and counting an unanswered entry as made, would
-turn that window into a lost message; for a help desk a repeated message is the lesser harm.
-The window is the time a request and its answer spend on the wire.)
+A call that sends something (a message, a copy, a photo) is marked *in flight* as soon as its
+whole request has been written to Telegram, before the answer comes; the answer is added when
+it comes, and a failure answer strikes the mark out. Other calls (edits, answers to button
+presses, settings) are recorded once answered: doing them again changes nothing.
+
+A process that dies with a send in flight leaves the mark: when the update is handled again,
+that send is taken as made, as a send whose answer never came is taken as made while the
+process lives. Telegram acts on a request it received whole, whoever is left to read the
+answer, so taking it as made is what keeps the message from arriving twice. What remains is
+two short windows: a request written whole but not yet marked (the time of one small commit)
+is made again, and a send refused with a 5xx whose mark is not yet struck out is taken as made.
+A request not written whole when its process died (still connecting, or waiting out a 429)
+carries no mark and is made again; Telegram never saw it.
 
 When an update is handled again (its process died before it was marked done), the handler runs
 again and makes its calls again. Each call takes the first entry not yet taken with the same
@@ -29,7 +36,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Final, cast
 
-from sqlalchemy import Executable, Table, delete, func, select
+from sqlalchemy import Executable, Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import dialect as dialect_of
@@ -40,14 +47,41 @@ from bot.storage.models import SentCall
 _sent: Final = cast(Table, SentCall.__table__)
 
 
+#: The answer of a send in flight: its request was written whole, no answer has come yet.
+IN_FLIGHT: Final = b""
+
+
 @cache
-def _record(dialect: str) -> Executable:
-    """Built once (each answered call is recorded), on the table: two runs racing under one
-    number keep the first."""
-    recorded: Executable = insert_for(dialect, _sent).on_conflict_do_nothing(
+def _mark(dialect: str) -> Executable:
+    """Built once (each send is marked), on the table: two runs racing under one number keep
+    the first."""
+    marked: Executable = insert_for(dialect, _sent).on_conflict_do_nothing(
         index_elements=["update_id", "seq"]
     )
+    return marked
+
+
+@cache
+def _record(dialect: str) -> Executable:
+    """Built once (each answered call is recorded), on the table: the answer fills a send's
+    mark; two runs racing under one number keep the first answer."""
+    insert = insert_for(dialect, _sent)
+    recorded: Executable = insert.on_conflict_do_update(
+        index_elements=["update_id", "seq"],
+        set_={"answer": insert.excluded.answer, "at": insert.excluded.at},
+        where=_sent.c.answer == IN_FLIGHT,
+    )
     return recorded
+
+
+@cache
+def _unmark() -> Executable:
+    gone: Executable = delete(_sent).where(
+        _sent.c.update_id == bindparam("update_id"),
+        _sent.c.seq == bindparam("seq"),
+        _sent.c.answer == IN_FLIGHT,
+    )
+    return gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +128,26 @@ class SentJournal:
         answer: bytes,
         now: datetime,
     ) -> None:
-        """Record a call that was answered (once: two runs racing under one number keep the
-        first)."""
+        """Record a call that was answered, filling its mark if it was a send (once: two runs
+        racing under one number keep the first answer)."""
         call = {"method": method, "target": target[:64], "answer": answer, "at": now}
         async with self._sessions() as session, session.begin():
             await session.execute(
                 _record(dialect_of(session)), {"update_id": update_id, "seq": seq, **call}
             )
+
+    async def mark(self, update_id: int, seq: int, method: str, target: str, now: datetime) -> None:
+        """Mark a send in flight: its request was written whole to the platform."""
+        call = {"method": method, "target": target[:64], "answer": IN_FLIGHT, "at": now}
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                _mark(dialect_of(session)), {"update_id": update_id, "seq": seq, **call}
+            )
+
+    async def unmark(self, update_id: int, seq: int) -> None:
+        """Strike out a send's mark: the platform refused it, or never received it whole."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(_unmark(), {"update_id": update_id, "seq": seq})
 
     async def count(self, update_id: int) -> int:
         async with self._sessions() as session:

@@ -247,7 +247,7 @@ class FakeBotApi:
         self._chats: dict[int, JSON] = {}
         self._failures: list[tuple[str, int | None, ApiError]] = []
         self._breaks: list[tuple[str, int | None, Break]] = []
-        self._holds: list[tuple[str, int | None, asyncio.Event]] = []
+        self._holds: list[tuple[str, int | None, asyncio.Event, bool]] = []
         self.held = 0  # calls waiting on a hold
         #: Asked at every call (getMe aside) for a fault: an API error instead of the call, or
         #: a Break after it (a stall, a dropped connection). For chaos benchmarks.
@@ -380,12 +380,15 @@ class FakeBotApi:
         assert kind in ("stall", "reset")
         self._breaks.extend([(method.lower(), chat_id, Break(kind, seconds))] * times)
 
-    def hold_next(self, method: str, *, chat_id: int | None = None) -> asyncio.Event:
+    def hold_next(
+        self, method: str, *, chat_id: int | None = None, carried_out: bool = False
+    ) -> asyncio.Event:
         """The next call of `method` waits until the event returned is set; then its
-        connection is dropped and it is not carried out: the request never reached Telegram
-        (its sender died with it on the wire, say)."""
+        connection is dropped without an answer. It is not carried out (a request that never
+        reached Telegram whole), or, with `carried_out`, it is (Telegram acts on a request it
+        received whole, whether or not its sender is still there to read the answer)."""
         release = asyncio.Event()
-        self._holds.append((method.lower(), chat_id, release))
+        self._holds.append((method.lower(), chat_id, release, carried_out))
         return release
 
     def block(self, chat_id: int) -> None:
@@ -539,10 +542,13 @@ class FakeBotApi:
             return fault if isinstance(fault, Break) else (200, {"ok": True, "result": updates})
         held = self._hold(name, _as_int(params.get("chat_id")))
         if held is not None:
+            release, carried_out = held
             self.held += 1
-            await held.wait()
+            await release.wait()
             self.held -= 1
-            return Break("reset")
+            if not carried_out:
+                return Break("reset")
+            fault = Break("reset")  # carried out below, its answer never sent
         call = Call(method, params, time.monotonic())
         error = (
             self._failure(name, call.chat_id)
@@ -610,11 +616,11 @@ class FakeBotApi:
             return ApiError(403, "Forbidden: bot was blocked by the user")
         return None
 
-    def _hold(self, name: str, chat_id: int | None) -> asyncio.Event | None:
-        for index, (method, wanted, release) in enumerate(self._holds):
+    def _hold(self, name: str, chat_id: int | None) -> tuple[asyncio.Event, bool] | None:
+        for index, (method, wanted, release, carried_out) in enumerate(self._holds):
             if method == name and (wanted is None or wanted == chat_id):
                 del self._holds[index]
-                return release
+                return release, carried_out
         return None
 
     def _break(self, name: str, chat_id: int | None) -> Break | None:

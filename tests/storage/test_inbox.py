@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.inbox import KEEP_IDS, Inbox
 from bot.storage.models import InboxUpdate
-from bot.storage.sent import Entry, SentJournal
+from bot.storage.sent import IN_FLIGHT, Entry, SentJournal
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -140,6 +140,21 @@ async def test_the_journal_gives_the_calls_in_order_and_keeps_the_first_of_a_num
     assert await journal.entries(6) == []
     assert await journal.purge(T0 + KEEP_IDS - timedelta(minutes=1)) == 0
     assert await journal.purge(T0 + KEEP_IDS + timedelta(minutes=1)) == 2  # set aside long ago
+
+
+async def test_a_send_stays_marked_in_flight_until_its_answer_fills_it_or_a_refusal_strikes_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    journal = SentJournal(sessions)
+    await journal.mark(7, 1, "sendMessage", "10", T0)
+    await journal.mark(7, 1, "sendMessage", "10", T0)  # a second attempt of the same call
+    assert await journal.entries(7) == [Entry(1, "sendMessage", "10", IN_FLIGHT)]
+    await journal.record(7, 1, "sendMessage", "10", b"answer", T0)
+    await journal.unmark(7, 1)  # an answered send is never struck out
+    await journal.mark(7, 2, "sendPhoto", "10", T0)
+    await journal.unmark(7, 2)  # refused: Telegram did not send it
+    await journal.record(7, 1, "sendMessage", "10", b"racing", T0)
+    assert await journal.entries(7) == [Entry(1, "sendMessage", "10", b"answer")]
 
 
 async def test_a_job_is_held_by_one_process_taken_over_after_its_holder_and_never_claimed(

@@ -15,11 +15,13 @@ Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
   one fails for good ("query is too old" after a slow start, an outage), the button's action
   still goes ahead.
 - **Replays.** While an update from the inbox (or a support timer's step, a job of the inbox)
-  is handled, each call that succeeded is recorded in a journal (`bot/storage/sent.py`). When
-  an interrupted handling is run again, a call that the first run already made (the same
-  method for the same chat, in the same order) is answered from the journal and not sent
-  again. A call in flight when the process died is made again: a message may then arrive
-  twice, but none is lost.
+  is handled, each call that succeeded is recorded in a journal (`bot/storage/sent.py`), and
+  a send is marked in flight there as soon as its request has been written whole (httpcore's
+  trace of the request, through `Marking`), before its answer comes. When an interrupted
+  handling is run again, a call that the first run already made (the same method for the
+  same chat, in the same order) is answered from the journal and not sent again; a send that
+  was in flight when the process died is taken as delivered, as a send whose answer never
+  came is while the process lives.
 - **An outage.** When the budget runs out, the call raises `StillFailing`; the update's
   handling stops and the inbox worker hands the update back, to be handled again later.
 
@@ -33,6 +35,8 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -40,7 +44,7 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.storage.sent import SentJournal, handling
+from bot.storage.sent import IN_FLIGHT, Handling, SentJournal, handling
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,64 @@ NOT_SENT: Final = (
     httpx.WriteError,
     httpx.WriteTimeout,
 )
+
+
+#: httpcore's trace event (HTTP/1.1 and HTTP/2) once a request has been written whole.
+WRITTEN: Final = "send_request_body.complete"
+
+Written = Callable[[], Awaitable[None]]
+#: What to do once the request of the call being made in this task is written whole.
+_written: ContextVar[Written | None] = ContextVar("guichet_written", default=None)
+
+
+class Marking(httpx.AsyncBaseTransport):
+    """The bot's HTTP transport: tells the call being made (through `_written`) the moment its
+    request has been written whole, from httpcore's trace events, before the answer is read."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        written = _written.get()
+        if written is not None:
+
+            async def trace(event: str, info: dict[str, Any]) -> None:
+                if event.endswith(WRITTEN):
+                    await written()
+
+            request.extensions = {**request.extensions, "trace": trace}
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@dataclass
+class _Mark:
+    """A send's mark in the journal: standing while its request is known to have been written
+    whole and no failure has come back."""
+
+    journal: SentJournal
+    current: Handling
+    method: str
+    target: str
+    seq: int = 0
+    standing: bool = False
+
+    async def written(self) -> None:
+        if self.standing:
+            return
+        if not self.seq:
+            self.current.seq += 1
+            self.seq = self.current.seq
+        now = datetime.now(UTC)
+        await self.journal.mark(self.current.update_id, self.seq, self.method, self.target, now)
+        self.standing = True
+
+    async def struck(self) -> None:
+        if self.standing:
+            await self.journal.unmark(self.current.update_id, self.seq)
+            self.standing = False
 
 
 class StillFailing(NetworkError):
@@ -166,6 +228,14 @@ class Delivery(HTTPXRequest):
         self.budget = budget
         self.sleep = sleep
 
+    def _build_client(self) -> httpx.AsyncClient:
+        """The library's client, on a transport that tells when a request is written whole."""
+        kwargs = dict(self._client_kwargs)
+        inner = kwargs.pop("transport", None) or httpx.AsyncHTTPTransport(
+            limits=kwargs["limits"], http1=kwargs["http1"], http2=kwargs["http2"]
+        )
+        return httpx.AsyncClient(transport=Marking(inner), **kwargs)
+
     async def do_request(
         self,
         url: str,
@@ -195,18 +265,30 @@ class Delivery(HTTPXRequest):
             if (entry.method, entry.target) == (endpoint, whom):
                 assert current.done is not None
                 current.done.remove(entry)
+                if entry.answer == IN_FLIGHT:
+                    log.info("%s was in flight when a process stopped: taken as sent", endpoint)
+                    return 200, _assumed(request_data)
                 log.debug("%s of update %d: already done", endpoint, current.update_id)
                 return 200, replayed(entry.answer, request_data)
+        mark = _Mark(self.journal, current, endpoint, whom) if endpoint in SENDS else None
+        told = _written.set(mark.written if mark else None)
         try:
-            code, payload = await self.deliver(endpoint, request_data, call)
-        except StillFailing:
+            code, payload = await self.deliver(endpoint, request_data, call, mark)
+        except StillFailing:  # its mark, if any, was struck out before it gave up
             current.failed = True
             raise
-        if 200 <= code < 300:
+        finally:
+            _written.reset(told)
+        if not 200 <= code < 300:
+            if mark:
+                await mark.struck()
+            return code, payload
+        if not (mark and mark.seq):
             current.seq += 1
-            await self.journal.record(
-                current.update_id, current.seq, endpoint, whom, kept(payload), datetime.now(UTC)
-            )
+        seq = mark.seq if mark and mark.seq else current.seq
+        await self.journal.record(
+            current.update_id, seq, endpoint, whom, kept(payload), datetime.now(UTC)
+        )
         return code, payload
 
     async def deliver(
@@ -214,8 +296,10 @@ class Delivery(HTTPXRequest):
         endpoint: str,
         request_data: RequestData | None,
         call: Callable[[], Awaitable[tuple[int, bytes]]],
+        mark: _Mark | None = None,
     ) -> tuple[int, bytes]:
-        """One call, tried until it is answered, taken as done, or out of budget."""
+        """One call, tried until it is answered, taken as done, or out of budget. A send's mark
+        is struck out before it is tried again."""
         budget = ANSWER_TAP_BUDGET if endpoint == ANSWER_TAP else self.budget
         deadline = time.monotonic() + budget
         backoff = 0.25
@@ -242,6 +326,8 @@ class Delivery(HTTPXRequest):
                     return 200, _ok(True)
                 else:
                     return code, payload
+            if mark:
+                await mark.struck()
             if time.monotonic() + wait > deadline:
                 if endpoint == ANSWER_TAP:
                     log.info("could not answer a button press (%s); its action goes on", why)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
@@ -30,7 +31,9 @@ from bot.channels.telegram.run import Served, launch, stop
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.settings import SupportSettings, TelegramSettings
+from bot.storage.models import SentCall
 from bot.storage.questions import QuestionLog
+from bot.storage.sent import IN_FLIGHT
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
 from tests.fakes.bot_api import Call, FakeBotApi
@@ -162,3 +165,16 @@ async def desk_tg(
     """The bot with the city's support network wired in."""
     async with running(assistant, sessions, support=True) as harness:
         yield harness
+
+
+async def until_in_flight(sessions: async_sessionmaker[AsyncSession], timeout: float = 20) -> None:
+    """Wait until a send is marked in flight in the journal: its request was written whole and
+    the mark committed. (A process that dies between the two sends it again after its restart:
+    that window is as long as one small commit.)"""
+    marked = select(func.count()).where(SentCall.answer == IN_FLIGHT)
+    async with asyncio.timeout(timeout):
+        while True:
+            async with sessions() as session:
+                if await session.scalar(marked):
+                    return
+            await asyncio.sleep(0.01)

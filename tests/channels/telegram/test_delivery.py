@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.i18n import translator
 from bot.storage.models import InboxUpdate, Question
-from tests.channels.telegram.conftest import Harness
+from tests.channels.telegram.conftest import Harness, until_in_flight
 from tests.fakes.bot_api import ApiError, Call
 from tests.fakes.telegram_html import visible
 
@@ -140,13 +140,23 @@ async def test_the_same_update_delivered_twice_is_answered_once(tg: Harness) -> 
     assert len(delivered(tg.fake.calls[mark:], 607)) == 1
 
 
+@pytest.mark.parametrize(
+    ("held", "carried_out"),
+    [("editMessageText", False), ("sendMessage", True)],
+    ids=["before-the-message-was-written", "with-the-message-written-whole"],
+)
 async def test_a_crash_in_the_middle_of_a_reply_sends_the_rest_and_nothing_twice(
-    desk_tg: Harness, sessions: async_sessionmaker[AsyncSession]
+    desk_tg: Harness,
+    sessions: async_sessionmaker[AsyncSession],
+    held: str,
+    carried_out: bool,
 ) -> None:
     """A consent makes the ticket, offers it to the volunteer, marks the consent "✓", then
-    tells the migrant where the question is. The process dies before the migrant is told: on
-    the next start the update is handled again, the offer and the "✓" are not sent twice, and
-    the migrant is told once."""
+    tells the migrant where the question is. The process dies on the way: while the "✓" is on
+    the wire (it never reached Telegram), or once the message telling the migrant has been
+    written whole (Telegram carries it out, its answer is lost with the process). On the next
+    start the update is handled again: what had not been done is done, the offer, the "✓" and
+    the message are each sent once."""
     from tests.channels.telegram.test_support import AMAL, MIGRANT, data_of, join
 
     h = desk_tg
@@ -155,17 +165,19 @@ async def test_a_crash_in_the_middle_of_a_reply_sends_the_rest_and_nothing_twice
     sent = await h.say(MIGRANT, "أحتاج محاميا بخصوص الإقامة")
     human = data_of(sent, "1h:") or data_of(await h.tap(MIGRANT, data_of(sent, "1f:")[-1]), "1h:")
     [consent] = data_of(await h.tap(MIGRANT, human[0]), "1o:")
-    held = h.fake.hold_next("sendMessage", chat_id=MIGRANT)
+    release = h.fake.hold_next(held, chat_id=MIGRANT, carried_out=carried_out)
     mark = h.fake.mark()
     h.fake.push_update(h.fake.callback(MIGRANT, consent))
     await h.fake.wait_for("sendMessage", chat_id=AMAL, since=mark)  # the offer went out
     while not h.fake.held:
         await asyncio.sleep(0.01)
-    await h.crash()  # dies while telling the migrant
-    held.set()
+    if carried_out:
+        await until_in_flight(sessions)
+    await h.crash()
+    release.set()
     await h.start()
     await h.fake.wait_for("sendMessage", chat_id=MIGRANT, since=mark)
-    calls = await h.settle(mark)
+    calls = [c for c in await h.settle(mark) if not c.failed]
     offers = [c for c in calls if c.chat_id == AMAL and c.method == "sendMessage"]
     ticks = [c for c in calls if c.chat_id == MIGRANT and c.method == "editMessageText"]
     told = [c for c in calls if c.chat_id == MIGRANT and c.method == "sendMessage"]

@@ -25,7 +25,7 @@ from bot.storage.database import create_engine, sessionmaker
 from bot.storage.inbox import Inbox
 from bot.storage.models import Question
 from bot.storage.users import UserStore
-from tests.channels.telegram.conftest import Harness
+from tests.channels.telegram.conftest import Harness, until_in_flight
 from tests.cli_harness import Cli
 from tests.fakes.bot_api import FakeBotApi
 
@@ -189,9 +189,9 @@ async def test_main_run_serves_a_user_and_stops_cleanly(
 async def test_a_bot_killed_mid_reply_answers_every_message_once_after_its_restart(
     database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """SIGKILL while a reply is on its way (it never reaches Telegram), with a message stored
-    behind it and more arriving while the bot is down: after the restart, each message is
-    answered exactly once, in order."""
+    """SIGKILL while a reply is on its way (written whole: Telegram carries it out, and its
+    answer dies with the process), with a message stored behind it and more arriving while the
+    bot is down: after the restart, each message is answered exactly once, in order."""
     users, inbox = UserStore(sessions), Inbox(sessions, "test")
     chats = list(range(720, 726))
     for chat in chats:
@@ -219,7 +219,7 @@ async def test_a_bot_killed_mid_reply_answers_every_message_once_after_its_resta
             while await inbox.pending() != n:
                 await asyncio.sleep(0.02)
 
-        held = fake.hold_next("sendMessage", chat_id=stuck)
+        held = fake.hold_next("sendMessage", chat_id=stuck, carried_out=True)
         process = await bot()
         try:
             for chat in chats:
@@ -229,9 +229,10 @@ async def test_a_bot_killed_mid_reply_answers_every_message_once_after_its_resta
             fake.push_update(fake.message(stuck, second, language_code="en"))
             await pending(2)  # stored, waiting behind the first
             assert fake.held
+            await until_in_flight(sessions)
             process.kill()
             await process.wait()
-            held.set()  # the answer on the wire is lost with its sender
+            held.set()  # carried out; its answer has no one to go to
             for chat in chats:
                 if chat != stuck:  # these arrive while the bot is down
                     fake.push_update(fake.message(chat, second, language_code="en"))
