@@ -28,7 +28,7 @@ from bot import cli_network
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge.loader import KnowledgeError, load_directory
-from bot.core.languages import UI_LANGUAGES
+from bot.core.languages import UI_LANGUAGES, default_detector
 from bot.core.semantic import VectorCache, cache_file, load_embedder, semantic_docs, text_key
 from bot.settings import Settings, SettingsError
 from bot.storage.database import create_engine, describe, upgrade
@@ -232,8 +232,12 @@ async def run_bot(settings: Settings) -> int:
     from bot.channels.telegram.run import protect_logs, run
 
     protect_logs(token)
+    # The language model takes most of a second to load (an LZMA file, decompressed without
+    # the GIL): load it beside the database's start-up, so that a restart serves sooner.
+    detector = asyncio.get_running_loop().run_in_executor(None, default_detector)
     app = await open_app(settings)
     try:
+        await detector
         await run(app.conversation("telegram"), settings.telegram, app.delivery, app.support)
     except InvalidToken:
         print("Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
