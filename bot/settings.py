@@ -96,6 +96,17 @@ def _url(env: Env, name: str, schemes: Sequence[str]) -> str | None:
     return raw
 
 
+def _state_dir(env: Env) -> Path:
+    """GUICHET_STATE_DIR, else the folder of a SQLite database file, else ./state."""
+    raw = _raw(env, "GUICHET_STATE_DIR")
+    if raw is not None:
+        return Path(raw)
+    url = make_url(_database_url(env))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent
+    return ROOT / "state"
+
+
 def _database_url(env: Env) -> str:
     raw = _raw(env, "DATABASE_URL")
     if raw is None:
@@ -137,6 +148,9 @@ class TelegramSettings:
     #: This process's name among those serving the bot, the same after a restart (default:
     #: the host and the webhook port, or "polling"); see bot/channels/telegram/run.py.
     instance: str | None = None
+    #: Where this process notes the messages it is sending (a small file per instance; see
+    #: bot/channels/telegram/sending.py). None: the journal in the database alone.
+    state_dir: Path | None = None
 
     def __post_init__(self) -> None:
         # Without a secret anyone who finds the address can post updates "from" any chat:
@@ -176,6 +190,7 @@ class TelegramSettings:
             delivery_budget=_number(env, "TELEGRAM_RETRY_SECONDS", 60.0, least=1),
             read_timeout=_number(env, "TELEGRAM_READ_TIMEOUT", 5.0, least=0.1),
             instance=_raw(env, "GUICHET_INSTANCE"),
+            state_dir=_state_dir(env),
         )
 
 

@@ -66,6 +66,12 @@ def held_out_lexical(lexical_assistant: Assistant) -> Report:
     return evaluate(lexical_assistant, split(load_samples(), "held-out"))
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's bot processes keep their local files (sends in flight) apart."""
+    monkeypatch.setenv("GUICHET_STATE_DIR", str(tmp_path / "state"))
+
+
 def _postgres_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     return normalize_url(url) if url else None

@@ -17,9 +17,18 @@ def test_an_empty_environment_gives_the_documented_defaults() -> None:
         question_retention=timedelta(days=30),
         log_level="INFO",
         semantic=True,
-        telegram=TelegramSettings(),
+        telegram=TelegramSettings(state_dir=Path.cwd()),  # beside ./guichet.db
         support=SupportSettings(),
     )
+
+
+def test_local_files_are_kept_beside_a_sqlite_database_else_in_state() -> None:
+    def state(env: dict[str, str]) -> Path | None:
+        return Settings.from_env(env).telegram.state_dir
+
+    assert state({"DATABASE_URL": "sqlite:////srv/guichet/data.db"}) == Path("/srv/guichet")
+    assert state({"DATABASE_URL": "postgresql://guichet@db/guichet"}) == ROOT / "state"
+    assert state({"DATABASE_URL": "sqlite://"}) == ROOT / "state"  # in memory
 
 
 def test_blank_values_count_as_unset() -> None:
@@ -48,6 +57,7 @@ def test_every_setting_is_read() -> None:
             "TELEGRAM_RETRY_SECONDS": "120",
             "TELEGRAM_READ_TIMEOUT": "2.5",
             "GUICHET_INSTANCE": "web-1",
+            "GUICHET_STATE_DIR": "/var/lib/guichet",
             "GUICHET_BOT_USERNAME": "@GuichetBot",
             "GUICHET_TICKET_OPEN_LIMIT": "5",
             "GUICHET_TICKET_REMIND_MINUTES": "10",
@@ -78,6 +88,7 @@ def test_every_setting_is_read() -> None:
         delivery_budget=120.0,
         read_timeout=2.5,
         instance="web-1",
+        state_dir=Path("/var/lib/guichet"),
     )
     assert settings.support == SupportSettings(
         open_limit=5,

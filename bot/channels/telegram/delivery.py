@@ -21,7 +21,10 @@ Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
   handling is run again, a call that the first run already made (the same method for the
   same chat, in the same order) is answered from the journal and not sent again; a send that
   was in flight when the process died is taken as delivered, as a send whose answer never
-  came is while the process lives.
+  came is while the process lives. The mark is a commit, which takes several turns of the
+  event loop; so a send is first noted in a local file (`bot/channels/telegram/sending.py`)
+  in the same instant its request is written, and a restarted process takes those notes into
+  the journal before it handles anything.
 - **An outage.** When the budget runs out, the call raises `StillFailing`; the update's
   handling stops and the inbox worker hands the update back, to be handled again later.
 
@@ -44,6 +47,7 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+from bot.channels.telegram.sending import Noted, SendingFile
 from bot.storage.sent import IN_FLIGHT, Handling, SentJournal, handling
 
 log = logging.getLogger(__name__)
@@ -118,6 +122,7 @@ class _Mark:
     whole and no failure has come back."""
 
     journal: SentJournal
+    sending: SendingFile | None
     current: Handling
     method: str
     target: str
@@ -130,8 +135,21 @@ class _Mark:
         if not self.seq:
             self.current.seq += 1
             self.seq = self.current.seq
-        now = datetime.now(UTC)
-        await self.journal.mark(self.current.update_id, self.seq, self.method, self.target, now)
+        sent = Noted(self.current.update_id, self.seq, self.method, self.target)
+        if self.sending is not None:
+            self.sending.note(sent)  # at once: the commit below takes several turns of the loop
+        try:
+            await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+        except asyncio.CancelledError:
+            if self.sending is not None:
+                self.sending.abandoned()  # the process is stopping: the note stays
+            raise
+        except Exception:
+            if self.sending is not None:
+                self.sending.marked()
+            raise
+        if self.sending is not None:
+            self.sending.marked()
         self.standing = True
 
     async def struck(self) -> None:
@@ -142,6 +160,10 @@ class _Mark:
 
 class StillFailing(NetworkError):
     """Telegram could not be reached within the budget; the update is handled again later."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _ok(result: Any) -> bytes:
@@ -227,6 +249,27 @@ class Delivery(HTTPXRequest):
         self.journal = journal
         self.budget = budget
         self.sleep = sleep
+        self.sending: SendingFile | None = None  # see `resume`
+
+    async def resume(self, sending: SendingFile) -> int:
+        """Take the sends noted in `sending` by the last process as in flight (marked in the
+        journal before anything is handled), then note this process's sends there. Returns
+        how many were noted."""
+        noted = sending.read()
+        if self.journal is not None:
+            for sent in noted:
+                await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+        sending.clear()
+        self.sending = sending
+        if noted:
+            log.info("%d message(s) on their way at the last stop: taken as sent", len(noted))
+        return len(noted)
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        if self.sending is not None:
+            self.sending.close()
+            self.sending = None
 
     def _build_client(self) -> httpx.AsyncClient:
         """The library's client, on a transport that tells when a request is written whole."""
@@ -270,7 +313,11 @@ class Delivery(HTTPXRequest):
                     return 200, _assumed(request_data)
                 log.debug("%s of update %d: already done", endpoint, current.update_id)
                 return 200, replayed(entry.answer, request_data)
-        mark = _Mark(self.journal, current, endpoint, whom) if endpoint in SENDS else None
+        mark = (
+            _Mark(self.journal, self.sending, current, endpoint, whom)
+            if endpoint in SENDS
+            else None
+        )
         told = _written.set(mark.written if mark else None)
         try:
             code, payload = await self.deliver(endpoint, request_data, call, mark)
@@ -286,9 +333,7 @@ class Delivery(HTTPXRequest):
         if not (mark and mark.seq):
             current.seq += 1
         seq = mark.seq if mark and mark.seq else current.seq
-        await self.journal.record(
-            current.update_id, seq, endpoint, whom, kept(payload), datetime.now(UTC)
-        )
+        await self.journal.record(current.update_id, seq, endpoint, whom, kept(payload), _now())
         return code, payload
 
     async def deliver(

@@ -25,7 +25,9 @@ from tornado.httpserver import HTTPServer
 
 from bot.app import DeliveryStores, SupportStores, TelegramBot, telegram_bot
 from bot.channels.telegram.application import build_application, register_commands
+from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.inbox import RETRY_LATER, InboxWorker, StoredUpdates
+from bot.channels.telegram.sending import SendingFile, file_for
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
 from bot.storage.inbox import Inbox
@@ -102,6 +104,10 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     await application.start()
     inbox = parts.delivery.inbox
     inbox.owner = settings.instance or default_instance(settings)
+    request = parts.bot.request
+    if settings.state_dir is not None and isinstance(request, Delivery):
+        # Before anything is handled: what was on its way when this instance last stopped.
+        await request.resume(SendingFile(file_for(settings.state_dir, inbox.owner)))
     # Whatever this instance had claimed, it claimed before it died: take it back now rather
     # than when the lease ends. On SQLite one process serves: every claim was its own.
     taken_back = await inbox.release(everyone=parts.delivery.single)

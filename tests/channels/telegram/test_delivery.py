@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.i18n import translator
 from bot.storage.models import InboxUpdate, Question
+from bot.storage.sent import SentJournal
 from tests.channels.telegram.conftest import Harness, until_in_flight
 from tests.fakes.bot_api import ApiError, Call
 from tests.fakes.telegram_html import visible
@@ -186,6 +189,49 @@ async def test_a_crash_in_the_middle_of_a_reply_sends_the_rest_and_nothing_twice
     migrant = await h.conversation.users.get("telegram", str(MIGRANT))
     assert migrant is not None and h.desk is not None
     assert len(await h.desk.tickets.of_user(migrant.id)) == 1
+
+
+class SlowJournal(SentJournal):
+    """The real journal, whose marks wait for `opened` while it is set: a commit slowed down
+    by a busy machine, for as long as a test needs."""
+
+    opened: asyncio.Event | None = None
+
+    async def mark(self, update_id: int, seq: int, method: str, target: str, now: datetime) -> None:
+        if self.opened is not None:
+            await self.opened.wait()
+        await super().mark(update_id, seq, method, target, now)
+
+
+@pytest.mark.parametrize("noted", [True, False], ids=["noted-in-the-local-file", "journal-only"])
+async def test_a_kill_before_the_mark_is_committed_sends_once_when_the_send_was_noted(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession], tmp_path: Path, noted: bool
+) -> None:
+    """The answer's request is written whole (Telegram carries it out) and the process dies
+    while the journal's mark is still being committed. Noted in the local file at the same
+    instant, the answer is taken as sent after the restart: it arrives once. Without the file
+    (the journal alone) it is sent again: the window that the file closes."""
+    journal = SlowJournal(sessions)
+    tg.delivery = replace(tg.delivery, journal=journal)
+    tg.settings = replace(tg.settings, state_dir=tmp_path / "state" if noted else None)
+    await tg.restart()
+    await tg.setup(620, "mechelen", "en")
+    journal.opened = asyncio.Event()  # marks wait from now on
+    release = tg.fake.hold_next("sendMessage", chat_id=620, carried_out=True)
+    mark = tg.fake.mark()
+    tg.fake.push_update(tg.fake.message(620, QUESTION))
+    while not tg.fake.held:
+        await asyncio.sleep(0.01)
+    await tg.crash()
+    release.set()
+    journal.opened = None
+    await tg.start()
+    await tg.fake.wait_for("sendMessage", chat_id=620, since=mark)
+    answers = delivered(await tg.settle(mark), 620)
+    assert len(answers) == (1 if noted else 2)
+    if noted:
+        [notes] = (tmp_path / "state").glob("*.sending")
+        assert notes.read_bytes() == b""  # taken into the journal at the restart
 
 
 async def test_a_ticket_whose_offer_got_no_answer_from_telegram_still_gets_its_relay(
