@@ -18,7 +18,8 @@ Modes:
 
 The report is a table: messages sent and answered (once, twice, never), tickets expected and
 made (and duplicates), offers (and duplicates), relays (and lost), kills, and the recovery
-after each kill: from the restart until every update received before the kill is handled.
+after each kill: from the restart until every update received before the kill is handled (a
+recovery not over when the next kill comes is not timed: the next one includes its updates).
 The faults and the stream follow --seed; process timing adds its own jitter.
 
 It exits 1 when anything was lost or duplicated. One kind of second copy is counted apart and
@@ -159,6 +160,7 @@ class Tally:
     kill_times: list[float] = field(default_factory=list)  # time.monotonic(), as Call.at
     updates: int = 0  # every update the bot stored: questions, taps, volunteers' messages
     recoveries: list[float] = field(default_factory=list)
+    cut_short: int = 0  # recoveries not over when a process was killed again
 
 
 class Balancer:
@@ -336,8 +338,11 @@ async def bench(args: argparse.Namespace) -> int:
                 from datetime import UTC, datetime
 
                 before = datetime.fromtimestamp(kill_at, UTC)
-                first = True
+                first, kills = True, tally.kills
                 while True:
+                    if tally.kills != kills:  # killed again first: the next recovery has these
+                        tally.cut_short += 1
+                        return
                     async with sessions() as session:
                         waiting = await session.scalar(
                             select(func.count(InboxUpdate.update_id)).where(
@@ -503,13 +508,14 @@ def summarize(
         ("relays delivered twice", relays_twice + relays_at_kill),
         ("of those sent twice: a kill within 0.2 s of the first copy", at_kill),
         ("kills (SIGKILL)", tally.kills),
-        ("kills that interrupted or left updates waiting", len(tally.recoveries)),
+        ("kills that interrupted or left updates waiting", len(tally.recoveries) + tally.cut_short),
         (
             "their recovery (restart → all handled), median, s",
             f"{median(recoveries):.1f}",
         ),
         ("their recovery, max, s", f"{max(recoveries):.1f}"),
         ("each recovery, s", ", ".join(f"{r:.1f}" for r in tally.recoveries) or "–"),
+        ("recoveries cut short by the next kill (counted in the next one)", tally.cut_short),
         ("faults injected", ", ".join(f"{k} ×{n}" for k, n in sorted(faults.counts.items()))),
     ]
     if balancer is not None:
@@ -525,8 +531,8 @@ def summarize(
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in rows),
     ]
-    lost = never + relays_lost + (tally.consents - len(tickets))
-    lost += tally.consents - sum(len(sent) for sent in confirmations.values())
+    lost = never + relays_lost + max(0, tally.consents - len(tickets))
+    lost += max(0, tally.consents - sum(1 for sent in confirmations.values() if sent))
     duplicated = twice + duplicate_tickets + relays_twice + offers_twice + confirmed_twice
     lines.append(
         f"lost: {lost}, duplicated: {duplicated}, "
