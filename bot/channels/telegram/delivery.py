@@ -47,7 +47,7 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.channels.telegram.sending import Noted, SendingFile
+from bot.channels.telegram.sending import Noted, SendingFile, notes_about
 from bot.storage.sent import IN_FLIGHT, Handling, SentJournal, handling
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,14 @@ class Delivery(HTTPXRequest):
             log.info("%d message(s) on their way at the last stop: taken as sent", len(noted))
         return len(noted)
 
+    async def _take_notes(self, update_id: int) -> None:
+        """Before an update is handled again: what any instance on this machine noted about it
+        (one that died, not yet restarted) is marked in the journal."""
+        if self.sending is None or self.journal is None:
+            return
+        for sent in notes_about(self.sending.path.parent, update_id):
+            await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+
     async def shutdown(self) -> None:
         await super().shutdown()
         if self.sending is not None:
@@ -302,6 +310,7 @@ class Delivery(HTTPXRequest):
             return await self.deliver(endpoint, request_data, call)
         whom = target(request_data)
         if current.replay and current.done is None:
+            await self._take_notes(current.update_id)
             current.done = await self.journal.entries(current.update_id)
             current.seq = max((e.seq for e in current.done), default=0)
         for entry in current.done or ():

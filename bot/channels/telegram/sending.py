@@ -11,7 +11,8 @@ anything, then empties the file.
 The file holds only sends whose mark is not yet committed: it is emptied whenever none is, so
 it is nearly always empty. A line holds the update's id, the call's number, the method and the
 chat: what the journal holds for the same call. One file per instance (`GUICHET_INSTANCE`):
-another process on the same machine keeps its own.
+another process on the same machine keeps its own, and reads it when it takes over an update
+of a process that died (before that one restarts).
 """
 
 from __future__ import annotations
@@ -38,6 +39,33 @@ class Noted:
 def file_for(directory: Path, instance: str) -> Path:
     """The file of one instance: its name made safe for a file name."""
     return directory / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', instance)}.sending"
+
+
+def read_notes(path: Path) -> list[Noted]:
+    """The notes in a file (this instance's, or another's on the same machine); a line cut
+    short by a stop is skipped."""
+    try:
+        raw = path.read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return []
+    *lines, rest = raw.split("\n")
+    found: list[Noted] = []
+    for line in lines:
+        parts = line.split(" ")
+        if len(parts) == 4 and parts[0].lstrip("-").isdigit() and parts[1].isdigit():
+            found.append(Noted(int(parts[0]), int(parts[1]), parts[2], parts[3]))
+        else:
+            rest = rest or line
+    if rest:
+        log.warning("%s: skipped a line that was cut short", path.name)
+    return found
+
+
+def notes_about(directory: Path, update_id: int) -> list[Noted]:
+    """What any instance on this machine noted about one update: a process that takes over a
+    dead one's update finds what the dead one had on its way."""
+    return [n for path in directory.glob("*.sending") for n in read_notes(path)
+            if n.update_id == update_id]  # fmt: skip
 
 
 class SendingFile:
@@ -68,19 +96,8 @@ class SendingFile:
         self.pending = max(0, self.pending - 1)
 
     def read(self) -> list[Noted]:
-        """The sends noted and not yet marked when the last process using this file stopped.
-        A line cut short by the stop is skipped."""
-        *lines, rest = self.path.read_text(encoding="ascii", errors="replace").split("\n")
-        found: list[Noted] = []
-        for line in lines:
-            parts = line.split(" ")
-            if len(parts) == 4 and parts[0].lstrip("-").isdigit() and parts[1].isdigit():
-                found.append(Noted(int(parts[0]), int(parts[1]), parts[2], parts[3]))
-            else:
-                rest = rest or line
-        if rest:
-            log.warning("%s: skipped a line that was cut short", self.path.name)
-        return found
+        """The sends noted and not yet marked when the last process using this file stopped."""
+        return read_notes(self.path)
 
     def clear(self) -> None:
         os.ftruncate(self._fd, 0)
