@@ -118,44 +118,89 @@ class Marking(httpx.AsyncBaseTransport):
 
 @dataclass
 class _Mark:
-    """A send's mark in the journal: standing while its request is known to have been written
-    whole and no failure has come back."""
+    """A send known to have been written whole, until its answer is recorded or a failure
+    comes back. Where it is kept:
+
+    - with a local file (`sending`), it is noted there at once; one process serving the
+      database (SQLite) keeps it there alone, until the answer is recorded, so a send costs
+      one commit as before. With several processes it is also marked in the journal, beside
+      the call (`marking`), for another machine that takes the update over;
+    - without a local file, it is marked in the journal before the answer is read.
+    """
 
     journal: SentJournal
     sending: SendingFile | None
+    marking: set[asyncio.Task[None]] | None  # None: the note alone (one process)
     current: Handling
     method: str
     target: str
     seq: int = 0
-    standing: bool = False
+    noted: bool = False  # in the local file, not yet released
+    marked: bool = False  # in the journal (or on its way there)
+    task: asyncio.Task[None] | None = None
 
     async def written(self) -> None:
-        if self.standing:
+        if self.noted or self.marked:
             return
         if not self.seq:
             self.current.seq += 1
             self.seq = self.current.seq
         sent = Noted(self.current.update_id, self.seq, self.method, self.target)
-        if self.sending is not None:
-            self.sending.note(sent)  # at once: the commit below takes several turns of the loop
+        if self.sending is None:  # the journal alone: marked before the answer is read
+            self.marked = True
+            await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+            return
+        self.sending.note(sent)
+        self.noted = True
+        if self.marking is not None:
+            self.marked = True
+            self.task = asyncio.create_task(self._commit(sent))
+            self.marking.add(self.task)
+            self.task.add_done_callback(self.marking.discard)
+
+    async def _commit(self, sent: Noted) -> None:
         try:
             await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
         except asyncio.CancelledError:
-            if self.sending is not None:
-                self.sending.abandoned()  # the process is stopping: the note stays
+            self.kept()  # the process is stopping: the note stays, for the next start
             raise
         except Exception:
-            if self.sending is not None:
-                self.sending.marked()
-            raise
-        if self.sending is not None:
+            log.exception("could not mark a %s in the journal; its note stays", sent.method)
+            self.kept()
+            return
+        self.release()
+
+    def release(self) -> None:
+        """The send is in the journal, or refused: its note is no longer needed."""
+        if self.noted and self.sending is not None:
             self.sending.marked()
-        self.standing = True
+            self.noted = False
+
+    def kept(self) -> None:
+        """The note stays (its send is not in the journal), though this call is over."""
+        if self.noted and self.sending is not None:
+            self.sending.abandoned()
+            self.noted = False
+
+    async def answered(self, update_id: int, answer: bytes) -> None:
+        """Record the answer (it fills the mark); the note goes once the answer is in."""
+        try:
+            await self.journal.record(update_id, self.seq, self.method, self.target, answer, _now())
+        except BaseException:
+            self.kept()
+            raise
+        if self.task is None:
+            self.release()
 
     async def struck(self) -> None:
-        if self.standing:
+        """Refused, or never sent whole: taken out of the file and the journal."""
+        if self.task is not None:  # struck out only once it is there
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+        if self.marked:
             await self.journal.unmark(self.current.update_id, self.seq)
-            self.standing = False
+            self.marked = False
+        self.release()
 
 
 class StillFailing(NetworkError):
@@ -250,17 +295,21 @@ class Delivery(HTTPXRequest):
         self.budget = budget
         self.sleep = sleep
         self.sending: SendingFile | None = None  # see `resume`
+        #: Marks being committed beside calls, when several processes serve (see `resume`).
+        self.marking: set[asyncio.Task[None]] | None = None
 
-    async def resume(self, sending: SendingFile) -> int:
+    async def resume(self, sending: SendingFile, *, several: bool = False) -> int:
         """Take the sends noted in `sending` by the last process as in flight (marked in the
-        journal before anything is handled), then note this process's sends there. Returns
-        how many were noted."""
+        journal before anything is handled), then note this process's sends there; with
+        `several` processes serving, mark them in the journal too. Returns how many were
+        noted."""
         noted = sending.read()
         if self.journal is not None:
             for sent in noted:
                 await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
         sending.clear()
         self.sending = sending
+        self.marking = set() if several else None
         if noted:
             log.info("%d message(s) on their way at the last stop: taken as sent", len(noted))
         return len(noted)
@@ -274,6 +323,11 @@ class Delivery(HTTPXRequest):
             await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
 
     async def shutdown(self) -> None:
+        if self.marking:  # a second for the last marks; what is not committed stays noted
+            await asyncio.wait(self.marking, timeout=1.0)
+            for task in list(self.marking):
+                task.cancel()
+            await asyncio.gather(*self.marking, return_exceptions=True)
         await super().shutdown()
         if self.sending is not None:
             self.sending.close()
@@ -323,7 +377,7 @@ class Delivery(HTTPXRequest):
                 log.debug("%s of update %d: already done", endpoint, current.update_id)
                 return 200, replayed(entry.answer, request_data)
         mark = (
-            _Mark(self.journal, self.sending, current, endpoint, whom)
+            _Mark(self.journal, self.sending, self.marking, current, endpoint, whom)
             if endpoint in SENDS
             else None
         )
@@ -339,10 +393,13 @@ class Delivery(HTTPXRequest):
             if mark:
                 await mark.struck()
             return code, payload
-        if not (mark and mark.seq):
-            current.seq += 1
-        seq = mark.seq if mark and mark.seq else current.seq
-        await self.journal.record(current.update_id, seq, endpoint, whom, kept(payload), _now())
+        if mark and mark.seq:
+            await mark.answered(current.update_id, kept(payload))
+            return code, payload
+        current.seq += 1
+        await self.journal.record(
+            current.update_id, current.seq, endpoint, whom, kept(payload), _now()
+        )
         return code, payload
 
     async def deliver(

@@ -107,7 +107,8 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     request = parts.bot.request
     if settings.state_dir is not None and isinstance(request, Delivery):
         # Before anything is handled: what was on its way when this instance last stopped.
-        await request.resume(SendingFile(file_for(settings.state_dir, inbox.owner)))
+        sending = SendingFile(file_for(settings.state_dir, inbox.owner))
+        await request.resume(sending, several=not parts.delivery.single)
     # Whatever this instance had claimed, it claimed before it died: take it back now rather
     # than when the lease ends. On SQLite one process serves: every claim was its own.
     taken_back = await inbox.release(everyone=parts.delivery.single)
