@@ -5,7 +5,7 @@ It is synchronous and pure: no storage, no channel. `bot.conversation` adds stat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -19,9 +19,7 @@ from bot.core.normalize import clean_message
 from bot.core.ranking import HybridParams, Ranker, Stage
 from bot.core.render import EMERGENCY_LINE, Formatter, PlainFormatter, Renderer
 from bot.core.semantic import Embedder, SemanticIndex, VectorCache, semantic_docs
-
-_GREETING_EMOJI = frozenset("👋🙋")
-_THANKS_EMOJI = frozenset("🙏👍❤💙💚🤝😊")
+from bot.core.social import is_urgent, read_alone
 
 
 class ChoiceKind(StrEnum):
@@ -124,15 +122,15 @@ class Assistant:
             client=asked.client_language,
             city_default=city.default_language,
         )
-        symbols = {ch for ch in text if not ch.isspace()}
-        if text and not detection.words and symbols:
-            if symbols & _THANKS_EMOJI:
-                return Decision(Action.THANKS, None, (), 1.0, language, detection)
-            if symbols & _GREETING_EMOJI:
-                return Decision(Action.GREETING, None, (), 1.0, language, detection)
-        scores, path = self.ranker.rank(text, city.slug, detection.language)
+        alone = read_alone(text, detection.words)
+        if alone is not None:
+            return Decision(alone, None, (), 1.0, language, detection)
+        ranking = self.ranker.rank(text, city.slug, detection.language)
+        path = ranking.stage
         th = self.hybrid_thresholds if path is Stage.HYBRID else self.thresholds
-        action, topic, candidates, confidence = decide(scores, th)
+        action, topic, candidates, confidence = decide(
+            ranking.scores, th, urgent=is_urgent(text), chatter_lead=ranking.chatter_lead
+        )
         return Decision(
             action, topic, candidates, round(min(1.0, confidence), 3), language, detection, path
         )
@@ -200,7 +198,11 @@ class Assistant:
         _ = t.gettext
         human = Choice(ChoiceKind.HUMAN, _("Ask a person"))
         if decision.action is Action.ANSWER and decision.topic:
-            return self.topic_reply(decision, city, decision.topic, now, fmt)
+            reply = self.topic_reply(decision, city, decision.topic, now, fmt)
+            if decision.topic == "emergency":
+                # The numbers come first; a person is offered beside them.
+                return replace(reply, choices=(*reply.choices, human))
+            return reply
         if decision.action is Action.CLARIFY:
             choices = tuple(
                 Choice(
@@ -221,6 +223,20 @@ class Assistant:
         if decision.action is Action.THANKS:
             text = _("You are welcome. Ask me again whenever you need.")
             return Reply(decision, fmt.escape(text), self.menu(decision.language))
+        if decision.action is Action.HELP:
+            text = _("Tell me in a few words what you need, choose a topic, or ask a person.")
+            text = f"{fmt.bold(fmt.escape(_(EMERGENCY_LINE)))}\n\n{fmt.escape(text)}"
+            return Reply(decision, text, (*self.menu(decision.language), human))
+        if decision.action is Action.OUT_OF_SCOPE:
+            text = fmt.escape(
+                _(
+                    "That is not something I can help with. I can help you find services in "
+                    "your city: choose a topic below, or ask a person."
+                )
+            )
+            if "emergency" in decision.candidates:
+                text = f"{fmt.bold(fmt.escape(_(EMERGENCY_LINE)))}\n\n{text}"
+            return Reply(decision, text, (*self.menu(decision.language), human))
         if decision.action is Action.ESCALATE:
             text = _("You can ask a person from the local support network. Tap the button below.")
             return Reply(decision, fmt.escape(text), (human,))
