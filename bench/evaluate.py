@@ -33,7 +33,7 @@ def print_report(report: Report, title: str) -> None:
     t = report.overall
     print(f"### {title}\n")
     print(f"- messages: {t.n} ({t.in_scope} in scope, {t.out_of_scope} out of scope)")
-    print(f"- language detected: {t.language_pct:.1f}% overall, {t.language3_pct:.1f}% on 3+ words")
+    print(f"- reply language: {t.language_pct:.1f}% overall, {t.language3_pct:.1f}% on 3+ words")
     print(f"- correct answers: {t.correct_pct:.1f}%")
     print(f"- wrong answers: {t.wrong_pct:.1f}%")
     share = t.pct(t.clarified, t.topical)

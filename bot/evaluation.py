@@ -7,6 +7,8 @@ three count the same way:
   thanks or request for a person recognised as such);
 - wrong: an in-scope message answered with another topic;
 - one tap: the right topic answered, or offered among the choices;
+- language: the reply is in the language the message was written in (as a new user with no
+  client language would get it);
 - out-of-scope answered: a message about nothing we cover, answered with a topic;
 - out-of-scope clarified: such a message offered topics to choose from ("did you mean").
 
@@ -166,7 +168,7 @@ def count(t: Tally, s: Sample, d: Decision) -> None:
     correct, wrong, one_tap = judge(s, d)
     t.n += 1
     t.fuzzy_only += d.path == "fuzzy"
-    detected = d.detection.language
+    detected = d.language  # the language of the reply, as the user sees it
     t.lang_n += 1
     t.lang_ok += detected == s.lang
     if len(s.text.split()) >= 3:

@@ -13,7 +13,13 @@ from bot.core.decision import HYBRID_THRESHOLDS, Action, Decision, Thresholds, d
 from bot.core.geo import Point
 from bot.core.i18n import translator
 from bot.core.knowledge import TOPIC_IDS, Knowledge
-from bot.core.languages import Detection, LanguageDetector, choose_reply_language
+from bot.core.languages import (
+    UI_LANGUAGES,
+    Detection,
+    LanguageDetector,
+    choose_reply_language,
+    script_of,
+)
 from bot.core.matching import MatchIndex, MatchParams
 from bot.core.normalize import clean_message
 from bot.core.ranking import HybridParams, Ranker, Stage
@@ -27,6 +33,7 @@ class ChoiceKind(StrEnum):
     MORE = "more"
     HUMAN = "human"
     NEARBY = "nearby"  # the services near a point, for all topics
+    LANGUAGE = "language"  # from now on, reply in `language` (the user chose another before)
 
 
 # A reply to a tap or a location needs no language detection.
@@ -38,7 +45,8 @@ class Choice:
     """One thing the user can choose next; a channel shows it as a button or a number.
 
     TOPIC and MORE name a `topic` (MORE pages on from `offset`); NEARBY carries the point
-    whose services to list for every topic; HUMAN needs nothing more.
+    whose services to list for every topic; LANGUAGE the `language` to switch to; HUMAN needs
+    nothing more.
     """
 
     kind: ChoiceKind
@@ -46,6 +54,7 @@ class Choice:
     topic: str | None = None
     offset: int = 0
     near: Point | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,7 @@ class Assistant:
             detection=detection,
             client=asked.client_language,
             city_default=city.default_language,
+            hint=self.language_hint(text, detection),
         )
         alone = read_alone(text, detection.words)
         if alone is not None:
@@ -134,6 +144,25 @@ class Assistant:
         return Decision(
             action, topic, candidates, round(min(1.0, confidence), 3), language, detection, path
         )
+
+    def language_hint(self, text: str, detection: Detection) -> str | None:
+        """For a short message, the language of the knowledge words it uses ("doctor?": en).
+
+        Only languages of the message's script count; a tie goes to the detector's favourite.
+        """
+        if detection.confident or detection.language is None:
+            return None
+        script = script_of(detection.language)
+        among = [
+            lang
+            for lang in self.index.languages_of(text)
+            if lang in UI_LANGUAGES and script_of(lang) == script
+        ]
+        if len(among) > 1:
+            if detection.language in among:
+                return detection.language
+            return self.detector.prefer(text, among) if script == "LATIN" else among[0]
+        return among[0] if among else None
 
     # -- replies --------------------------------------------------------------------------
 

@@ -93,3 +93,21 @@ def test_greetings_in_every_script(assistant: Assistant, text: str) -> None:
 @pytest.mark.parametrize("text", ["дякую", "спасибо", "شكرا", "مرسی", "ευχαριστώ", "merci"])
 def test_thanks_in_every_script(assistant: Assistant, text: str) -> None:
     assert understand(assistant, text) is Action.THANKS
+
+
+@pytest.mark.parametrize(
+    ("text", "languages"),
+    [
+        ("doctor?", {"en"}),
+        ("my husband hits me", {"en"}),
+        ("thank you", {"en"}),
+        ("Привет", {"ru"}),
+        ("Привіт", {"uk"}),
+        ("سلام", {"ar", "fa"}),  # both say it
+        ("Γεια σας", {"el"}),
+    ],
+)
+def test_short_messages_are_answered_in_their_own_language_in_brussels(
+    assistant: Assistant, text: str, languages: set[str]
+) -> None:
+    assert assistant.understand(Asked(text=text, city="brussels")).language in languages

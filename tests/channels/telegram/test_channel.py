@@ -46,7 +46,7 @@ async def test_a_deep_link_sets_the_city_and_suggests_the_client_language(
     assert languages.button_data()[0] == "1l:uk"  # the client's language comes first
     assert languages.button_texts()[0] == "✓ Українська"
     assert "العربية" in languages.button_texts() and "Türkçe" in languages.button_texts()
-    assert len(languages.button_data()) == len(UI_LANGUAGES)
+    assert len(languages.button_data()) == len(UI_LANGUAGES) + 1  # and "automatic", last
     user = await stored_user(sessions, 501)
     assert user is not None and user.city == "schaerbeek"
 
