@@ -66,22 +66,24 @@ async def test_one_word_does_not_flip_the_language(
 async def test_a_chosen_language_holds_over_short_messages_and_yields_to_a_question(
     assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    conv = await with_language(assistant, sessions, "8", "capaci", "ar")
+    conv = await with_language(assistant, sessions, "8", "capaci", "es")
     reply, _ = await conv.message("8", "corso italiano", FMT)
-    assert reply.decision.language == "ar"
+    assert reply.decision.language == "es"
     assert reply.decision.topic == "language-courses"
     assert ChoiceKind.LANGUAGE not in [c.kind for c in reply.choices]
     again = conversation(assistant, sessions)  # a new process would build a new one
     user = await again.user("8")
-    assert (user.city, user.language, user.language_explicit) == ("capaci", "ar", True)
+    assert (user.city, user.language, user.language_explicit) == ("capaci", "es", True)
     assert user.last_topic == "language-courses"
     # A question in another language is answered in it, with one tap to switch.
     reply, _ = await again.message("8", "dove posso trovare lavoro a Capaci?", FMT)
     assert reply.decision.language == "it"
+    shown = " ".join([reply.text, *(c.label for c in reply.choices)])
+    assert "Lavoro" in shown and "Empleo" not in shown  # one language, not a mix
     (switch,) = [c for c in reply.choices if c.kind is ChoiceKind.LANGUAGE]
     assert (switch.language, switch.label) == ("it", "Rispondi sempre in Italiano")
     user = await again.user("8")
-    assert (user.language, user.language_explicit) == ("ar", True)  # still only a preference
+    assert (user.language, user.language_explicit) == ("es", True)  # still only a preference
 
 
 async def test_questions_are_logged_without_identity_and_texts_expire(
