@@ -129,6 +129,17 @@ async def test_an_unclear_question_becomes_topic_buttons(tg: Harness, assistant:
     assert title in visible(answer.text or "")
 
 
+async def test_chatter_gets_the_menu_and_a_person_and_is_logged_as_out_of_scope(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(507, "brussels", "en")
+    sent = await tg.say(507, "who won the football match last night?")
+    data = sent[-1].button_data()
+    assert data[-1].startswith("1h:") and kinds(data).count("t") == 24
+    assert "not something I can help with" in visible(sent[-1].text or "")
+    assert (await questions(sessions))[-1].action == "out-of-scope"
+
+
 async def test_an_unknown_question_offers_the_menu_and_an_honest_person_button(
     tg: Harness,
 ) -> None:
