@@ -23,7 +23,8 @@ from bot.settings import Settings
 def row(name: str, t: Tally) -> str:
     return (
         f"| {name} | {t.n} | {t.language_pct:.1f} | {t.correct_pct:.1f} | {t.wrong_pct:.1f} "
-        f"| {t.one_tap_pct:.1f} | {t.oos_answered_pct:.1f} | {t.human_pct:.1f} "
+        f"| {t.one_tap_pct:.1f} | {t.oos_answered_pct:.1f} | {t.oos_clarified_pct:.1f} "
+        f"| {t.human_pct:.1f} "
         f"| {t.fuzzy_only_pct:.1f} |"
     )
 
@@ -32,20 +33,22 @@ def print_report(report: Report, title: str) -> None:
     t = report.overall
     print(f"### {title}\n")
     print(f"- messages: {t.n} ({t.in_scope} in scope, {t.out_of_scope} out of scope)")
-    print(f"- language detected: {t.language_pct:.1f}% overall, {t.language3_pct:.1f}% on 3+ words")
+    print(f"- reply language: {t.language_pct:.1f}% overall, {t.language3_pct:.1f}% on 3+ words")
     print(f"- correct answers: {t.correct_pct:.1f}%")
     print(f"- wrong answers: {t.wrong_pct:.1f}%")
     share = t.pct(t.clarified, t.topical)
     print(f"- clarifications containing the right topic: {t.clarified} ({share:.1f}% of topics)")
     print(f"- right topic in one tap: {t.one_tap_pct:.1f}%")
     print(f"- out-of-scope answered: {t.oos_answered_pct:.1f}%")
+    print(f"- out-of-scope clarified: {t.oos_clarified_pct:.1f}%")
+    print(f"- out-of-scope answered or clarified: {t.oos_offered_pct:.1f}%")
     print(f"- requests for a person recognised: {t.human_pct:.1f}%")
     print(f"- decided by the fuzzy stage alone: {t.fuzzy_only_pct:.1f}%\n")
     print(
         "| language | n | language % | correct % | wrong % | one tap % "
-        "| out-of-scope answered % | person % | fuzzy stage alone % |"
+        "| out-of-scope answered % | out-of-scope clarified % | person % | fuzzy stage alone % |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for lang in sorted(report.by_language):
         print(row(lang, report.by_language[lang]))
     print()

@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.core.assistant import NO_DETECTION, Asked, Assistant, Reply
+from bot.core.assistant import NO_DETECTION, Asked, Assistant, Choice, ChoiceKind, Reply
 from bot.core.decision import Action, Decision
 from bot.core.geo import Point
-from bot.core.languages import UI_LANGUAGES
+from bot.core.i18n import translator
+from bot.core.languages import UI_LANGUAGES, native_name
 from bot.core.render import Formatter
 from bot.storage.models import User
 from bot.storage.questions import QuestionLog
@@ -24,6 +26,14 @@ log = logging.getLogger(__name__)
 
 class NoCity(Exception):
     """The user has not chosen a city yet."""
+
+
+def switch_choice(language: str) -> Choice:
+    """ "Always reply in Italiano", worded in that language."""
+    label = translator(language).gettext("Always reply in {language}")
+    return Choice(
+        ChoiceKind.LANGUAGE, label.format(language=native_name(language)), language=language
+    )
 
 
 class Conversation:
@@ -55,6 +65,13 @@ class Conversation:
     async def set_language(self, chat_id: str, language: str) -> User:
         user = await self.user(chat_id)
         user.language, user.language_explicit = language, True
+        await self.users.save(user)
+        return user
+
+    async def set_language_automatic(self, chat_id: str) -> User:
+        """Reply in the language of each message again; the last one settled on stays."""
+        user = await self.user(chat_id)
+        user.language_explicit = False
         await self.users.save(user)
         return user
 
@@ -90,6 +107,10 @@ class Conversation:
             loop = asyncio.get_running_loop()
             decision = await loop.run_in_executor(self.executor, self.assistant.understand, asked)
         reply = self.assistant.reply_to(decision, user.city, now, fmt)
+        if user.language_explicit and user.language and decision.language != user.language:
+            # A chosen language is a preference: this reply follows the message, one tap
+            # makes the message's language the new choice.
+            reply = replace(reply, choices=(*reply.choices, switch_choice(decision.language)))
         if not user.language_explicit and (
             user.language is None or (decision.detection.confident and decision.language)
         ):

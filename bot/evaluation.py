@@ -7,7 +7,13 @@ three count the same way:
   thanks or request for a person recognised as such);
 - wrong: an in-scope message answered with another topic;
 - one tap: the right topic answered, or offered among the choices;
-- out-of-scope answered: a message about nothing we cover, answered with a topic.
+- language: the reply is in the language the message was written in (as a new user with no
+  client language would get it);
+- out-of-scope answered: a message about nothing we cover, answered with a topic;
+- out-of-scope clarified: such a message offered topics to choose from ("did you mean").
+
+A message about nothing we cover is handled right when it gets the out-of-scope reply or the
+"not understood" one (both show the menu and a person), never topics, a greeting or thanks.
 """
 
 from __future__ import annotations
@@ -24,7 +30,13 @@ from bot.core.assistant import Asked, Assistant
 from bot.core.decision import Action, Decision
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "bench" / "eval"
-_INTENT_ACTIONS = {"greeting": Action.GREETING, "thanks": Action.THANKS, "human": Action.ESCALATE}
+_INTENT_ACTIONS = {
+    "greeting": Action.GREETING,
+    "thanks": Action.THANKS,
+    "human": Action.ESCALATE,
+    "help": Action.HELP,
+}
+_NOT_UNDERSTOOD = frozenset({Action.OUT_OF_SCOPE, Action.UNKNOWN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +45,7 @@ class Sample:
     text: str
     lang: str
     city: str
-    expect: str  # a topic id, greeting, thanks, human, or none
+    expect: str  # a topic id, greeting, thanks, human, help (alone, or distress emoji), or none
 
     @property
     def split(self) -> str:
@@ -66,6 +78,7 @@ class Tally:
     clarified: int = 0
     out_of_scope: int = 0
     out_of_scope_answered: int = 0
+    out_of_scope_clarified: int = 0
     human: int = 0
     human_recognised: int = 0
     lang_n: int = 0
@@ -92,6 +105,16 @@ class Tally:
     @property
     def oos_answered_pct(self) -> float:
         return self.pct(self.out_of_scope_answered, self.out_of_scope)
+
+    @property
+    def oos_clarified_pct(self) -> float:
+        return self.pct(self.out_of_scope_clarified, self.out_of_scope)
+
+    @property
+    def oos_offered_pct(self) -> float:
+        """Out of scope answered or clarified: chatter that was offered topics either way."""
+        offered = self.out_of_scope_answered + self.out_of_scope_clarified
+        return self.pct(offered, self.out_of_scope)
 
     @property
     def human_pct(self) -> float:
@@ -129,7 +152,7 @@ class Report:
 def judge(sample: Sample, d: Decision) -> tuple[bool, bool, bool]:
     """(correct, wrong answer, right topic within one tap)."""
     if sample.expect == "none":
-        ok = d.action is not Action.ANSWER
+        ok = d.action in _NOT_UNDERSTOOD
         return ok, False, ok
     if sample.expect in _INTENT_ACTIONS:
         ok = d.action is _INTENT_ACTIONS[sample.expect]
@@ -145,7 +168,7 @@ def count(t: Tally, s: Sample, d: Decision) -> None:
     correct, wrong, one_tap = judge(s, d)
     t.n += 1
     t.fuzzy_only += d.path == "fuzzy"
-    detected = d.detection.language
+    detected = d.language  # the language of the reply, as the user sees it
     t.lang_n += 1
     t.lang_ok += detected == s.lang
     if len(s.text.split()) >= 3:
@@ -154,6 +177,7 @@ def count(t: Tally, s: Sample, d: Decision) -> None:
     if s.expect == "none":
         t.out_of_scope += 1
         t.out_of_scope_answered += d.action is Action.ANSWER
+        t.out_of_scope_clarified += d.action is Action.CLARIFY
         return
     t.in_scope += 1
     t.correct += correct

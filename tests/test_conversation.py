@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import Conversation, NoCity
-from bot.core.assistant import Assistant
+from bot.core.assistant import Assistant, ChoiceKind
 from bot.core.decision import Action
 from bot.core.render import PlainFormatter
 from bot.storage.models import Question, User
@@ -22,6 +22,20 @@ def conversation(
     return Conversation(
         assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=days)), "test"
     )
+
+
+async def with_language(
+    assistant: Assistant,
+    sessions: async_sessionmaker[AsyncSession],
+    chat: str,
+    city: str,
+    language: str,
+) -> Conversation:
+    """A conversation whose user `chat` chose `city` and, with /language, `language`."""
+    conv = conversation(assistant, sessions)
+    await conv.set_city(chat, city)
+    await conv.set_language(chat, language)
+    return conv
 
 
 async def test_a_question_needs_a_city_first(
@@ -49,19 +63,27 @@ async def test_one_word_does_not_flip_the_language(
     assert user.language == "ru" and not user.language_explicit
 
 
-async def test_explicit_choice_wins_and_survives_a_restart(
+async def test_a_chosen_language_holds_over_short_messages_and_yields_to_a_question(
     assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    conv = conversation(assistant, sessions)
-    await conv.set_city("8", "capaci")
-    await conv.set_language("8", "ar")
-    reply, _ = await conv.message("8", "dove posso imparare l'italiano", FMT)
-    assert reply.decision.language == "ar"
+    conv = await with_language(assistant, sessions, "8", "capaci", "es")
+    reply, _ = await conv.message("8", "corso italiano", FMT)
+    assert reply.decision.language == "es"
     assert reply.decision.topic == "language-courses"
+    assert ChoiceKind.LANGUAGE not in [c.kind for c in reply.choices]
     again = conversation(assistant, sessions)  # a new process would build a new one
     user = await again.user("8")
-    assert (user.city, user.language, user.language_explicit) == ("capaci", "ar", True)
+    assert (user.city, user.language, user.language_explicit) == ("capaci", "es", True)
     assert user.last_topic == "language-courses"
+    # A question in another language is answered in it, with one tap to switch.
+    reply, _ = await again.message("8", "dove posso trovare lavoro a Capaci?", FMT)
+    assert reply.decision.language == "it"
+    shown = " ".join([reply.text, *(c.label for c in reply.choices)])
+    assert "Lavoro" in shown and "Empleo" not in shown  # one language, not a mix
+    (switch,) = [c for c in reply.choices if c.kind is ChoiceKind.LANGUAGE]
+    assert (switch.language, switch.label) == ("it", "Rispondi sempre in Italiano")
+    user = await again.user("8")
+    assert (user.language, user.language_explicit) == ("es", True)  # still only a preference
 
 
 async def test_questions_are_logged_without_identity_and_texts_expire(
@@ -105,3 +127,15 @@ async def test_menu_choice_and_more_pages(
     assert first.more > 0 and first.choices
     second, _ = await conv.topic("11", "health-care", FMT, offset=3)
     assert "4." in second.text
+
+
+async def test_automatic_follows_each_message_again(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    conv = await with_language(assistant, sessions, "11", "capaci", "es")
+    user = await conv.set_language_automatic("11")
+    assert (user.language, user.language_explicit) == ("es", False)
+    reply, _ = await conv.message("11", "где можно найти бесплатного адвоката", FMT)
+    assert reply.decision.language == "ru"
+    assert ChoiceKind.LANGUAGE not in [c.kind for c in reply.choices]
+    assert (await conv.user("11")).language == "ru"

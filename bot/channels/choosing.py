@@ -14,6 +14,9 @@ from babel import Locale
 from bot.core.knowledge import Knowledge
 from bot.core.languages import UI_LANGUAGES
 
+#: The /language choice that follows the language of each message instead of a fixed one.
+AUTOMATIC = "auto"
+
 
 def fold(text: str) -> str:
     """ "Saint-Jean-de-la-Ruelle " → "saint jean de la ruelle": for comparing names only."""

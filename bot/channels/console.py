@@ -125,6 +125,9 @@ class ConsoleChat:
 
     def ask_language(self, t: Translator) -> None:
         languages = [Option(code, native_name(code)) for code in UI_LANGUAGES]
+        languages.append(
+            Option(choosing.AUTOMATIC, t.gettext("Automatic: the language I write in"))
+        )
         self.ask(Asking.LANGUAGE, t.gettext("Which language do you prefer?"), languages)
 
     # -- what a line means ----------------------------------------------------------------
@@ -199,6 +202,9 @@ class ConsoleChat:
         if asking is Asking.CITY:
             await self.conv.set_city(CHAT_ID, option.code)
             self.say(f"✓ {option.label}\n")
+        elif asking is Asking.LANGUAGE and option.code == choosing.AUTOMATIC:
+            await self.conv.set_language_automatic(CHAT_ID)
+            self.say(f"✓ {option.label}\n")
         elif asking is Asking.LANGUAGE:
             await self.conv.set_language(CHAT_ID, option.code)
             self.say(f"✓ {option.label}\n")
@@ -228,6 +234,10 @@ class ConsoleChat:
             t = await self.interface()
             renderer = self.conv.assistant.renderer
             self.say(no_person_text(renderer, user.city, datetime.now(UTC), t, self.fmt) + "\n")
+            return
+        if choice.kind is ChoiceKind.LANGUAGE and choice.language:
+            await self.conv.set_language(CHAT_ID, choice.language)
+            self.say(f"✓ {native_name(choice.language)}\n")
             return
         if choice.topic is None:  # a NEARBY choice: the console never shares a location
             return

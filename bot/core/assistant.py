@@ -5,7 +5,7 @@ It is synchronous and pure: no storage, no channel. `bot.conversation` adds stat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -13,15 +13,19 @@ from bot.core.decision import HYBRID_THRESHOLDS, Action, Decision, Thresholds, d
 from bot.core.geo import Point
 from bot.core.i18n import translator
 from bot.core.knowledge import TOPIC_IDS, Knowledge
-from bot.core.languages import Detection, LanguageDetector, choose_reply_language
+from bot.core.languages import (
+    UI_LANGUAGES,
+    Detection,
+    LanguageDetector,
+    choose_reply_language,
+    script_of,
+)
 from bot.core.matching import MatchIndex, MatchParams
 from bot.core.normalize import clean_message
 from bot.core.ranking import HybridParams, Ranker, Stage
 from bot.core.render import EMERGENCY_LINE, Formatter, PlainFormatter, Renderer
 from bot.core.semantic import Embedder, SemanticIndex, VectorCache, semantic_docs
-
-_GREETING_EMOJI = frozenset("👋🙋")
-_THANKS_EMOJI = frozenset("🙏👍❤💙💚🤝😊")
+from bot.core.social import is_urgent, read_alone
 
 
 class ChoiceKind(StrEnum):
@@ -29,6 +33,7 @@ class ChoiceKind(StrEnum):
     MORE = "more"
     HUMAN = "human"
     NEARBY = "nearby"  # the services near a point, for all topics
+    LANGUAGE = "language"  # from now on, reply in `language` (the user chose another before)
 
 
 # A reply to a tap or a location needs no language detection.
@@ -40,7 +45,8 @@ class Choice:
     """One thing the user can choose next; a channel shows it as a button or a number.
 
     TOPIC and MORE name a `topic` (MORE pages on from `offset`); NEARBY carries the point
-    whose services to list for every topic; HUMAN needs nothing more.
+    whose services to list for every topic; LANGUAGE the `language` to switch to; HUMAN needs
+    nothing more.
     """
 
     kind: ChoiceKind
@@ -48,6 +54,7 @@ class Choice:
     topic: str | None = None
     offset: int = 0
     near: Point | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,19 +130,39 @@ class Assistant:
             detection=detection,
             client=asked.client_language,
             city_default=city.default_language,
+            hint=self.language_hint(text, detection),
         )
-        symbols = {ch for ch in text if not ch.isspace()}
-        if text and not detection.words and symbols:
-            if symbols & _THANKS_EMOJI:
-                return Decision(Action.THANKS, None, (), 1.0, language, detection)
-            if symbols & _GREETING_EMOJI:
-                return Decision(Action.GREETING, None, (), 1.0, language, detection)
-        scores, path = self.ranker.rank(text, city.slug, detection.language)
+        alone = read_alone(text, detection.words)
+        if alone is not None:
+            return Decision(alone, None, (), 1.0, language, detection)
+        ranking = self.ranker.rank(text, city.slug, detection.language)
+        path = ranking.stage
         th = self.hybrid_thresholds if path is Stage.HYBRID else self.thresholds
-        action, topic, candidates, confidence = decide(scores, th)
+        action, topic, candidates, confidence = decide(
+            ranking.scores, th, urgent=is_urgent(text), chatter_lead=ranking.chatter_lead
+        )
         return Decision(
             action, topic, candidates, round(min(1.0, confidence), 3), language, detection, path
         )
+
+    def language_hint(self, text: str, detection: Detection) -> str | None:
+        """For a short message, the language of the knowledge words it uses ("doctor?": en).
+
+        Only languages of the message's script count; a tie goes to the detector's favourite.
+        """
+        if detection.confident or detection.language is None:
+            return None
+        script = script_of(detection.language)
+        among = [
+            lang
+            for lang in self.index.languages_of(text)
+            if lang in UI_LANGUAGES and script_of(lang) == script
+        ]
+        if len(among) > 1:
+            if detection.language in among:
+                return detection.language
+            return self.detector.prefer(text, among) if script == "LATIN" else among[0]
+        return among[0] if among else None
 
     # -- replies --------------------------------------------------------------------------
 
@@ -200,7 +227,11 @@ class Assistant:
         _ = t.gettext
         human = Choice(ChoiceKind.HUMAN, _("Ask a person"))
         if decision.action is Action.ANSWER and decision.topic:
-            return self.topic_reply(decision, city, decision.topic, now, fmt)
+            reply = self.topic_reply(decision, city, decision.topic, now, fmt)
+            if decision.topic == "emergency":
+                # The numbers come first; a person is offered beside them.
+                return replace(reply, choices=(*reply.choices, human))
+            return reply
         if decision.action is Action.CLARIFY:
             choices = tuple(
                 Choice(
@@ -221,6 +252,20 @@ class Assistant:
         if decision.action is Action.THANKS:
             text = _("You are welcome. Ask me again whenever you need.")
             return Reply(decision, fmt.escape(text), self.menu(decision.language))
+        if decision.action is Action.HELP:
+            text = _("Tell me in a few words what you need, choose a topic, or ask a person.")
+            text = f"{fmt.bold(fmt.escape(_(EMERGENCY_LINE)))}\n\n{fmt.escape(text)}"
+            return Reply(decision, text, (*self.menu(decision.language), human))
+        if decision.action is Action.OUT_OF_SCOPE:
+            text = fmt.escape(
+                _(
+                    "That is not something I can help with. I can help you find services in "
+                    "your city: choose a topic below, or ask a person."
+                )
+            )
+            if "emergency" in decision.candidates:
+                text = f"{fmt.bold(fmt.escape(_(EMERGENCY_LINE)))}\n\n{text}"
+            return Reply(decision, text, (*self.menu(decision.language), human))
         if decision.action is Action.ESCALATE:
             text = _("You can ask a person from the local support network. Tap the button below.")
             return Reply(decision, fmt.escape(text), (human,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -36,6 +37,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 #: Below this many words a detection never overrides what we already know about the user.
 MIN_WORDS_TO_SWITCH: Final = 2
+#: A language chosen with /language is a preference: a confident detection of another language
+#: in a message this long answers in that language (and offers to switch).
+MIN_WORDS_OVER_CHOICE: Final = 3
 MIN_PROBABILITY: Final = 0.90
 #: Within one script only two or three languages remain, so a lower probability is enough.
 MIN_PROBABILITY_IN_SCRIPT: Final = 0.70
@@ -95,6 +99,12 @@ class LanguageDetector:
             ident = copy.copy(base)
             ident.set_languages(candidates)
             self._identifiers[tuple(candidates)] = ident
+
+    def prefer(self, text: str, among: Iterable[str]) -> str | None:
+        """Of the Latin-script languages `among`, the one the model finds likeliest for `text`."""
+        allowed = set(among)
+        ranked = self._identifiers[tuple(_LATIN_CANDIDATES)].rank(text)
+        return next((str(lang) for lang, _ in ranked if lang in allowed), None)
 
     def _classify(self, candidates: list[str], text: str) -> tuple[str, float]:
         lang, prob = self._identifiers[tuple(candidates)].classify(text)
@@ -184,28 +194,41 @@ def choose_reply_language(
     detection: Detection | None,
     client: str | None,
     city_default: str,
+    hint: str | None = None,
 ) -> str:
-    """Explicit choice, then a confident detection, then the client's language, then the city's.
+    """The user's choice, a confident detection, the client's language, a hint, the city's.
 
-    One exception: a message of two words or more in a non-Latin script is not answered in a
-    language of another script (a Russian question in Jelgava gets Russian, not Latvian) even
-    when the detector hesitates between, say, Russian and Ukrainian.
+    - A language chosen with /language is a preference, not a lock: a confident detection of
+      another language in a message of three words or more answers in that language.
+    - A message in a non-Latin script, however short, is not answered in a language of another
+      script (a one-word Russian greeting in Brussels gets Russian, not French), unless the user
+      chose a language.
+    - `hint` is the language whose knowledge words a short Latin-script message uses ("doctor?"
+      is English): it comes after what we know of the user, before the city's default.
     """
+    detected = ui_language(detection.language) if detection and detection.language else None
     if explicit in UI_LANGUAGES:
+        if (
+            detected
+            and detection is not None
+            and detection.confident
+            and detection.words >= MIN_WORDS_OVER_CHOICE
+        ):
+            return detected
         return explicit
-    if detection is not None and detection.confident and detection.language:
-        return ui_language(detection.language)
-    fallback = city_default
+    if detected and detection is not None and detection.confident:
+        return detected
+    fallback = hint if hint in UI_LANGUAGES else city_default
     if client:
         base = base_language(client)
         if base in UI_LANGUAGES:
             fallback = base
     if (
-        detection is not None
+        detected
+        and detection is not None
         and detection.language
-        and detection.words >= MIN_WORDS_TO_SWITCH
         and script_of(detection.language) != "LATIN"
         and script_of(detection.language) != script_of(fallback)
     ):
-        return ui_language(detection.language)
+        return hint if hint and script_of(hint) == script_of(detection.language) else detected
     return fallback

@@ -85,6 +85,15 @@ class MatchIndex:
                     df = max(1, len(labels_with.get(tok, ())))
                     self.idf[tok] = math.log(1 + n / df)
 
+        word_langs: dict[str, set[str]] = defaultdict(set)
+        for _label, lang, _scope, toks in raw:
+            if lang is not None:
+                for tok in toks:
+                    word_langs[tok].add(lang)
+        self.word_langs: dict[str, frozenset[str]] = {
+            tok: frozenset(langs) for tok, langs in word_langs.items()
+        }
+
         self.docs: list[Doc] = []
         self.postings: dict[str, dict[str | None, list[int]]] = defaultdict(dict)
         for label, doc_lang, scope, toks in raw:
@@ -136,6 +145,24 @@ class MatchIndex:
         if len(self._cache) < _CACHE_SIZE:
             self._cache[word] = result
         return result
+
+    def languages_of(self, text: str) -> list[str]:
+        """The languages whose phrasings and keywords hold the most of the message's words.
+
+        For a message too short for the language detector ("doctor?", "thank you"): all the
+        languages that tie, empty when no word is known or most words are in none.
+        """
+        words = list(dict.fromkeys(tokens(text)))[:MAX_TOKENS]
+        counts: dict[str, int] = defaultdict(int)
+        for word in words:
+            for lang in self.word_langs.get(word, ()):
+                counts[lang] += 1
+        if not counts:
+            return []
+        top = max(counts.values())
+        if 2 * top < len(words):
+            return []
+        return sorted(lang for lang, n in counts.items() if n == top)
 
     # -- messages -------------------------------------------------------------------------
 

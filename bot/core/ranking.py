@@ -36,6 +36,25 @@ class HybridParams:
     decisive_margin: float = 0.15  # ...and this far ahead skips the embedding
 
 
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A message's label scores, the stage that produced them and the semantic chatter lead.
+
+    `chatter_lead` is the best cosine of any topic or intent minus the chatter phrasings' cosine
+    (hybrid only): everyday chatter sits as close to "what film tonight" as to anything else.
+    """
+
+    scores: list[tuple[str, float]]
+    stage: Stage
+    chatter_lead: float | None = None
+
+
+def chatter_lead(cosines: dict[str, float]) -> float | None:
+    best = max((c for label, c in cosines.items() if label != "chatter"), default=None)
+    chatter = cosines.get("chatter")
+    return None if best is None or chatter is None else best - chatter
+
+
 class Ranker:
     def __init__(
         self,
@@ -84,13 +103,12 @@ class Ranker:
         combined.sort(key=lambda item: (-item[1], item[0]))
         return combined
 
-    def rank(
-        self, text: str, city: str, language: str | None
-    ) -> tuple[list[tuple[str, float]], Stage]:
+    def rank(self, text: str, city: str, language: str | None) -> Ranking:
         fuzzy = self.lexical.score(text, city, language)
         if not self.hybrid:
-            return fuzzy, Stage.LEXICAL
+            return Ranking(fuzzy, Stage.LEXICAL)
         # Without a single letter ("???", "12345") an embedding means nothing.
         if self.decisive(fuzzy) or not any(ch.isalpha() for ch in text):
-            return fuzzy, Stage.FUZZY
-        return self.combine(fuzzy, self.semantic_scores(text, city)), Stage.HYBRID
+            return Ranking(fuzzy, Stage.FUZZY)
+        cosines = self.semantic_scores(text, city)
+        return Ranking(self.combine(fuzzy, cosines), Stage.HYBRID, chatter_lead(cosines))

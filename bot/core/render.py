@@ -61,17 +61,24 @@ class HtmlFormatter:
 class Localized:
     text: str
     fallback: bool  # not in the user's language
+    language: str | None = None  # the language fallen back to, when known
 
 
-def pick(texts: dict[str, str] | None, language: str, city: City) -> Localized | None:
-    """The text in `language`, else English, else the city's languages, else any."""
+def pick(
+    texts: dict[str, str] | None, language: str, city: City, also: str | None = None
+) -> Localized | None:
+    """The text in `language`, else in `also`, else English, else the city's languages, else any.
+
+    `also` is the language another part of the same entry fell back to, so that one entry is
+    never in three languages (the interface's, English and the city's).
+    """
     if not texts:
         return None
     if texts.get(language):
         return Localized(texts[language], False)
-    for lang in ("en", *city.languages):
+    for lang in (*((also,) if also else ()), "en", *city.languages):
         if texts.get(lang):
-            return Localized(texts[lang], True)
+            return Localized(texts[lang], True, lang)
     first = next(iter(texts.values()))
     return Localized(first, True)
 
@@ -146,8 +153,9 @@ class Renderer:
         _ = t.gettext
         esc = fmt.escape
         iso = t.isolate
-        name = pick(entry.name, t.language, city)
         desc = pick(entry.description, t.language, city)
+        also = desc.language if desc else None
+        name = pick(entry.name, t.language, city, also)
         title = name.text if name else entry.id
         if not name or name.fallback:  # a Latin name stays readable in a right-to-left reply
             title = iso(title)
@@ -180,14 +188,14 @@ class Renderer:
                 "either": _("With or without an appointment"),
             }[entry.appointment]
             lines.append(f"📅 {esc(label)}")
-        cost = pick(entry.cost, t.language, city)
+        cost = pick(entry.cost, t.language, city, also)
         if cost:
             lines.append(f"💶 {esc(cost.text)}")
         if entry.languages:
             spoken = ", ".join(t.language_name(code) for code in entry.languages)
             label = _("Languages spoken: {languages}").format(languages=spoken)
             lines.append(f"🗣 {esc(label)}")
-        access = pick(entry.accessibility, t.language, city)
+        access = pick(entry.accessibility, t.language, city, also)
         if access:
             lines.append(f"♿ {esc(access.text)}")
         if not entry.verified:

@@ -195,3 +195,19 @@ def test_ctrl_c_in_the_demo_command_exits_0_with_a_goodbye(
     assert status == 0
     assert "How to use this assistant" in out.getvalue()
     assert out.getvalue().endswith(f"> \n{GOODBYE}\n")
+
+
+async def test_automatic_language_and_the_switch_choice(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    question = "dove posso trovare lavoro a Capaci?"
+    text = await run_chat(assistant, sessions, f"{question}\n", "capaci", "es")
+    switch = number_of("Rispondi sempre in Italiano", text)
+    text = await run_chat(assistant, sessions, f"{question}\n{switch}\n", "capaci", "es")
+    assert "✓ Italiano" in text
+    user = await stored(sessions)
+    assert user is not None and (user.language, user.language_explicit) == ("it", True)
+    text = await run_chat(assistant, sessions, "/language\n13\n", "capaci")
+    assert "✓ Automatico: la lingua in cui scrivo" in text
+    user = await stored(sessions)
+    assert user is not None and (user.language, user.language_explicit) == ("it", False)

@@ -52,7 +52,8 @@ def test_reply_language_order() -> None:
     fr = d.detect("je cherche un cours de néerlandais")
     one_word = d.detect("merci")
     assert (
-        choose_reply_language(explicit="ar", detection=fr, client="en", city_default="nl") == "ar"
+        choose_reply_language(explicit="ar", detection=one_word, client="en", city_default="nl")
+        == "ar"
     )
     assert (
         choose_reply_language(explicit=None, detection=fr, client="en", city_default="nl") == "fr"
@@ -95,8 +96,40 @@ def test_a_non_latin_message_is_not_answered_in_another_script() -> None:
         choose_reply_language(explicit=None, detection=hesitant, client="uk", city_default="lv")
         == "uk"
     )
-    # ...and one word never flips anything.
+    # ...and a single word is answered in its script too, though it settles nothing.
     one = d.detect("شكرا")
+    assert not one.confident
     assert (
-        choose_reply_language(explicit=None, detection=one, client="fr", city_default="fr") == "fr"
+        choose_reply_language(explicit=None, detection=one, client="fr", city_default="fr") == "ar"
     )
+
+
+def test_a_one_word_russian_greeting_is_not_answered_in_french() -> None:
+    one = default_detector().detect("Привет")
+    lang = choose_reply_language(explicit=None, detection=one, client=None, city_default="fr")
+    assert lang in ("ru", "uk")
+
+
+def test_a_chosen_language_is_a_preference_not_a_lock() -> None:
+    d = default_detector()
+    italian = d.detect("dove posso trovare un corso di lingua gratis")
+    assert italian.confident and italian.words >= 3
+    assert (
+        choose_reply_language(explicit="es", detection=italian, client="es", city_default="it")
+        == "it"
+    )
+    # Two words, or a hesitant detection, keep the choice.
+    for short in (d.detect("grazie mille"), d.detect("ok")):
+        assert (
+            choose_reply_language(explicit="es", detection=short, client="es", city_default="it")
+            == "es"
+        )
+
+
+def test_a_hint_comes_after_what_we_know_of_the_user_and_before_the_city() -> None:
+    short = default_detector().detect("doctor?")
+    for client, expected in ((None, "en"), ("nl", "nl")):
+        chosen = choose_reply_language(
+            explicit=None, detection=short, client=client, city_default="fr", hint="en"
+        )
+        assert chosen == expected

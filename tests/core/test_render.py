@@ -56,6 +56,19 @@ def test_missing_translation_falls_back_with_a_note(knowledge: Knowledge) -> Non
     assert "ℹ️" in text
 
 
+def test_an_entry_falls_back_to_one_language_not_two(knowledge: Knowledge) -> None:
+    # A Spanish reader, a Brussels entry described in French only: its name and cost follow
+    # the description into French rather than into English, a third language.
+    entry = make_entry(
+        name={"fr": "École de langues", "en": "Language school"},
+        description={"fr": "Cours de néerlandais pour adultes."},
+        cost={"fr": "Gratuit", "en": "Free"},
+    )
+    text = render(knowledge, entry, "es")
+    assert "École de langues" in text and "Gratuit" in text
+    assert "Language school" not in text and "Free" not in text
+
+
 def test_html_escapes_knowledge_text(knowledge: Knowledge) -> None:
     text = render(knowledge, make_entry(), "en", HtmlFormatter())
     assert "&lt;Demo&gt;" in text

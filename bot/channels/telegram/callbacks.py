@@ -24,7 +24,8 @@ class Kind(StrEnum):
     MORE = "m"  # m:<topic>:<offset>
     CITY = "c"  # c:<city slug>
     COUNTRY = "k"  # k:<country code>: the cities of one country
-    LANGUAGE = "l"  # l:<language>
+    LANGUAGE = "l"  # l:<language|auto>: the /language keyboard ("auto": follow each message)
+    PREFER = "u"  # u:<language>: under a reply, make its language the chosen one
     FEEDBACK = "f"  # f:<question id>:<1|0>
     HUMAN = "h"  # h:<question id>: ask a person about this question
     DELETE = "x"  # x:<y|n>
@@ -50,6 +51,7 @@ _ARITY: Final = {
     Kind.CITY: 1,
     Kind.COUNTRY: 1,
     Kind.LANGUAGE: 1,
+    Kind.PREFER: 1,
     Kind.FEEDBACK: 2,
     Kind.HUMAN: 1,
     Kind.DELETE: 1,

@@ -173,7 +173,7 @@ class Channel:
 
     async def ask_language(self, bot: Bot, seen: Seen, suggested: str | None) -> None:
         text = self.fmt.escape(seen.t.gettext("Which language do you prefer?"))
-        await self.send(bot, seen.chat_id, text, kb.markup(kb.language_keyboard(suggested)))
+        await self.send(bot, seen.chat_id, text, kb.markup(kb.language_keyboard(suggested, seen.t)))
 
     async def welcome(self, bot: Bot, seen: Seen) -> None:
         if not seen.user.city:

@@ -12,6 +12,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot.channels.choosing import AUTOMATIC
 from bot.channels.commands import erase_texts
 from bot.channels.telegram.callbacks import Kind, encode
 from bot.core.assistant import Choice, ChoiceKind
@@ -39,6 +40,8 @@ def button(choice: Choice, question_id: int | None = None) -> InlineKeyboardButt
     elif choice.kind is ChoiceKind.NEARBY and choice.near:
         # About 100 m: enough for "near me", and short in the button's 64 bytes.
         data = encode(Kind.NEARBY, f"{choice.near.lat:.3f},{choice.near.lon:.3f}")
+    elif choice.kind is ChoiceKind.LANGUAGE and choice.language:
+        data = encode(Kind.PREFER, choice.language)
     elif choice.kind is ChoiceKind.HUMAN:  # a person is asked about this reply's question
         data = encode(Kind.HUMAN, question_id or 0)
     else:
@@ -137,8 +140,8 @@ def city_keyboard(knowledge: Knowledge, t: Translator, country: str | None = Non
     return rows
 
 
-def language_keyboard(suggested: str | None) -> Rows:
-    """Every interface language in its own name; the suggested one first, marked."""
+def language_keyboard(suggested: str | None, t: Translator) -> Rows:
+    """Every interface language in its own name; the suggested one first, marked; "automatic"."""
     codes = list(UI_LANGUAGES)
     rows: Rows = []
     if suggested in codes:
@@ -157,6 +160,8 @@ def language_keyboard(suggested: str | None) -> Rows:
                 for c in group
             ]
         )
+    auto = t.gettext("Automatic: the language I write in")
+    rows.append([InlineKeyboardButton(auto, callback_data=encode(Kind.LANGUAGE, AUTOMATIC))])
     return rows
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from telegram import CallbackQuery, InlineKeyboardButton, Update
 
+from bot.channels.choosing import AUTOMATIC
 from bot.channels.commands import erase_texts, no_person_text
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.callbacks import Kind, Tap, decode
@@ -88,6 +89,7 @@ class Taps:
             Kind.CITY: self.city,
             Kind.COUNTRY: self.country,
             Kind.LANGUAGE: self.language,
+            Kind.PREFER: self.prefer,
             Kind.FEEDBACK: self.feedback,
             Kind.HUMAN: self.human,
             Kind.DELETE: self.delete,
@@ -177,6 +179,13 @@ class Taps:
         return True
 
     async def language(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        if tap.arg == AUTOMATIC:
+            await query_of(update).answer()
+            seen.user = await self.conv.set_language_automatic(str(seen.chat_id))
+            label = seen.t.gettext("Automatic: the language I write in")
+            await self.channel.edit(update, self.fmt.escape("✓ " + label), None)
+            await self.channel.welcome(context.bot, seen)
+            return True
         if tap.arg not in UI_LANGUAGES:
             return False
         await query_of(update).answer()
@@ -184,6 +193,14 @@ class Taps:
         seen.t = translator(tap.arg)
         await self.channel.edit(update, self.fmt.escape("✓ " + native_name(tap.arg)), None)
         await self.channel.welcome(context.bot, seen)
+        return True
+
+    async def prefer(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
+        """From now on, replies in the language of the message this button was under."""
+        if tap.arg not in UI_LANGUAGES:
+            return False
+        seen.user = await self.conv.set_language(str(seen.chat_id), tap.arg)
+        await query_of(update).answer("✓ " + native_name(tap.arg))
         return True
 
     async def feedback(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:

@@ -46,7 +46,7 @@ TOPIC_IDS: Final = (
     "material-aid",
     "city-hall",
 )
-INTENT_IDS: Final = ("greeting", "thanks", "human")
+INTENT_IDS: Final = ("greeting", "thanks", "human", "chatter")
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -242,7 +242,7 @@ class City(_Model):
 
 
 class IntentsFile(_Model):
-    intents: dict[Literal["greeting", "thanks", "human"], Intent]
+    intents: dict[Literal["greeting", "thanks", "human", "chatter"], Intent]
 
 
 # Entries are validated one by one (see the loader), so one bad entry hides no other problem.

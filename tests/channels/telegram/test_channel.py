@@ -46,7 +46,7 @@ async def test_a_deep_link_sets_the_city_and_suggests_the_client_language(
     assert languages.button_data()[0] == "1l:uk"  # the client's language comes first
     assert languages.button_texts()[0] == "✓ Українська"
     assert "العربية" in languages.button_texts() and "Türkçe" in languages.button_texts()
-    assert len(languages.button_data()) == len(UI_LANGUAGES)
+    assert len(languages.button_data()) == len(UI_LANGUAGES) + 1  # and "automatic", last
     user = await stored_user(sessions, 501)
     assert user is not None and user.city == "schaerbeek"
 
@@ -127,6 +127,17 @@ async def test_an_unclear_question_becomes_topic_buttons(tg: Harness, assistant:
     answer = [c for c in calls if c.method == "sendMessage"][-1]
     title = assistant.knowledge.topics[decision.candidates[0]].title["en"]
     assert title in visible(answer.text or "")
+
+
+async def test_chatter_gets_the_menu_and_a_person_and_is_logged_as_out_of_scope(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(507, "brussels", "en")
+    sent = await tg.say(507, "who won the football match last night?")
+    data = sent[-1].button_data()
+    assert data[-1].startswith("1h:") and kinds(data).count("t") == 24
+    assert "not something I can help with" in visible(sent[-1].text or "")
+    assert (await questions(sessions))[-1].action == "out-of-scope"
 
 
 async def test_an_unknown_question_offers_the_menu_and_an_honest_person_button(

@@ -210,3 +210,28 @@ async def test_after_delete_every_old_button_starts_from_the_beginning(tg: Harne
         assert len(answers(calls)) == 1, data
         said = [visible(c.text or "") for c in sent_messages(calls)]
         assert said == ["Which city do you live in?"], (data, said)
+
+
+async def test_language_offers_automatic_and_automatic_follows_the_message(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(640, "capaci", "es")
+    (keyboard,) = await tg.say(640, "/language")
+    assert keyboard.button_data()[-1] == "1l:auto"
+    await tg.tap(640, "1l:auto")
+    user = await stored_user(sessions, 640)
+    assert user is not None
+    assert (user.language, user.language_explicit) == ("es", False)
+
+
+async def test_the_switch_button_under_a_reply_makes_its_language_the_choice(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await tg.setup(641, "capaci", "es")
+    (reply,) = await tg.say(641, "dove posso trovare lavoro a Capaci?")
+    assert "1u:it" in reply.button_data()
+    calls = await tg.tap(641, "1u:it")
+    assert answers(calls) == ["✓ Italiano"]
+    user = await stored_user(sessions, 641)
+    assert user is not None
+    assert (user.language, user.language_explicit) == ("it", True)
