@@ -3,18 +3,19 @@ handler made it, with its method, its target (a chat, or a button press) and the
 answer.
 
 A call that sends something (a message, a copy, a photo) is marked *in flight* as soon as its
-whole request has been written to Telegram, before the answer comes; the answer is added when
-it comes, and a failure answer strikes the mark out. Other calls (edits, answers to button
-presses, settings) are recorded once answered: doing them again changes nothing.
+whole request has been written to Telegram, before the answer comes: here (`mark`), or first
+in a local file that a restarted process copies here (`bot/channels/telegram/sending.py`).
+The answer is added when it comes, and a failure answer strikes the mark out. Other calls
+(edits, answers to button presses, settings) are recorded once answered: doing them again
+changes nothing.
 
 A process that dies with a send in flight leaves the mark: when the update is handled again,
 that send is taken as made, as a send whose answer never came is taken as made while the
 process lives. Telegram acts on a request it received whole, whoever is left to read the
-answer, so taking it as made is what keeps the message from arriving twice. What remains is
-two short windows: a request written whole but not yet marked (the time of one small commit)
-is made again, and a send refused with a 5xx whose mark is not yet struck out is taken as made.
-A request not written whole when its process died (still connecting, or waiting out a 429)
-carries no mark and is made again; Telegram never saw it.
+answer, so taking it as made is what keeps the message from arriving twice. The windows that
+remain are described in README's "Nothing lost". A request not written whole when its process
+died (still connecting, or waiting out a 429) carries no mark and is made again; Telegram never
+saw it.
 
 When an update is handled again (its process died before it was marked done), the handler runs
 again and makes its calls again. Each call takes the first entry not yet taken with the same
