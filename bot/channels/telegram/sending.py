@@ -1,18 +1,20 @@
 """Sends in flight, noted in a local file the moment their request has been written whole.
 
-The journal's in-flight mark (`bot/storage/sent.py`) is a database commit, and a commit takes
-time: a median of 11 ms and up to 140 ms on a busy 2-core machine, several turns of the event
-loop. A process killed in that time would send the message again after its restart. A line
-appended to a local file takes microseconds and no turn of the event loop, and the kernel
-keeps it when the process is killed. So each send is noted here first, then marked in the
-journal; a process that starts again copies the lines into the journal before it handles
-anything, then empties the file.
+A journal mark in the database (`bot/storage/sent.py`) is a commit, and a commit takes time: a
+median of 11 ms and up to 140 ms on a busy 2-core machine, several turns of the event loop. A
+process killed in that time would send the message again after its restart. A line appended to
+a local file takes microseconds and no turn of the event loop, and the kernel keeps it when the
+process is killed. So each send is noted here in the instant its request is written. With one
+process (SQLite) the note is all there is until the answer is recorded in the journal; with
+several, the journal's mark is committed beside the call, and the note kept until it is in. A
+process that starts again copies the lines into the journal before it handles anything, then
+empties the file.
 
-The file holds only sends whose mark is not yet committed: it is emptied whenever none is, so
-it is nearly always empty. A line holds the update's id, the call's number, the method and the
-chat: what the journal holds for the same call. One file per instance (`GUICHET_INSTANCE`):
-another process on the same machine keeps its own, and reads it when it takes over an update
-of a process that died (before that one restarts).
+The file holds only sends still on their way: it is emptied whenever none is, so it is nearly
+always empty. A line holds the update's id, the call's number, the method and the chat: what
+the journal holds for the same call. One file per instance (`GUICHET_INSTANCE`): another process
+on the same machine keeps its own, and reads it when it takes over an update of a process that
+died (before that one restarts).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ class SendingFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        self.pending = 0  # sends noted whose mark in the journal is not yet committed
+        self.pending = 0  # sends noted and not yet in the journal
 
     def note(self, sent: Noted) -> None:
         """Note a send (synchronous: no turn of the event loop between the request and this)."""
@@ -84,8 +86,8 @@ class SendingFile:
         os.write(self._fd, line.encode())
 
     def marked(self) -> None:
-        """A noted send's mark is committed (or could not be): empty the file when none is
-        waiting."""
+        """A noted send is in the journal, or was refused: empty the file when none is on its
+        way."""
         self.pending = max(0, self.pending - 1)
         if not self.pending:
             os.ftruncate(self._fd, 0)
