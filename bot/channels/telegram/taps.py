@@ -66,9 +66,9 @@ NEEDS_CITY = frozenset(
 )
 
 
-def _is_feedback(row: Sequence[InlineKeyboardButton]) -> bool:
+def _has(row: Sequence[InlineKeyboardButton], kind: Kind) -> bool:
     taps = (decode(b.callback_data) if isinstance(b.callback_data, str) else None for b in row)
-    return any(tap is not None and tap.kind is Kind.FEEDBACK for tap in taps)
+    return any(tap is not None and tap.kind is kind for tap in taps)
 
 
 def query_of(update: Update) -> CallbackQuery:
@@ -201,6 +201,7 @@ class Taps:
             return False
         seen.user = await self.conv.set_language(str(seen.chat_id), tap.arg)
         await query_of(update).answer("✓ " + native_name(tap.arg))
+        await self.drop_used_row(update, Kind.PREFER)
         return True
 
     async def feedback(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
@@ -210,7 +211,7 @@ class Taps:
         if not await self.conv.feedback(str(seen.chat_id), question, helpful == "1"):
             return False
         await query_of(update).answer(seen.t.gettext("Thank you for telling us."))
-        await self.drop_feedback_row(update)
+        await self.drop_used_row(update, Kind.FEEDBACK)
         if helpful == "0":
             await self.not_helpful(seen, context, question)
         return True
@@ -260,18 +261,19 @@ class Taps:
 
     # -- shared steps ------------------------------------------------------------------------
 
-    async def drop_feedback_row(self, update: Update) -> None:
-        """Keep the answer's other buttons, remove the 👍/👎 that was just used."""
+    async def drop_used_row(self, update: Update, kind: Kind) -> None:
+        """Keep the answer's other buttons, remove the row that was just used (👍/👎, or
+        "Always reply in …")."""
         query = query_of(update)
         message = query.message
         markup = getattr(message, "reply_markup", None)
         if markup is None:
             return
-        rows = [list(row) for row in markup.inline_keyboard if not _is_feedback(row)]
+        rows = [list(row) for row in markup.inline_keyboard if not _has(row, kind)]
         try:
             await query.edit_message_reply_markup(kb.markup(rows))
         except Exception as exc:  # an old message may no longer be editable
-            log.debug("could not drop the feedback buttons: %s", type(exc).__name__)
+            log.debug("could not drop the used buttons: %s", type(exc).__name__)
 
     async def not_helpful(self, seen: Seen, context: Context, question: int) -> None:
         text = self.fmt.escape(

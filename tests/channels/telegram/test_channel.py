@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.telegram.callbacks import decode
+from bot.channels.telegram.callbacks import Kind, decode
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.keyboards import human_row, markup
 from bot.core.assistant import Asked, Assistant
@@ -312,3 +312,22 @@ async def test_a_failure_in_a_group_is_logged_and_not_told_there(
         calls = await tg.settle(mark)
     assert [c.failed for c in calls if c.method == "sendMessage"] == [True]
     assert [r.name for r in caplog.records] == ["bot.channels.telegram.channel"]
+
+
+async def test_always_reply_in_the_language_of_a_question_switches_and_the_button_goes(
+    tg: Harness,
+) -> None:
+    """A user who chose Spanish asks in Italian: the answer is in Italian with one tap to keep
+    Italian. The tap makes Italian the chosen language and takes that button off the answer,
+    leaving its other buttons."""
+    await tg.setup(640, "capaci", "es")
+    [answer] = await tg.say(640, "dove posso trovare lavoro a Capaci?")
+    [switch] = [d for d in answer.button_data() if (tap := decode(d)) and tap.kind is Kind.PREFER]
+    calls = await tg.tap(640, switch, message_id=answer.message_id)
+    [told] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert told.params.get("text") == "✓ Italiano"
+    [edit] = [c for c in calls if c.method == "editMessageReplyMarkup"]
+    left = edit.button_data()
+    assert switch not in left and left and set(left) < set(answer.button_data())
+    user = await tg.conversation.users.get("telegram", "640")
+    assert user is not None and (user.language, user.language_explicit) == ("it", True)
