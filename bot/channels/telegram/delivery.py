@@ -148,7 +148,7 @@ class _Mark:
         sent = Noted(self.current.update_id, self.seq, self.method, self.target)
         if self.sending is None:  # the journal alone: marked before the answer is read
             self.marked = True
-            await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+            await _mark_in(self.journal, sent)
             return
         self.sending.note(sent)
         self.noted = True
@@ -160,7 +160,7 @@ class _Mark:
 
     async def _commit(self, sent: Noted) -> None:
         try:
-            await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+            await _mark_in(self.journal, sent)
         except asyncio.CancelledError:
             self.kept()  # the process is stopping: the note stays, for the next start
             raise
@@ -209,6 +209,11 @@ class StillFailing(NetworkError):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _mark_in(journal: SentJournal, sent: Noted) -> None:
+    """Mark a send in flight in the journal."""
+    await journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
 
 
 def _ok(result: Any) -> bytes:
@@ -306,7 +311,7 @@ class Delivery(HTTPXRequest):
         noted = sending.read()
         if self.journal is not None:
             for sent in noted:
-                await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+                await _mark_in(self.journal, sent)
         sending.clear()
         self.sending = sending
         self.marking = set() if several else None
@@ -320,7 +325,7 @@ class Delivery(HTTPXRequest):
         if self.sending is None or self.journal is None:
             return
         for sent in notes_about(self.sending.path.parent, update_id):
-            await self.journal.mark(sent.update_id, sent.seq, sent.method, sent.target, _now())
+            await _mark_in(self.journal, sent)
 
     async def shutdown(self) -> None:
         if self.marking:  # a second for the last marks; what is not committed stays noted
