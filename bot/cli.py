@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from bot import cli_network
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
+from bot.core.knowledge.coverage import coverage, missing_texts, report_lines
 from bot.core.knowledge.loader import KnowledgeError, load_directory
 from bot.core.languages import UI_LANGUAGES, default_detector
 from bot.core.semantic import VectorCache, cache_file, load_embedder, semantic_docs, text_key
@@ -61,11 +62,16 @@ def _parser() -> argparse.ArgumentParser:
         ("check", "validate the files"),
         ("import", "import the files into the database"),
         ("embed", "refresh the shipped embedding cache of the files"),
+        ("report", "texts per city and language, and the facts each city still lacks"),
     ):
         cmd = kb_sub.add_parser(name, help=text)
         cmd.add_argument(
             "path", nargs="?", type=Path, help="knowledge directory (default: knowledge/)"
         )
+        if name == "report":
+            cmd.add_argument(
+                "--strict", action="store_true", help="exit 1 when any text is missing"
+            )
 
     sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
 
@@ -126,6 +132,20 @@ async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def kb_report(path: Path, strict: bool, out: TextIO) -> int:
+    try:
+        knowledge, _warnings = load_directory(path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
+        return 1
+    report = coverage(knowledge)
+    for line in report_lines(report):
+        print(line, file=out)
+    missing = missing_texts(report)
+    print(f"{missing} text(s) missing.", file=out)
+    return 1 if strict and missing else 0
 
 
 def kb_embed(path: Path, out: TextIO) -> int:
@@ -323,6 +343,8 @@ def main(
             return kb_check(path, out)
         if args.kb_command == "embed":
             return kb_embed(path, out)
+        if args.kb_command == "report":
+            return kb_report(path, args.strict, out)
         return asyncio.run(kb_import(settings, path, out))
     if args.command == "ask":
         return asyncio.run(ask(settings, args, stdin, out, err))

@@ -159,7 +159,7 @@ async def test_kb_check_passes_the_sample_and_reports_a_broken_file(
 ) -> None:
     ok = await cli("kb", "check")
     assert ok.code == 0, ok.out
-    assert ok.out == "OK: 24 topics, 8 cities, 240 entries, 0 warning(s).\n"
+    assert ok.out == "OK: 24 topics, 8 cities, 251 entries, 0 warning(s).\n"
     bad = await cli("kb", "check", str(broken(tmp_path)))
     assert bad.code == 1
     assert "broken/cities/livadia.yaml:2: error: YAML syntax" in bad.out
@@ -171,7 +171,7 @@ async def test_kb_import_is_all_or_nothing_and_prints_changes(
 ) -> None:
     first = await cli("kb", "import", str(kb))
     assert first.code == 0, first.err + first.out
-    assert "entries: 240 added, 0 changed, 0 removed" in first.out
+    assert "entries: 251 added, 0 changed, 0 removed" in first.out
     assert first.out.endswith("Imported as knowledge version 1.\n")
     assert "embeddings: 0 stored for" not in first.out
 
@@ -305,5 +305,34 @@ async def test_kb_check_lists_warnings_and_still_passes(cli: Cli, kb: Path) -> N
     assert ran.out.splitlines() == [
         f"{kb.name}/cities/jelgava.yaml:1: warning: topic 'banking' has no entry for this city "
         "(city, country or network)",
-        "OK: 24 topics, 8 cities, 240 entries, 1 warning(s).",
+        "OK: 24 topics, 8 cities, 251 entries, 1 warning(s).",
     ]
+
+
+async def test_kb_report_shows_texts_per_city_and_language_and_strict_fails_on_gaps(
+    cli: Cli, kb: Path
+) -> None:
+    ran = await cli("kb", "report")
+    assert ran.code == 0, ran.out
+    lines = ran.out.splitlines()
+    assert lines[1].split() == [
+        "city",
+        "lang",
+        "original",
+        "reviewed",
+        "unreviewed",
+        "outdated",
+        "missing",
+    ]
+    mechelen_tr = next(
+        line.split() for line in lines if line.startswith("mechelen ") and " tr " in line
+    )
+    assert mechelen_tr[-1] == "0" and int(mechelen_tr[4]) > 0  # all there, translated, unchecked
+    assert any(line.startswith("mechelen: ") and "entries listed" in line for line in lines)
+    assert lines[-1] == "0 text(s) missing."
+    (kb / "translations" / "tr.yaml").unlink()  # the Turkish texts are gone
+    strict = await cli("kb", "report", "--strict", str(kb))
+    assert strict.code == 1
+    assert int(strict.out.splitlines()[-1].split()[0]) > 0
+    lenient = await cli("kb", "report", str(kb))
+    assert lenient.code == 0

@@ -1,11 +1,17 @@
 """The sample knowledge base keeps its promises: coverage, languages and honesty."""
 
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from bot.core.knowledge import Knowledge
+from bot.core.knowledge.coverage import outside_region
 from bot.core.languages import UI_LANGUAGES
+
+PLACES = Path(__file__).resolve().parents[1] / "bench" / "places.yaml"
 
 CITIES = (
     "brussels",
@@ -48,23 +54,56 @@ def test_every_entry_has_a_source_and_review_date(knowledge: Knowledge) -> None:
             assert entry.source and entry.last_reviewed
 
 
-def test_unverified_entries_carry_no_invented_contact_details(knowledge: Knowledge) -> None:
-    """Demo data: a local phone number, e-mail or opening hours must not be made up.
+def test_unverified_facts_are_national_numbers_or_sourced(knowledge: Knowledge) -> None:
+    """Demo data: no phone number, e-mail, address or opening hour may be made up.
 
-    Unverified entries may only list short national numbers (hotlines such as 115 or
-    800 290 290), never a local number, e-mail or weekly hours.
+    An unverified entry may list a short national number (112, 115, 800 290 290) on the word
+    of its main source; every other contact fact must name the source that states it.
     """
     short = re.compile(r"^\+?[0-9 ]{2,12}$")
     for slug in CITIES:
         for entry in knowledge.layered_entries(slug):
             if entry.verified:
                 continue
-            assert entry.email is None, entry.id
-            assert entry.hours is None, entry.id
-            if entry.phone:
-                assert short.match(entry.phone), (entry.id, entry.phone)
+            for fact in ("email", "hours", "languages", "booking", "temporarily_closed"):
+                if getattr(entry, fact):
+                    assert entry.sourced(fact), (entry.id, fact)
+            if entry.phone and not short.match(entry.phone):
+                assert entry.sourced("phone"), (entry.id, entry.phone)
+            if entry.address:
+                assert entry.sourced("address"), (entry.id, entry.address)
+
+
+def test_no_city_lists_another_regions_services(knowledge: Knowledge) -> None:
+    """An entry whose text or source names only regions other than the city's own belongs to
+    those regions (Brussels-Capital, Flanders: the regions the sample has several cities in)."""
+    places = YAML(typ="safe").load(PLACES.read_text(encoding="utf-8"))
+    assert {"brussels-capital", "flanders"} <= set(places["regions"])
+    assert outside_region(knowledge, places["regions"], places["national"]) == []
+
+
+def test_the_region_check_finds_a_service_in_the_wrong_region(knowledge: Knowledge) -> None:
+    places = YAML(typ="safe").load(PLACES.read_text(encoding="utf-8"))
+    mechelen = knowledge.city_entries["mechelen"]
+    misplaced = knowledge.entry("be-actiris")  # Brussels' employment office
+    assert misplaced is not None
+    moved = replace(
+        knowledge, city_entries={**knowledge.city_entries, "mechelen": (*mechelen, misplaced)}
+    )
+    found = outside_region(moved, places["regions"], places["national"])
+    assert ("mechelen", "be-actiris", ["brussels-capital"]) in found
 
 
 def test_112_is_answered_everywhere(knowledge: Knowledge) -> None:
     for slug in CITIES:
         assert any(e.phone == "112" for e in knowledge.entries_for(slug, "emergency"))
+
+
+def test_only_statutory_emergency_numbers_are_marked_verified(knowledge: Knowledge) -> None:
+    """112 and each country's police, ambulance and fire numbers are set by law; every other
+    entry, national helplines included, waits for a city to confirm it."""
+    for entry in (knowledge.entry(i) for i in knowledge._by_id):
+        assert entry is not None
+        if entry.verified:
+            assert "emergency" in entry.topics and entry.phone, entry.id
+            assert re.fullmatch(r"1\d\d|0\d\d|\d\d", entry.phone), (entry.id, entry.phone)

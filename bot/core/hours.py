@@ -20,6 +20,9 @@ class OpenStatus:
     always_open: bool = False
     closes_at: datetime | None = None
     next_open: datetime | None = None
+    #: closed for a while: the last day of the closure, or None when no end is known
+    closed_until: date | None = None
+    temporarily_closed: bool = False
 
 
 def ranges_on(entry: Entry, day: date) -> list[TimeRange]:
@@ -28,6 +31,8 @@ def ranges_on(entry: Entry, day: date) -> list[TimeRange]:
         if exc.date == day:
             return sorted(exc.hours, key=lambda r: r.start)
     if any(c.covers(day) for c in entry.closures):
+        return []
+    if entry.temporarily_closed and entry.temporarily_closed.covers(day):
         return []
     weekly = entry.hours or {}
     return sorted(weekly.get(WEEKDAYS[day.weekday()], []), key=lambda r: r.start)
@@ -41,6 +46,9 @@ def _at(day: date, moment: time | None, zone: ZoneInfo) -> datetime:
 
 def status(entry: Entry, now: datetime, zone: ZoneInfo) -> OpenStatus:
     """Where `entry` stands at `now` (any time zone), computed in the city's `zone`."""
+    closure = entry.temporarily_closed
+    if closure and closure.covers(now.astimezone(zone).date()):
+        return OpenStatus(open_now=False, closed_until=closure.until, temporarily_closed=True)
     if entry.always_open:
         return OpenStatus(open_now=True, always_open=True)
     if not entry.hours and not entry.exceptions:

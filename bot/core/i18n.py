@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -71,7 +71,7 @@ class Translator:
     def weekday(self, moment: datetime) -> str:
         return dates.format_date(moment, format="EEEE", locale=self.locale)
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: datetime | date) -> str:
         return dates.format_date(moment, format="medium", locale=self.locale)
 
     def distance(self, meters: float) -> str:
@@ -90,8 +90,13 @@ class Translator:
         return numbers.format_decimal(value, locale=self.locale)
 
     def language_name(self, code: str) -> str:
-        name = Locale.parse(code).get_display_name(self.locale) or code
+        """The language's name in the reader's language, from CLDR; else the code itself."""
+        name = self.locale.languages.get(_CLDR_NAMES.get(code, code)) or code
         return name[:1].upper() + name[1:]
+
+
+#: ISO 639-3 codes that CLDR names under another key (Dari is Persian as spoken in Afghanistan).
+_CLDR_NAMES: Final = {"prs": "fa_AF"}
 
 
 @cache

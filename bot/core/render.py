@@ -7,6 +7,7 @@ the wording lives here once. Every piece of knowledge-base text passes through `
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +17,7 @@ from bot.core.geo import Nearby, Point, nearest
 from bot.core.hours import status
 from bot.core.i18n import N_, Translator
 from bot.core.knowledge import City, Entry, Knowledge, Topic
+from bot.core.knowledge.model import TextField
 
 EMERGENCY_LINE = N_("In danger right now? Call 112 (free, day and night).")
 
@@ -62,6 +64,8 @@ class Localized:
     text: str
     fallback: bool  # not in the user's language
     language: str | None = None  # the language fallen back to, when known
+    unreviewed: bool = False  # translated, and no person of the city has checked it yet
+    outdated: bool = False  # translated from a text that has changed since
 
 
 def pick(
@@ -81,6 +85,25 @@ def pick(
             return Localized(texts[lang], True, lang)
     first = next(iter(texts.values()))
     return Localized(first, True)
+
+
+def entry_text(
+    entry: Entry, field: TextField, language: str, city: City, also: str | None = None
+) -> Localized | None:
+    """An entry's text in `language`, as written or translated; else as `pick` falls back.
+
+    A translation counts as the user's language whatever its status; the status travels with
+    it, so the reply can say "not yet checked" or "may be out of date" instead of hiding it.
+    """
+    found = entry.text(field, language)
+    if found is not None:
+        return Localized(
+            found.text,
+            False,
+            unreviewed=found.status == "unreviewed",
+            outdated=found.status == "outdated",
+        )
+    return pick(entry.originals(field), language, city, also)
 
 
 def map_link(entry: Entry) -> str | None:
@@ -116,6 +139,10 @@ class Renderer:
     def _opening(self, entry: Entry, city: City, now: datetime, t: Translator) -> str | None:
         st = status(entry, now, city.zone)
         _ = t.gettext
+        if st.temporarily_closed:
+            if st.closed_until is None:
+                return _("Temporarily closed until further notice")
+            return _("Temporarily closed until {date}").format(date=t.date(st.closed_until))
         if st.open_now is None:
             return None
         if st.always_open:
@@ -153,9 +180,9 @@ class Renderer:
         _ = t.gettext
         esc = fmt.escape
         iso = t.isolate
-        desc = pick(entry.description, t.language, city)
+        desc = entry_text(entry, "description", t.language, city)
         also = desc.language if desc else None
-        name = pick(entry.name, t.language, city, also)
+        name = entry_text(entry, "name", t.language, city, also)
         title = name.text if name else entry.id
         if not name or name.fallback:  # a Latin name stays readable in a right-to-left reply
             title = iso(title)
@@ -187,22 +214,34 @@ class Renderer:
                 "walk-in": _("No appointment needed"),
                 "either": _("With or without an appointment"),
             }[entry.appointment]
-            lines.append(f"📅 {esc(label)}")
-        cost = pick(entry.cost, t.language, city, also)
+            book = _("book online")
+            booking = f" · {fmt.link(entry.booking, esc(book))}" if entry.booking else ""
+            lines.append(f"📅 {esc(label)}{booking}")
+        elif entry.booking:
+            book = _("Book an appointment online")
+            lines.append(f"📅 {fmt.link(entry.booking, esc(book))}")
+        cost = entry_text(entry, "cost", t.language, city, also)
         if cost:
             lines.append(f"💶 {esc(cost.text)}")
         if entry.languages:
             spoken = ", ".join(t.language_name(code) for code in entry.languages)
             label = _("Languages spoken: {languages}").format(languages=spoken)
             lines.append(f"🗣 {esc(label)}")
-        access = pick(entry.accessibility, t.language, city, also)
+        access = entry_text(entry, "accessibility", t.language, city, also)
         if access:
             lines.append(f"♿ {esc(access.text)}")
         if not entry.verified:
             warning = _("Not yet verified by the city: please check before you go.")
             lines.append(f"⚠️ {esc(warning)}")
-        if (name and name.fallback) or (desc and desc.fallback):
+        texts = [x for x in (name, desc, cost, access) if x is not None]
+        if any(x.fallback for x in texts):
             note = _("This text is not yet available in your language.")
+            lines.append(f"ℹ️ {esc(note)}")
+        if any(x.outdated for x in texts):
+            note = _("Translated from a text that has changed since: it may be out of date.")
+            lines.append(f"ℹ️ {esc(note)}")
+        elif any(x.unreviewed for x in texts):
+            note = _("Translated, not yet checked by the city.")
             lines.append(f"ℹ️ {esc(note)}")
         return "\n".join(lines)
 
@@ -216,12 +255,19 @@ class Renderer:
         *,
         offset: int = 0,
         limit: int = 3,
+        order: Sequence[int] | None = None,
     ) -> tuple[str, int]:
-        """The rendered entries and how many more there are after them."""
+        """The rendered entries and how many more there are after them.
+
+        `order` lists the positions of the topic's entries in the order to show them (best fit
+        to the question first); None keeps the layer order.
+        """
         _ = t.gettext
         city = self.knowledge.cities[city_slug]
         topic = self.knowledge.topics[topic_id]
         entries = self.knowledge.entries_for(city_slug, topic_id)
+        if order is not None:
+            entries = [entries[i] for i in order]
         title = fmt.bold(fmt.escape(self.topic_title(topic, t)))
         head = f"{title} · {fmt.escape(self.city_name(city_slug, t))}"
         parts = [head]

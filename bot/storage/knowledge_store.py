@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Topic
+from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Region, Topic
 from bot.storage.embeddings import Embeddings, replace_vectors
 from bot.storage.models import (
     KbCity,
@@ -18,6 +18,7 @@ from bot.storage.models import (
     KbEntry,
     KbEntryTopic,
     KbIntent,
+    KbRegion,
     KbTopic,
     KnowledgeVersion,
 )
@@ -74,6 +75,8 @@ def _rows(knowledge: Knowledge) -> dict[str, dict[str, dict[str, Any]]]:
     add("network", "", knowledge.network_entries)
     for code, items in knowledge.country_entries.items():
         add("country", code, items)
+    for slug, items in knowledge.region_entries.items():
+        add("region", slug, items)
     for slug, items in knowledge.city_entries.items():
         add("city", slug, items)
     return {
@@ -81,6 +84,10 @@ def _rows(knowledge: Knowledge) -> dict[str, dict[str, dict[str, Any]]]:
         "intents": {k: {"data": v.model_dump(mode="json")} for k, v in knowledge.intents.items()},
         "countries": {
             k: {"data": v.model_dump(mode="json")} for k, v in knowledge.countries.items()
+        },
+        "regions": {
+            k: {"country": v.country, "data": v.model_dump(mode="json")}
+            for k, v in knowledge.regions.items()
         },
         "cities": {
             k: {
@@ -100,13 +107,16 @@ _MODELS: dict[str, Any] = {
     "topics": KbTopic,
     "intents": KbIntent,
     "countries": KbCountry,
+    "regions": KbRegion,
     "cities": KbCity,
     "entries": KbEntry,
 }
 
 
 def _pk(model: Any) -> Any:
-    return model.code if model is KbCountry else (model.slug if model is KbCity else model.id)
+    if model is KbCountry:
+        return model.code
+    return model.slug if model in (KbCity, KbRegion) else model.id
 
 
 async def import_knowledge(
@@ -188,6 +198,9 @@ async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledg
         countries = {
             r.code: Country.model_validate(r.data) for r in await session.scalars(select(KbCountry))
         }
+        regions = {
+            r.slug: Region.model_validate(r.data) for r in await session.scalars(select(KbRegion))
+        }
         cities: dict[str, City] = {}
         phrasings: dict[str, dict[str, dict[str, list[str]]]] = {}
         for r in await session.scalars(select(KbCity)):
@@ -195,6 +208,7 @@ async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledg
             phrasings[r.slug] = r.data.get("phrasings", {})
         network: list[Entry] = []
         by_country: dict[str, list[Entry]] = {}
+        by_region: dict[str, list[Entry]] = {}
         by_city: dict[str, list[Entry]] = {}
         stmt = select(KbEntry).order_by(KbEntry.scope, KbEntry.scope_key, KbEntry.position)
         for row in await session.scalars(stmt):
@@ -203,6 +217,8 @@ async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledg
                 network.append(entry)
             elif row.scope == "country":
                 by_country.setdefault(row.scope_key, []).append(entry)
+            elif row.scope == "region":
+                by_region.setdefault(row.scope_key, []).append(entry)
             else:
                 by_city.setdefault(row.scope_key, []).append(entry)
     return Knowledge(
@@ -214,4 +230,6 @@ async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledg
         cities=cities,
         city_entries={k: tuple(v) for k, v in by_city.items()},
         city_phrasings=phrasings,
+        regions=regions,
+        region_entries={k: tuple(v) for k, v in by_region.items()},
     )

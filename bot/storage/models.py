@@ -85,6 +85,14 @@ class KbCountry(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class KbRegion(Base):
+    __tablename__ = "kb_regions"
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    data: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
 class KbCity(Base):
     __tablename__ = "kb_cities"
     slug: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -94,7 +102,8 @@ class KbCity(Base):
 
 
 class KbEntry(Base):
-    """A service entry; `scope` is network, country or city, `scope_key` its code or slug."""
+    """A service entry; `scope` is network, country, region or city, `scope_key` its code or
+    slug."""
 
     __tablename__ = "kb_entries"
     id: Mapped[str] = mapped_column(String(128), primary_key=True)

@@ -94,3 +94,75 @@ def test_closed_message_names_the_next_opening_in_the_locale(
     t = translator(lang)
     friday = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert t.weekday(friday) in text
+
+
+def translated(text: str, source: str, reviewed: bool = False) -> dict[str, object]:
+    from bot.core.knowledge.model import fingerprint
+
+    return {"text": text, "from": "en", "fingerprint": fingerprint(source), "reviewed": reviewed}
+
+
+def test_an_unreviewed_translation_says_so_in_the_readers_language(knowledge: Knowledge) -> None:
+    e = make_entry(
+        translations={
+            "tr": {
+                "name": translated("Dil okulu", "Language school <Demo>"),
+                "description": translated(
+                    "Yetişkinler için Felemenkçe kursları.", "Dutch courses for adults."
+                ),
+            }
+        }
+    )
+    text = render(knowledge, e, "tr")
+    assert "Dil okulu" in text and "Felemenkçe" in text
+    assert "belediye henüz kontrol etmedi" in text  # "Translated, not yet checked by the city."
+    assert "Dutch courses" not in text
+
+
+def test_a_reviewed_translation_carries_no_note(knowledge: Knowledge) -> None:
+    e = make_entry(
+        translations={
+            "tr": {
+                "name": translated("Dil okulu", "Language school <Demo>", reviewed=True),
+                "description": translated(
+                    "Yetişkinler için Felemenkçe kursları.", "Dutch courses for adults.", True
+                ),
+            }
+        }
+    )
+    text = render(knowledge, e, "tr")
+    assert "ℹ️" not in text
+
+
+def test_an_outdated_translation_is_shown_and_marked(knowledge: Knowledge) -> None:
+    e = make_entry(
+        translations={
+            "tr": {
+                "name": translated("Dil okulu", "Language school <Demo>"),
+                "description": translated("Eski metin.", "An older English text."),
+            }
+        }
+    )
+    text = render(knowledge, e, "tr")
+    assert "Eski metin." in text  # never silently dropped...
+    assert "güncel olmayabilir" in text  # ...and never silently wrong: "may be out of date"
+
+
+def test_booking_link_and_a_temporary_closure(knowledge: Knowledge) -> None:
+    e = make_entry(
+        hours={"mon": ["08:30-12:00"]},
+        appointment="required",
+        booking="https://example.org/book",
+        temporarily_closed={"since": "2026-11-01", "until": "2026-12-15"},
+    )
+    text = render(knowledge, e, "fr", HtmlFormatter())
+    assert '<a href="https://example.org/book">réserver en ligne</a>' in text
+    assert "Fermé temporairement jusqu’au 15 déc. 2026" in text
+    assert "Ouvert" not in text
+    open_ended = make_entry(temporarily_closed={"since": "2026-11-01"})
+    assert "until further notice" in render(knowledge, open_ended, "en")
+    over = make_entry(
+        hours={"mon": ["08:30-12:00"]},
+        temporarily_closed={"since": "2026-10-01", "until": "2026-11-01"},
+    )
+    assert "Open now" in render(knowledge, over, "en")

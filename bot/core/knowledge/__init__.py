@@ -8,6 +8,7 @@ from bot.core.knowledge.model import (
     Entry,
     Intent,
     Knowledge,
+    Region,
     Topic,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "Entry",
     "Intent",
     "Knowledge",
+    "Region",
     "Topic",
 ]

@@ -27,13 +27,17 @@ from bot.core.knowledge.model import (
     IntentsFile,
     Knowledge,
     NetworkFile,
+    RegionFile,
     Topic,
+    Translation,
+    TranslationsFile,
+    fingerprint,
 )
 from bot.core.languages import UI_LANGUAGES
 
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P")
-PlaceFile = TypeVar("PlaceFile", bound=CountryFile | CityFile)
+PlaceFile = TypeVar("PlaceFile", bound=CountryFile | RegionFile | CityFile)
 
 
 @dataclass(frozen=True, order=True)
@@ -237,7 +241,11 @@ def _place_files(
 ) -> dict[str, _File[PlaceFile]]:
     """The valid country or city files of `folder`, by code or slug, after each file's own
     checks. Every file that parses is added to `read`, valid or not."""
-    section, key = ("country", "code") if model is CountryFile else ("city", "slug")
+    keys: dict[type[BaseModel], tuple[str, str]] = {
+        CountryFile: ("country", "code"),
+        RegionFile: ("region", "slug"),
+    }
+    section, key = keys.get(model, ("city", "slug"))
     files: dict[str, _File[PlaceFile]] = {}
     for path in sorted(folder.glob("*.yaml")):
         src = reader.read(path)
@@ -281,17 +289,39 @@ def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
         if reader.validate(src, NetworkFile):
             network = _File(src, _entries(reader, src, ["en"]), None)
     countries = _place_files(reader, root / "countries", CountryFile, read)
+    regions = _place_files(reader, root / "regions", RegionFile, read)
     cities = _place_files(reader, root / "cities", CityFile, read)
     if not cities:
         reader.error(reader.label(root / "cities"), 0, "no city files")
     own = reader.take()
 
+    files: list[_File[Any]] = [
+        *([network] if network else []),
+        *countries.values(),
+        *regions.values(),
+        *cities.values(),
+    ]
+    translations = _load_translations(reader, root, files, {i for r in read for i, _ in _ids(r)})
+    own += reader.take()
+
+    for region_file in regions.values():
+        _check_region_country(reader, root, region_file, countries)
     for city_file in cities.values():
-        _check_city_links(reader, root, city_file, countries)
+        _check_city_links(reader, root, city_file, countries, regions)
     _check_ids(reader, read)
     problems = own + reader.take()
-    if problems:
+    if any(not p.warning for p in problems):
         raise KnowledgeError(problems)
+    for f in files:
+        f.entries = [
+            (
+                i,
+                e.model_copy(update={"translations": translations[e.id]})
+                if e.id in translations
+                else e,
+            )
+            for i, e in f.entries
+        ]
     knowledge = Knowledge(
         topics={t: topics[t] for t in TOPIC_IDS},
         intents=intents,
@@ -300,6 +330,8 @@ def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
         country_entries={c: tuple(f.valid()) for c, f in countries.items()},
         cities={s: f.place.city for s, f in cities.items()},
         city_entries={s: tuple(f.valid()) for s, f in cities.items()},
+        regions={r: f.place.region for r, f in regions.items()},
+        region_entries={r: tuple(f.valid()) for r, f in regions.items()},
         city_phrasings={
             s: {t: dict(v) for t, v in f.place.phrasings.items()} for s, f in cities.items()
         },
@@ -311,7 +343,95 @@ def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
                 1,
                 f"topic '{topic}' has no entry for this city (city, country or network)",
             )
-    return knowledge, reader.take()
+    return knowledge, sorted(problems + reader.take())
+
+
+def _load_translations(
+    reader: _Reader, root: Path, files: list[_File[Any]], written: set[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Read `translations/<language>.yaml`; return entry id -> language -> field -> translation.
+
+    A translation must name an entry and a text that exist, come from a language the entry is
+    written in, and not stand beside a text the entry already has in that language. One whose
+    source text has changed since is kept, and listed as outdated. A translation of an entry
+    with errors of its own is not checked: that entry's errors say what to fix first.
+    """
+    entries = {e.id: e for f in files for e in f.valid()}
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted((root / "translations").glob("*.yaml")):
+        src = reader.read(path)
+        parsed = reader.validate(src, TranslationsFile) if src else None
+        if src is None or parsed is None:
+            continue
+        lang = parsed.language
+        if lang != path.stem:
+            reader.error(
+                src,
+                _line_of(src.data, ("language",)),
+                f"language '{lang}' does not match the file name",
+            )
+            continue
+        for entry_id, fields in parsed.entries.items():
+            entry = entries.get(entry_id)
+            if entry is None and entry_id in written:
+                continue
+            if entry is None:  # renamed or removed: the translation waits, unused
+                reader.warn(
+                    src,
+                    _line_of(src.data, ("entries", entry_id)),
+                    f"no entry '{entry_id}': this translation is not used",
+                )
+                continue
+            for name in fields:
+                loc = ("entries", entry_id, name)
+                tr = reader.validate(src, Translation, loc)
+                if tr is None:
+                    continue
+                own = entry.originals(name)
+                if not own:
+                    reader.error(
+                        src, _line_of(src.data, loc), f"{entry_id} has no {name} to translate"
+                    )
+                elif own.get(lang):
+                    reader.error(
+                        src,
+                        _line_of(src.data, loc),
+                        f"{entry_id}.{name} is already written in {lang} in its own file",
+                    )
+                elif tr.source not in own:
+                    reader.error(
+                        src,
+                        _line_of(src.data, (*loc, "from")),
+                        f"{entry_id}.{name} has no text in '{tr.source}' to translate from",
+                    )
+                else:
+                    if fingerprint(own[tr.source]) != tr.fingerprint:
+                        reader.warn(
+                            src,
+                            _line_of(src.data, loc),
+                            f"outdated: {entry_id}.{name} changed in '{tr.source}' "
+                            "since it was translated",
+                        )
+                    found.setdefault(entry_id, {}).setdefault(lang, {})[name] = tr
+    return found
+
+
+def _check_region_country(
+    reader: _Reader,
+    root: Path,
+    region_file: _File[RegionFile],
+    countries: dict[str, _File[CountryFile]],
+) -> None:
+    src, region = region_file.src, region_file.place.region
+    if (
+        region.country not in countries
+        and not (root / "countries" / f"{region.country}.yaml").exists()
+    ):
+        reader.error(
+            src,
+            _line_of(src.data, ("region", "country")),
+            f"unknown country '{region.country}' (no countries/{region.country}.yaml)",
+        )
 
 
 def _check_city_links(
@@ -319,11 +439,30 @@ def _check_city_links(
     root: Path,
     city_file: _File[CityFile],
     countries: dict[str, _File[CountryFile]],
+    regions: dict[str, _File[RegionFile]],
 ) -> None:
-    """The city's country exists, and its contact is one of its own entries."""
+    """The city's country and region exist, and its contact is one of its own entries."""
     src, city = city_file.src, city_file.place.city
+    known_country = (
+        city.country in countries or (root / "countries" / f"{city.country}.yaml").exists()
+    )
+    if city.region is not None and known_country:
+        region = regions.get(city.region)
+        if region is None and not (root / "regions" / f"{city.region}.yaml").exists():
+            reader.error(
+                src,
+                _line_of(src.data, ("city", "region")),
+                f"unknown region '{city.region}' (no regions/{city.region}.yaml)",
+            )
+        elif region is not None and region.place.region.country != city.country:
+            reader.error(
+                src,
+                _line_of(src.data, ("city", "region")),
+                f"region '{city.region}' is in '{region.place.region.country}', "
+                f"not in '{city.country}'",
+            )
     # A country file with errors of its own has had them reported already.
-    if city.country not in countries and not (root / "countries" / f"{city.country}.yaml").exists():
+    if not known_country:
         reader.error(
             src,
             _line_of(src.data, ("city", "country")),

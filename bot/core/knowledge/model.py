@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Annotated, Any, Final, Literal
@@ -145,12 +147,106 @@ class Closure(_Model):
         return self.start <= day <= (self.end or self.start)
 
 
+class TemporaryClosure(_Model):
+    """Closed for works, a move or a strike: from `since` until `until` (None: no end known)."""
+
+    since: date
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TemporaryClosure:
+        if self.until is not None and self.until < self.since:
+            raise ValueError("a temporary closure ends before it starts")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+
+Fact = Literal[
+    "description",  # what the service does, for whom, and when (said in the texts)
+    "cost",
+    "address",
+    "coordinates",
+    "phone",
+    "email",
+    "website",
+    "hours",
+    "appointment",
+    "booking",
+    "languages",
+    "temporarily_closed",
+]
+
+
+SourceDate = Annotated[
+    str,
+    BeforeValidator(lambda v: v.isoformat() if isinstance(v, date) else _stringify(v)),
+    Field(pattern=r"^(19|20)\d\d(-[01]\d(-[0-3]\d)?)?$"),
+]
+
+
+class FactSource(_Model):
+    """Where some facts of an entry come from, so that a city can check them one by one."""
+
+    url: Url
+    #: the date the source gives itself: YYYY-MM-DD, YYYY-MM or YYYY; None when it gives none
+    dated: SourceDate | None = Field(default=None, alias="date")
+    facts: list[Fact] = Field(min_length=1)
+    quote: Text | None = None  # the words of the source that state them
+    note: Text | None = None  # what a reviewer should know about this source
+
+    @model_validator(mode="before")
+    @classmethod
+    def _undated(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("date") == "unknown":
+            return {**value, "date": None}
+        return value
+
+
 class HoursException(_Model):
     date: date
     hours: list[TimeRange] = Field(default_factory=list)  # empty: closed that day
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+#: The texts of an entry that a migrant reads and that a translation may stand in for.
+TextField = Literal["name", "description", "cost", "accessibility"]
+TEXT_FIELDS: Final[tuple[TextField, ...]] = ("name", "description", "cost", "accessibility")
+
+
+def fingerprint(text: str) -> str:
+    """A short digest of a source text; a translation keeps the one of the text it came from.
+
+    Unicode form and outer spaces do not count, so re-saving a file in another editor does
+    not make every translation of it outdated.
+    """
+    norm = unicodedata.normalize("NFC", text.strip())
+    return hashlib.sha256(norm.encode()).hexdigest()[:12]
+
+
+class Translation(_Model):
+    """One text of an entry in a language the entry was not written in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    text: Text
+    source: LanguageCode = Field(alias="from")  # the language it was translated from
+    fingerprint: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+    reviewed: bool = False  # True once a person of the city has checked it
+
+
+TextStatus = Literal["original", "reviewed", "unreviewed", "outdated", "missing"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryText:
+    """An entry's text in one language, and how far it can be trusted."""
+
+    text: str
+    language: str
+    status: TextStatus
 
 
 class Entry(_Model):
@@ -160,6 +256,8 @@ class Entry(_Model):
     topics: list[TopicId] = Field(min_length=1)
     name: LangText
     description: LangText
+    #: words people use for this service that its texts do not hold ("huisarts", "GP")
+    keywords: LangList | None = None
     address: Text | None = None
     coordinates: (
         tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
@@ -173,13 +271,47 @@ class Entry(_Model):
     closures: list[Closure] = Field(default_factory=list)
     exceptions: list[HoursException] = Field(default_factory=list)
     appointment: Literal["required", "walk-in", "either"] | None = None
+    booking: Url | None = None  # where to book the appointment online
+    temporarily_closed: TemporaryClosure | None = None
     cost: LangText | None = None
-    languages: list[LanguageCode] = Field(default_factory=list)
+    #: spoken at the counter: any ISO 639 code, not only the 12 of the interface
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]] = Field(default_factory=list)
     accessibility: LangText | None = None
     source: Text
+    fact_sources: list[FactSource] = Field(default_factory=list)
     last_reviewed: date
     verified: bool
     see_also: list[Id] = Field(default_factory=list)
+    #: language -> field -> translation; read from `translations/<language>.yaml`.
+    translations: dict[LanguageCode, dict[TextField, Translation]] = Field(default_factory=dict)
+
+    def sourced(self, fact: Fact) -> bool:
+        """Whether one of the entry's fact sources states this fact."""
+        return any(fact in s.facts for s in self.fact_sources)
+
+    def originals(self, field: TextField) -> dict[str, str]:
+        texts: dict[str, str] | None = getattr(self, field)
+        return texts or {}
+
+    def text(self, field: TextField, language: str) -> EntryText | None:
+        """The field in `language`: as written, or translated (with its status), or None."""
+        own = self.originals(field)
+        if own.get(language):
+            return EntryText(own[language], language, "original")
+        tr = self.translations.get(language, {}).get(field)
+        if tr is None:
+            return None
+        source = own.get(tr.source)
+        if source is None or fingerprint(source) != tr.fingerprint:
+            return EntryText(tr.text, language, "outdated")
+        return EntryText(tr.text, language, "reviewed" if tr.reviewed else "unreviewed")
+
+    def text_status(self, field: TextField, language: str) -> TextStatus | None:
+        """None when the entry has no such text at all (an entry without `cost`)."""
+        if not self.originals(field):
+            return None
+        found = self.text(field, language)
+        return found.status if found else "missing"
 
     @model_validator(mode="after")
     def _hours_or_always(self) -> Entry:
@@ -220,10 +352,21 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+class Region(_Model):
+    """An area between country and city whose services only its own cities should list
+    (Brussels-Capital, Flanders, the Community of Madrid...)."""
+
+    slug: Id
+    name: LangText
+    country: Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+    languages: list[LanguageCode] = Field(min_length=1)
+
+
 class City(_Model):
     slug: Id
     name: LangText
     country: Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+    region: Id | None = None
     timezone: Annotated[str, AfterValidator(_check_timezone)]
     languages: list[LanguageCode] = Field(min_length=1)
     center: tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
@@ -258,6 +401,19 @@ class CountryFile(_Model):
     entries: list[Any] = Field(default_factory=list)
 
 
+class RegionFile(_Model):
+    region: Region
+    entries: list[Any] = Field(default_factory=list)
+
+
+class TranslationsFile(_Model):
+    """`translations/<language>.yaml`: entry id -> field -> translated text."""
+
+    language: LanguageCode
+    # Each translation is validated on its own (see the loader): one bad text hides no other.
+    entries: dict[Id, dict[TextField, Any]] = Field(default_factory=dict)
+
+
 class CityFile(_Model):
     city: City
     phrasings: dict[TopicId, LangList] = Field(default_factory=dict)
@@ -279,22 +435,33 @@ class Knowledge:
     cities: dict[str, City]
     city_entries: dict[str, tuple[Entry, ...]]
     city_phrasings: dict[str, dict[str, dict[str, list[str]]]]
+    regions: dict[str, Region] = field(default_factory=dict)
+    region_entries: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
     _by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         every = [*self.network_entries]
-        for entries in (*self.country_entries.values(), *self.city_entries.values()):
+        for entries in (
+            *self.country_entries.values(),
+            *self.region_entries.values(),
+            *self.city_entries.values(),
+        ):
             every.extend(entries)
         self._by_id.update({e.id: e for e in every})
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
+    def own_entries(self, city: str) -> list[Entry]:
+        """The entries of the city's own layers: the city's, then its region's."""
+        region = self.cities[city].region
+        return [*self.city_entries.get(city, ()), *self.region_entries.get(region or "", ())]
+
     def layered_entries(self, city: str) -> list[Entry]:
-        """The city's entries, then its country's, then the network's."""
+        """The city's entries, then its region's, its country's, and the network's."""
         c = self.cities[city]
         return [
-            *self.city_entries.get(city, ()),
+            *self.own_entries(city),
             *self.country_entries.get(c.country, ()),
             *self.network_entries,
         ]

@@ -49,6 +49,11 @@ def labelled_texts(knowledge: Knowledge) -> Iterator[LabelledText]:
         for entry in entries:
             for text in entry.name.values():
                 yield LabelledText(entry.topics[0], None, code, None, text)
+    # A region's entries count for each of its cities, as the city's own entries do.
+    for slug, city in knowledge.cities.items():
+        for entry in knowledge.region_entries.get(city.region or "", ()):
+            for text in entry.name.values():
+                yield LabelledText(entry.topics[0], None, None, slug, text)
     for slug, entries in knowledge.city_entries.items():
         for entry in entries:
             for text in entry.name.values():

@@ -255,12 +255,14 @@ async def test_commands_are_registered_for_every_language(tg: Harness) -> None:
     assert registered["fr"] != registered["en"]
 
 
-async def test_arabic_answers_isolate_numbers_and_latin_names(tg: Harness) -> None:
+async def test_arabic_answers_isolate_numbers_and_latin_addresses(tg: Harness) -> None:
     await tg.setup(514, "brussels", "ar")
     calls = await tg.tap(514, "1t:emergency")
     text = [c for c in calls if c.method == "sendMessage"][-1].text or ""
     assert f"{FSI}101{PDI}" in text  # the Belgian police number
-    assert f"{FSI}Local police" in text  # a name not yet translated
+    assert f"{FSI}https://" in text  # a web address, left to right inside the Arabic
+    assert "شرطة" in text  # the police zone's name, translated
+    assert "لم تراجعه المدينة بعد" in text  # ... and marked as not yet checked by the city
 
 
 async def test_a_deep_link_may_name_the_city_in_any_case_or_language(

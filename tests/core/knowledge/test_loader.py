@@ -1,26 +1,11 @@
 """`kb check` semantics: every problem with its file and line, and nothing half-loaded."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.core.knowledge.loader import KnowledgeError, load_directory
-
-ROOT = Path(__file__).resolve().parents[3] / "knowledge"
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(ROOT, target)
-    return target
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(KnowledgeError) as exc:
-        load_directory(path)
-    return [str(p) for p in exc.value.errors]
+from tests.core.knowledge.conftest import ROOT, problems
 
 
 def line_of(path: Path, needle: str) -> int:
