@@ -106,7 +106,7 @@ class Conversation:
         else:  # CPU work (an embedding takes ~15 ms) off the event loop; it releases the GIL
             loop = asyncio.get_running_loop()
             decision = await loop.run_in_executor(self.executor, self.assistant.understand, asked)
-        reply = self.assistant.reply_to(decision, user.city, now, fmt)
+        reply = self.assistant.reply_to(decision, user.city, now, fmt, question=text)
         if user.language_explicit and user.language and decision.language != user.language:
             # A chosen language is a preference: this reply follows the message, one tap
             # makes the message's language the new choice.
@@ -145,10 +145,12 @@ class Conversation:
         fmt: Formatter,
         *,
         offset: int = 0,
+        first: tuple[int, ...] = (),
         now: datetime | None = None,
         user: User | None = None,
     ) -> tuple[Reply, int | None]:
-        """The answer for a topic the user chose from a menu or a clarification.
+        """The answer for a topic the user chose from a menu or a clarification (`first`: the
+        entries an earlier page showed first, see `Assistant.topic_reply`).
 
         A first page is logged as a question without text (for statistics and 👍/👎); the
         next pages of the same answer are not.
@@ -162,7 +164,9 @@ class Conversation:
         decision = Decision(Action.ANSWER, topic, (topic,), 1.0, language, NO_DETECTION)
         user.last_topic = topic
         await self.users.save(user)
-        reply = self.assistant.topic_reply(decision, user.city, topic, now, fmt, offset)
+        reply = self.assistant.topic_reply(
+            decision, user.city, topic, now, fmt, offset, first=first
+        )
         if offset:
             return reply, None
         qid = await self.questions.record(

@@ -203,3 +203,48 @@ def evaluate(assistant: Assistant, samples: Iterable[Sample]) -> Report:
 
 def split(samples: Sequence[Sample], part: str) -> list[Sample]:
     return [s for s in samples if s.split == part]
+
+
+@dataclass
+class Quality:
+    """How often the entry that answers a labelled question is among the first two shown."""
+
+    n: int = 0
+    hits: int = 0  # among the first two once the right topic is shown
+    direct: int = 0  # ... and the topic was answered straight from the question
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def pct(self) -> float:
+        return 100 * self.hits / self.n if self.n else 0.0
+
+    @property
+    def direct_pct(self) -> float:
+        return 100 * self.direct / self.n if self.n else 0.0
+
+
+def load_quality(path: Path) -> dict[str, tuple[str, ...]]:
+    """Question id -> the entries of which one must be among the first two shown."""
+    items = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    return {str(i["id"]): tuple(i["first_two"]) for i in items}
+
+
+def answer_quality(
+    assistant: Assistant, samples: Iterable[Sample], labels: dict[str, tuple[str, ...]]
+) -> Quality:
+    """Order the expected topic's entries for each labelled question as its answer does (in
+    the language the reply is in) and look at the first two."""
+    q = Quality()
+    for s in samples:
+        if s.id not in labels:
+            continue
+        d = assistant.understand(Asked(text=s.text, city=s.city))
+        entries = assistant.knowledge.entries_for(s.city, s.expect)
+        shown = [entries[i].id for i in assistant.fitted(s.city, s.expect, s.text, d.language)]
+        hit = any(e in shown[:2] for e in labels[s.id])
+        q.n += 1
+        q.hits += hit
+        q.direct += hit and d.action is Action.ANSWER and d.topic == s.expect
+        if not hit:
+            q.misses.append(f"{s.id} ({s.city}, {s.lang}) {s.text!r}: shown {shown[:2]}")
+    return q

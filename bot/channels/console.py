@@ -86,6 +86,7 @@ class ConsoleChat:
         self.stdout = stdout
         self.fmt = PlainFormatter()
         self.choices: list[Choice] = []  # the numbered choices of the last reply
+        self.first_choice = 1  # the number of the first choice (after the entries' numbers)
         self.asking: Asking | None = None
         self.options: list[Option] = []  # the numbered answers to `asking`
 
@@ -98,11 +99,14 @@ class ConsoleChat:
         user = await self.conv.user(CHAT_ID)
         return translator(user.language or "en")
 
-    def offer(self, text: str, choices: tuple[Choice, ...]) -> None:
+    def offer(self, text: str, choices: tuple[Choice, ...], after: int = 0) -> None:
+        """Say `text`, then the choices numbered from `after` + 1 (`after`: the text's own
+        highest number)."""
         if text:
             self.say(text)
         self.choices = list(choices)
-        for i, choice in enumerate(self.choices, start=1):
+        self.first_choice = after + 1
+        for i, choice in enumerate(self.choices, start=self.first_choice):
             self.say(f"  {i}. {choice.label}")
         self.say()
 
@@ -144,9 +148,9 @@ class ConsoleChat:
         elif self.asking is not None:
             await self.answer(text)
         elif text.isdigit() and self.choices:
-            n = int(text)
-            if 1 <= n <= len(self.choices):
-                await self.choose(self.choices[n - 1])
+            n = int(text) - self.first_choice
+            if 0 <= n < len(self.choices):
+                await self.choose(self.choices[n])
             else:
                 await self.hint()
         else:
@@ -226,7 +230,7 @@ class ConsoleChat:
         self.show(reply)
 
     def show(self, reply: Reply) -> None:
-        self.offer(reply.text, reply.choices)
+        self.offer(reply.text, reply.choices, reply.numbered)
 
     async def choose(self, choice: Choice) -> None:
         if choice.kind is ChoiceKind.HUMAN:
@@ -243,7 +247,7 @@ class ConsoleChat:
             return
         try:
             reply, _qid = await self.conv.topic(
-                CHAT_ID, choice.topic, self.fmt, offset=choice.offset
+                CHAT_ID, choice.topic, self.fmt, offset=choice.offset, first=choice.first
             )
         except NoCity:
             await self.no_city()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.core.decision import HYBRID_THRESHOLDS, Action, Decision, Thresholds, decide
+from bot.core.fit import generic_words, order_by_fit
 from bot.core.geo import Point
 from bot.core.i18n import translator
 from bot.core.knowledge import TOPIC_IDS, Knowledge
@@ -55,6 +56,9 @@ class Choice:
     offset: int = 0
     near: Point | None = None
     language: str | None = None
+    #: MORE: the positions (in layer order) of the entries the first page showed because they
+    #: fit the question best; the next pages show the others
+    first: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,9 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     more: int = 0
     shown: int = 0
+    #: the highest number the text gives an entry: a channel that numbers the choices too
+    #: starts after it, so that no number means two things
+    numbered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,7 @@ class Assistant:
         can store them (the app, `kb import`) fill the cache first.
         """
         self.knowledge = knowledge
+        self._generic: dict[tuple[str, str], frozenset[str]] = {}  # (topic, language) -> words
         self.detector = detector
         self.thresholds = thresholds or Thresholds()
         self.hybrid_thresholds = hybrid_thresholds or HYBRID_THRESHOLDS
@@ -173,6 +181,17 @@ class Assistant:
             for tid in TOPIC_IDS
         )
 
+    def _generic_words(self, topic: str, language: str) -> frozenset[str]:
+        key = (topic, language)
+        if key not in self._generic:
+            self._generic[key] = generic_words(self.knowledge, topic, language)
+        return self._generic[key]
+
+    def fitted(self, city: str, topic: str, question: str, language: str) -> list[int]:
+        """The positions of the topic's entries for the city, best fit to `question` first."""
+        entries = self.knowledge.entries_for(city, topic)
+        return order_by_fit(entries, question, language, self._generic_words(topic, language))
+
     def topic_reply(
         self,
         decision: Decision,
@@ -181,19 +200,32 @@ class Assistant:
         now: datetime,
         fmt: Formatter,
         offset: int = 0,
+        *,
+        question: str | None = None,
+        first: tuple[int, ...] = (),
     ) -> Reply:
+        """One page of a topic's entries. On the first page of an answer to a `question`, the
+        entries that fit it best come first; `first` carries that choice to the next pages."""
         t = translator(decision.language)
+        count = len(self.knowledge.entries_for(city, topic))
+        if question and not offset:
+            ranked = self.fitted(city, topic, question, decision.language)
+            first = tuple(ranked[: self.page_size])
+        first = tuple(i for i in first if 0 <= i < count)
+        order = [*first, *(i for i in range(count) if i not in first)] if first else None
         text, more = self.renderer.answer(
-            city, topic, now, t, fmt, offset=offset, limit=self.page_size
+            city, topic, now, t, fmt, offset=offset, limit=self.page_size, order=order
         )
+        if first == tuple(range(len(first))):
+            first = ()  # the layer order: nothing to carry
         choices: tuple[Choice, ...] = ()
         if more:
             label = t.ngettext("Show {n} more service", "Show {n} more services", more).format(
                 n=more
             )
-            choices = (Choice(ChoiceKind.MORE, label, topic, offset + self.page_size),)
-        shown = min(self.page_size, len(self.knowledge.entries_for(city, topic)) - offset)
-        return Reply(decision, text, choices, more, max(0, shown))
+            choices = (Choice(ChoiceKind.MORE, label, topic, offset + self.page_size, first=first),)
+        shown = max(0, min(self.page_size, count - offset))
+        return Reply(decision, text, choices, more, shown, offset + shown if shown else 0)
 
     def nearby_reply(
         self,
@@ -215,19 +247,27 @@ class Assistant:
                 Choice(ChoiceKind.NEARBY, t.gettext("All topics near me"), near=here),
                 Choice(ChoiceKind.TOPIC, title, topic),
             )
-        return Reply(decision, text, choices, 0, len(found))
+        return Reply(decision, text, choices, 0, len(found), len(found))
 
     def reply(self, asked: Asked, fmt: Formatter | None = None) -> Reply:
         fmt = fmt or PlainFormatter()
         decision = self.understand(asked)
-        return self.reply_to(decision, asked.city, asked.now, fmt)
+        return self.reply_to(decision, asked.city, asked.now, fmt, question=asked.text)
 
-    def reply_to(self, decision: Decision, city: str, now: datetime, fmt: Formatter) -> Reply:
+    def reply_to(
+        self,
+        decision: Decision,
+        city: str,
+        now: datetime,
+        fmt: Formatter,
+        *,
+        question: str | None = None,
+    ) -> Reply:
         t = translator(decision.language)
         _ = t.gettext
         human = Choice(ChoiceKind.HUMAN, _("Ask a person"))
         if decision.action is Action.ANSWER and decision.topic:
-            reply = self.topic_reply(decision, city, decision.topic, now, fmt)
+            reply = self.topic_reply(decision, city, decision.topic, now, fmt, question=question)
             if decision.topic == "emergency":
                 # The numbers come first; a person is offered beside them.
                 return replace(reply, choices=(*reply.choices, human))

@@ -211,3 +211,15 @@ async def test_automatic_language_and_the_switch_choice(
     assert "✓ Automatico: la lingua in cui scrivo" in text
     user = await stored(sessions)
     assert user is not None and (user.language, user.language_explicit) == ("it", False)
+
+
+async def test_choices_are_numbered_after_the_entries_so_no_number_means_two_things(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    text = await run_chat(assistant, sessions, "health care\n4\n/quit\n", "brussels", "en")
+    first, second = text.split("Show ", 1)[0], text.split("Show ", 1)[1]
+    entries = re.findall(r"^(\d+)\. ", first, re.MULTILINE)
+    assert entries == ["1", "2", "3"]
+    assert number_of("Show " + second.split("\n", 1)[0], text) == "4"
+    # "4" is the next page, whose entries go on from 4
+    assert re.search(r"^4\. ", second, re.MULTILINE)

@@ -21,7 +21,7 @@ MAX_BYTES: Final = 64
 
 class Kind(StrEnum):
     TOPIC = "t"  # t:<topic>
-    MORE = "m"  # m:<topic>:<offset>
+    MORE = "m"  # m:<topic>:<offset>[.<entry>...]: the entries the first page showed first
     CITY = "c"  # c:<city slug>
     COUNTRY = "k"  # k:<country code>: the cities of one country
     LANGUAGE = "l"  # l:<language|auto>: the /language keyboard ("auto": follow each message)
@@ -86,6 +86,13 @@ class Tap:
     def number(self, i: int = 0) -> int | None:
         value = self.args[i]
         return int(value) if _INT.match(value) else None
+
+    def numbers(self, i: int = 0) -> tuple[int, ...] | None:
+        """A dotted list of small numbers ("3.5.0.7"), or None when it is not one."""
+        parts = self.args[i].split(".")
+        if len(parts) > 8 or not all(_INT.match(p) and len(p) <= 4 for p in parts):
+            return None
+        return tuple(int(p) for p in parts)
 
     def point(self) -> Point | None:
         m = _POINT.match(self.arg)

@@ -36,7 +36,8 @@ def button(choice: Choice, question_id: int | None = None) -> InlineKeyboardButt
     if choice.kind is ChoiceKind.TOPIC and choice.topic:
         data = encode(Kind.TOPIC, choice.topic)
     elif choice.kind is ChoiceKind.MORE and choice.topic:
-        data = encode(Kind.MORE, choice.topic, choice.offset)
+        # the offset, then the entries the first page showed first: "3.5.0.7"
+        data = encode(Kind.MORE, choice.topic, ".".join(map(str, (choice.offset, *choice.first))))
     elif choice.kind is ChoiceKind.NEARBY and choice.near:
         # About 100 m: enough for "near me", and short in the button's 64 bytes.
         data = encode(Kind.NEARBY, f"{choice.near.lat:.3f},{choice.near.lon:.3f}")

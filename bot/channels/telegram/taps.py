@@ -141,16 +141,25 @@ class Taps:
         return await self.page(tap.arg, 0, seen, update, context)
 
     async def more(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
-        offset = tap.number(1)
-        return offset is not None and await self.page(tap.arg, offset, seen, update, context)
+        numbers = tap.numbers(1)  # the offset, then the entries the first page showed
+        if not numbers:
+            return False
+        offset, *first = numbers
+        return await self.page(tap.arg, offset, seen, update, context, tuple(first))
 
     async def page(
-        self, topic: str, offset: int, seen: Seen, update: Update, context: Context
+        self,
+        topic: str,
+        offset: int,
+        seen: Seen,
+        update: Update,
+        context: Context,
+        first: tuple[int, ...] = (),
     ) -> bool:
         if topic not in self.channel.knowledge.topics:
             return False
         reply, qid = await self.conv.topic(
-            str(seen.chat_id), topic, self.fmt, offset=offset, user=seen.user
+            str(seen.chat_id), topic, self.fmt, offset=offset, first=first, user=seen.user
         )
         await query_of(update).answer()
         await self.channel.show(context.bot, seen, reply, qid)
