@@ -84,19 +84,25 @@ def answer_quality(knowledge: Knowledge) -> None:
     from bot.core.languages import default_detector
     from bot.core.semantic import VectorCache, cache_file, load_embedder
     from bot.evaluation import answer_quality as measure
-    from bot.evaluation import load_quality, load_samples
+    from bot.evaluation import load_quality, load_samples, split
 
     embedder = load_embedder()
     cache = VectorCache.from_file(cache_file(ROOT / "knowledge")) if embedder else None
     assistant = Assistant(knowledge, default_detector(), embedder=embedder, vectors=cache)
     labels = load_quality(QUALITY)
-    result = measure(assistant, load_samples(), labels)
+    samples = load_samples()
     print("### Answer quality: the entry that answers is among the first two\n")
-    print(f"- labelled questions: {result.n}")
-    print(f"- right entry among the first two, once the right topic is shown: {result.pct:.1f}%")
-    print(f"- ... and the topic answered directly from the question: {result.direct_pct:.1f}%")
-    for miss in result.misses:
-        print(f"  - miss {miss}")
+    print(
+        "| questions | labelled | right entry in the first two % | ... topic answered directly % |"
+    )
+    print("|---|---|---|---|")
+    for part in ("all", "tune", "held-out"):
+        chosen = samples if part == "all" else split(samples, part)
+        result = measure(assistant, chosen, labels)
+        print(f"| {part} | {result.n} | {result.pct:.1f} | {result.direct_pct:.1f} |")
+    print()
+    for miss in measure(assistant, samples, labels).misses:
+        print(f"- miss {miss}")
     print()
 
 

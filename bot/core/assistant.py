@@ -108,7 +108,7 @@ class Assistant:
         can store them (the app, `kb import`) fill the cache first.
         """
         self.knowledge = knowledge
-        self._generic: dict[tuple[str, str], frozenset[str]] = {}  # (topic, language) -> words
+        self._generic: dict[str, dict[str, frozenset[str]]] = {}  # language -> topic -> words
         self.detector = detector
         self.thresholds = thresholds or Thresholds()
         self.hybrid_thresholds = hybrid_thresholds or HYBRID_THRESHOLDS
@@ -182,10 +182,9 @@ class Assistant:
         )
 
     def _generic_words(self, topic: str, language: str) -> frozenset[str]:
-        key = (topic, language)
-        if key not in self._generic:
-            self._generic[key] = generic_words(self.knowledge, topic, language)
-        return self._generic[key]
+        if language not in self._generic:
+            self._generic[language] = generic_words(self.knowledge, language)
+        return self._generic[language].get(topic, frozenset())
 
     def fitted(self, city: str, topic: str, question: str, language: str) -> list[int]:
         """The positions of the topic's entries for the city, best fit to `question` first."""

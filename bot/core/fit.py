@@ -11,8 +11,10 @@ fits, so they do not count.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -25,6 +27,9 @@ MIN_WORD = 4
 #: How close (0-100) two words must be to count as the same word: "néerlandais" and
 #: "neerlandais", "doctor" and "doctors", not "course" and "source".
 SAME_WORD = 86
+#: A word in this share of the ways of asking for a person ("someone", "talk", "persona") says
+#: that a person is wanted, not which service: a message can ask for both.
+PERSON_WORD_SHARE = 0.1
 #: A question word this long that begins an entry's word counts as held by it.
 PREFIX_WORD = 5
 #: A word in at least this share of the topic's phrasings and keywords (in the question's
@@ -46,29 +51,69 @@ def _shares(items: Sequence[str]) -> dict[str, float]:
     return {w: n / len(items) for w, n in counts.items()}
 
 
-def generic_words(knowledge: Knowledge, topic_id: str, language: str) -> frozenset[str]:
-    """The words that tell nothing about which of the topic's entries fits: the topic's own
+def generic_words(knowledge: Knowledge, language: str) -> dict[str, frozenset[str]]:
+    """Per topic, the words that tell nothing about which of its entries fits: the topic's own
     words, the words of asking for a person ("someone", "talk"), and the words people use to
     ask about anything ("need", "where"), in `language`."""
-    generic: set[str] = set()
-    seen_in: dict[str, int] = {}
+    shares: dict[str, dict[str, float]] = {}
     labelled = [(t.id, t.phrasings, t.keywords) for t in knowledge.topics.values()]
     labelled += [(name, i.phrasings, i.keywords) for name, i in knowledge.intents.items()]
     for label, phrasings, keywords in labelled:
         items = [*phrasings.get(language, ()), *keywords.get(language, ())]
-        if not items:
-            continue
-        shares = _shares(items)
-        for w in shares:
+        if items:
+            shares[label] = _shares(items)
+    seen_in: dict[str, int] = {}
+    for per_label in shares.values():
+        for w in per_label:
             seen_in[w] = seen_in.get(w, 0) + 1
-        if label in (topic_id, "human"):
-            generic.update(w for w, share in shares.items() if share >= TOPIC_WORD_SHARE)
-    return frozenset(generic | {w for w, n in seen_in.items() if n >= COMMON_IN_TOPICS})
+    everywhere = {w for w, n in seen_in.items() if n >= COMMON_IN_TOPICS}
+
+    def own(label: str, share: float = TOPIC_WORD_SHARE) -> set[str]:
+        return {w for w, s in shares.get(label, {}).items() if s >= share}
+
+    person = own("human", PERSON_WORD_SHARE)
+    return {t: frozenset(everywhere | person | own(t)) for t in knowledge.topics}
 
 
-def _words(entry: Entry, language: str) -> tuple[frozenset[str], frozenset[str]]:
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """Words to look a question word up in: exactly, as a prefix (sorted), or fuzzily."""
+
+    words: frozenset[str]
+    ordered: tuple[str, ...]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> _Vocabulary:
+        words = frozenset(w for text in texts for w in tokens(text) if len(w) >= MIN_WORD)
+        return cls(words, tuple(sorted(words)))
+
+    def holds(self, word: str) -> bool:
+        # the Arabic article: "الكلور" (the chlorine) is "كلور"
+        bare = word[2:] if word.startswith("ال") and len(word) > MIN_WORD else word
+        if word in self.words or bare in self.words:
+            return True
+        # the first part of a compound: "brand" in "brandweer", "fire" in "firefighters"
+        if len(bare) >= PREFIX_WORD:
+            at = bisect.bisect_left(self.ordered, bare)
+            if at < len(self.ordered) and self.ordered[at].startswith(bare):
+                return True
+        found = process.extractOne(bare, self.ordered, scorer=fuzz.ratio, score_cutoff=SAME_WORD)
+        return found is not None
+
+
+#: (id of the entry, language) -> (the entry, its description's and its name's vocabularies).
+#: The entry is kept so that its id is not reused; a new knowledge version brings new entries.
+_CACHE: dict[tuple[int, str], tuple[Entry, _Vocabulary, _Vocabulary]] = {}
+_CACHE_SIZE = 8192
+
+
+def _words(entry: Entry, language: str) -> tuple[_Vocabulary, _Vocabulary]:
     """The words of the entry's description, and those of its name and keywords, which say
     what it is for in a few words and so count more."""
+    key = (id(entry), language)
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] is entry:
+        return cached[1], cached[2]
 
     def texts(field: Literal["name", "description"]) -> list[str]:
         found = list(entry.originals(field).values())
@@ -78,22 +123,14 @@ def _words(entry: Entry, language: str) -> tuple[frozenset[str], frozenset[str]]
         return found
 
     keywords = [k for items in (entry.keywords or {}).values() for k in items]
-
-    def split(items: list[str]) -> frozenset[str]:
-        return frozenset(w for text in items for w in tokens(text) if len(w) >= MIN_WORD)
-
-    return split(texts("description")), split([*texts("name"), *keywords])
-
-
-def _holds(words: frozenset[str], word: str) -> bool:
-    # the Arabic article: "الكلور" (the chlorine) is "كلور"
-    bare = word[2:] if word.startswith("ال") and len(word) > MIN_WORD else word
-    if word in words or bare in words:
-        return True
-    # the first part of a compound: "brand" in "brandweer", "fire" in "firefighters"
-    if len(bare) >= PREFIX_WORD and any(w.startswith(bare) for w in words):
-        return True
-    return process.extractOne(bare, words, scorer=fuzz.ratio, score_cutoff=SAME_WORD) is not None
+    description, name = (
+        _Vocabulary.of(texts("description")),
+        _Vocabulary.of([*texts("name"), *keywords]),
+    )
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = (entry, description, name)
+    return description, name
 
 
 def fit_scores(
@@ -103,12 +140,16 @@ def fit_scores(
     asked = {w for w in tokens(question) if len(w) >= MIN_WORD and w not in generic}
     if not asked or len(entries) < 2:
         return [0.0] * len(entries)
-    words = [_words(e, language) for e in entries]
-    # a word of an entry's name or keywords counts twice
-    held = [
-        {w: 2.0 if _holds(kw, w) else 1.0 for w in asked if _holds(kw, w) or _holds(tw, w)}
-        for tw, kw in words
-    ]
+    held: list[dict[str, float]] = []
+    for entry in entries:
+        description, name = _words(entry, language)
+        found: dict[str, float] = {}
+        for w in asked:
+            if name.holds(w):
+                found[w] = 2.0  # a word of an entry's name or keywords counts twice
+            elif description.holds(w):
+                found[w] = 1.0
+        held.append(found)
     n = len(entries)
     weight = {w: math.log((n + 1) / (0.5 + sum(w in h for h in held))) for w in asked}
     return [sum(weight[w] * times for w, times in h.items() if weight[w] > 0) for h in held]

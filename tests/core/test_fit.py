@@ -21,7 +21,7 @@ def first_entry(reply_text: str) -> str:
 
 def order(knowledge: Knowledge, city: str, topic: str, question: str, lang: str) -> list[str]:
     entries = knowledge.entries_for(city, topic)
-    ranked = order_by_fit(entries, question, lang, generic_words(knowledge, topic, lang))
+    ranked = order_by_fit(entries, question, lang, generic_words(knowledge, lang)[topic])
     return [entries[i].id for i in ranked]
 
 
