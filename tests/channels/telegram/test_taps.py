@@ -66,6 +66,20 @@ async def test_more_pages_through_the_services(tg: Harness) -> None:
     assert "f" not in kinds(second.button_data())  # one answer, one 👍/👎
 
 
+async def test_a_fitted_answer_pages_through_every_other_service_once(tg: Harness) -> None:
+    await tg.setup(611, "brussels", "en")
+    answer = sent_messages(await tg.say(611, "where can I see a doctor for my fever"))[-1]
+    (more,) = [d for d in answer.button_data() if d.startswith("1m:")]
+    topic, pages = more.split(":")[1], more.split(":")[2].split(".")
+    assert topic == "health-care" and pages[0] == "3" and len(pages) == 4  # offset, 3 shown
+    names = [p.split("\n")[0] for p in visible(answer.text or "").split("\n\n")[1:4]]
+    second = sent_messages(await tg.tap(611, more))[-1]
+    later = [p.split("\n")[0] for p in visible(second.text or "").split("\n\n")[1:]]
+    later = [n for n in later if n[:1].isdigit()]
+    assert later[0].startswith("4. ")
+    assert not {n.split(". ", 1)[1] for n in names} & {n.split(". ", 1)[1] for n in later}
+
+
 async def test_delete_asks_first_then_erases_everything(
     tg: Harness, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
