@@ -31,14 +31,13 @@ QUALITY = ROOT / "bench" / "eval" / "answers" / "quality.yaml"
 
 
 def texts_per_language(knowledge: Knowledge) -> None:
-    entries = [knowledge.entry(i) for i in knowledge._by_id]
+    entries = knowledge.all_entries()
     print("### Entry texts per language (every entry once)\n")
     print("| language | " + " | ".join(STATUSES) + " | present % |")
     print("|---|" + "---|" * (len(STATUSES) + 1))
     for lang in UI_LANGUAGES:
         counts: Counter[str] = Counter()
         for entry in entries:
-            assert entry is not None
             for name in TEXT_FIELDS:
                 status = entry.text_status(name, lang)
                 if status is not None:

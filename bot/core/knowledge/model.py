@@ -250,7 +250,7 @@ class EntryText:
 
 
 class Entry(_Model):
-    """One service, in the city, country or network layer."""
+    """One service, in the city, region, country or network layer."""
 
     id: Id
     topics: list[TopicId] = Field(min_length=1)
@@ -451,6 +451,10 @@ class Knowledge:
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+    def all_entries(self) -> list[Entry]:
+        """Every entry of every layer, each once."""
+        return list(self._by_id.values())
 
     def own_entries(self, city: str) -> list[Entry]:
         """The entries of the city's own layers: the city's, then its region's."""
