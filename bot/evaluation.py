@@ -37,6 +37,8 @@ _INTENT_ACTIONS = {
     "help": Action.HELP,
 }
 _NOT_UNDERSTOOD = frozenset({Action.OUT_OF_SCOPE, Action.UNKNOWN})
+#: The network's entry for 112, which every emergency answer names in its first line.
+EMERGENCY_NUMBER = "eu-112"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +235,8 @@ def answer_quality(
     assistant: Assistant, samples: Iterable[Sample], labels: dict[str, tuple[str, ...]]
 ) -> Quality:
     """Order the expected topic's entries for each labelled question as its answer does (in
-    the language the reply is in) and look at the first two."""
+    the language the reply is in) and look at the first two. An emergency answer's first line
+    says "Call 112" above its entries, so 112 counts as shown first there."""
     q = Quality()
     for s in samples:
         if s.id not in labels:
@@ -241,6 +244,9 @@ def answer_quality(
         d = assistant.understand(Asked(text=s.text, city=s.city))
         entries = assistant.knowledge.entries_for(s.city, s.expect)
         shown = [entries[i].id for i in assistant.fitted(s.city, s.expect, s.text, d.language)]
+        if s.expect == "emergency":
+            # An emergency answer opens with "In danger right now? Call 112", above its entries.
+            shown = [EMERGENCY_NUMBER, *shown]
         hit = any(e in shown[:2] for e in labels[s.id])
         q.n += 1
         q.hits += hit

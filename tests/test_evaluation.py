@@ -3,6 +3,7 @@
 The figures and how they are counted are in bot/evaluation.py and the README.
 """
 
+from bot.core.assistant import Assistant
 from bot.evaluation import Report, load_samples, split
 
 
@@ -63,3 +64,15 @@ def test_splits_are_disjoint_and_stable() -> None:
     assert len(tune) + len(held) == len(samples)
     assert not {s.id for s in tune} & {s.id for s in held}
     assert abs(len(tune) - len(held)) < len(samples) * 0.1
+
+
+def test_the_right_entry_is_among_the_first_two_floor(assistant: Assistant) -> None:
+    """Answer quality (issue "The answer itself"): on the held-out half of the labelled
+    questions, the entry that answers is among the first two shown (93.7% when written)."""
+    from bot.evaluation import EVAL_DIR, answer_quality, load_quality
+
+    labels = load_quality(EVAL_DIR / "answers" / "quality.yaml")
+    assert len(labels) >= 100
+    held = answer_quality(assistant, split(load_samples(), "held-out"), labels)
+    assert held.n >= 100
+    assert held.pct >= 90.0, held.misses
