@@ -30,6 +30,8 @@ SAME_WORD = 86
 #: A word in this share of the ways of asking for a person ("someone", "talk", "persona") says
 #: that a person is wanted, not which service: a message can ask for both.
 PERSON_WORD_SHARE = 0.1
+#: How fast repeated uses of a word stop adding to an entry's score (BM25's k1).
+SATURATION = 1.2
 #: A question word this long that begins an entry's word counts as held by it.
 PREFIX_WORD = 5
 #: A word in at least this share of the topic's phrasings and keywords (in the question's
@@ -77,28 +79,38 @@ def generic_words(knowledge: Knowledge, language: str) -> dict[str, frozenset[st
 
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
-    """Words to look a question word up in: exactly, as a prefix (sorted), or fuzzily."""
+    """Words to look a question word up in, with how often the texts use them: exactly, as
+    the first part of a compound (sorted, for a prefix search), or fuzzily."""
 
-    words: frozenset[str]
+    counts: dict[str, int]
     ordered: tuple[str, ...]
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> _Vocabulary:
-        words = frozenset(w for text in texts for w in tokens(text) if len(w) >= MIN_WORD)
-        return cls(words, tuple(sorted(words)))
+        counts: dict[str, int] = {}
+        for text in texts:
+            for w in tokens(text):
+                if len(w) >= MIN_WORD:
+                    counts[w] = counts.get(w, 0) + 1
+        return cls(counts, tuple(sorted(counts)))
 
-    def holds(self, word: str) -> bool:
+    def uses(self, word: str) -> int:
+        """How many times the texts use `word` (or a compound that begins with it, or a word
+        close to it); 0 when they do not."""
         # the Arabic article: "الكلور" (the chlorine) is "كلور"
         bare = word[2:] if word.startswith("ال") and len(word) > MIN_WORD else word
-        if word in self.words or bare in self.words:
-            return True
+        found = self.counts.get(word, 0) + (self.counts.get(bare, 0) if bare != word else 0)
         # the first part of a compound: "brand" in "brandweer", "fire" in "firefighters"
         if len(bare) >= PREFIX_WORD:
             at = bisect.bisect_left(self.ordered, bare)
-            if at < len(self.ordered) and self.ordered[at].startswith(bare):
-                return True
-        found = process.extractOne(bare, self.ordered, scorer=fuzz.ratio, score_cutoff=SAME_WORD)
-        return found is not None
+            while at < len(self.ordered) and self.ordered[at].startswith(bare):
+                if self.ordered[at] not in (word, bare):
+                    found += self.counts[self.ordered[at]]
+                at += 1
+        if found:
+            return found
+        close = process.extractOne(bare, self.ordered, scorer=fuzz.ratio, score_cutoff=SAME_WORD)
+        return self.counts[close[0]] if close else 0
 
 
 #: (id of the entry, language) -> (the entry, its description's and its name's vocabularies).
@@ -136,7 +148,8 @@ def _words(entry: Entry, language: str) -> tuple[_Vocabulary, _Vocabulary]:
 def fit_scores(
     entries: Sequence[Entry], question: str, language: str, generic: frozenset[str] = frozenset()
 ) -> list[float]:
-    """One score per entry: the sum, over the question's words it holds, of how rare each is."""
+    """One score per entry: over the question's words it uses, the sum of how rare each is
+    among the entries times how often the entry uses it (saturating)."""
     asked = {w for w in tokens(question) if len(w) >= MIN_WORD and w not in generic}
     if not asked or len(entries) < 2:
         return [0.0] * len(entries)
@@ -145,14 +158,19 @@ def fit_scores(
         description, name = _words(entry, language)
         found: dict[str, float] = {}
         for w in asked:
-            if name.holds(w):
-                found[w] = 2.0  # a word of an entry's name or keywords counts twice
-            elif description.holds(w):
-                found[w] = 1.0
+            # a use in the entry's name or keywords counts twice
+            uses = 2 * name.uses(w) + description.uses(w)
+            if uses:
+                found[w] = uses
         held.append(found)
     n = len(entries)
     weight = {w: math.log((n + 1) / (0.5 + sum(w in h for h in held))) for w in asked}
-    return [sum(weight[w] * times for w, times in h.items() if weight[w] > 0) for h in held]
+    # how often an entry uses a word counts too, with diminishing returns (as in BM25): an
+    # entry about Dutch courses says "Dutch" more often than one that mentions them once
+    return [
+        sum(weight[w] * uses * (SATURATION + 1) / (uses + SATURATION) for w, uses in h.items())
+        for h in held
+    ]
 
 
 def order_by_fit(
