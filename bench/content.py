@@ -95,12 +95,14 @@ def answer_quality(knowledge: Knowledge) -> None:
         "| questions | labelled | right entry in the first two % | ... topic answered directly % |"
     )
     print("|---|---|---|---|")
-    for part in ("all", "tune", "held-out"):
-        chosen = samples if part == "all" else split(samples, part)
-        result = measure(assistant, chosen, labels)
+    halves = {
+        part: measure(assistant, split(samples, part), labels) for part in ("tune", "held-out")
+    }
+    both = halves["tune"] + halves["held-out"]
+    for part, result in {"all": both, **halves}.items():
         print(f"| {part} | {result.n} | {result.pct:.1f} | {result.direct_pct:.1f} |")
     print()
-    for miss in measure(assistant, samples, labels).misses:
+    for miss in both.misses:
         print(f"- miss {miss}")
     print()
 

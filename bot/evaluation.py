@@ -224,6 +224,15 @@ class Quality:
     def direct_pct(self) -> float:
         return 100 * self.direct / self.n if self.n else 0.0
 
+    def __add__(self, other: Quality) -> Quality:
+        """The figures of two disjoint sets of questions (the two halves) together."""
+        return Quality(
+            self.n + other.n,
+            self.hits + other.hits,
+            self.direct + other.direct,
+            self.misses + other.misses,
+        )
+
 
 def load_quality(path: Path) -> dict[str, tuple[str, ...]]:
     """Question id -> the entries of which one must be among the first two shown."""

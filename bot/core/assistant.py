@@ -13,7 +13,7 @@ from bot.core.decision import HYBRID_THRESHOLDS, Action, Decision, Thresholds, d
 from bot.core.fit import generic_words, order_by_fit
 from bot.core.geo import Point
 from bot.core.i18n import translator
-from bot.core.knowledge import TOPIC_IDS, Knowledge
+from bot.core.knowledge import TOPIC_IDS, Entry, Knowledge
 from bot.core.languages import (
     UI_LANGUAGES,
     Detection,
@@ -186,9 +186,17 @@ class Assistant:
             self._generic[language] = generic_words(self.knowledge, language)
         return self._generic[language].get(topic, frozenset())
 
-    def fitted(self, city: str, topic: str, question: str, language: str) -> list[int]:
-        """The positions of the topic's entries for the city, best fit to `question` first."""
-        entries = self.knowledge.entries_for(city, topic)
+    def fitted(
+        self,
+        city: str,
+        topic: str,
+        question: str,
+        language: str,
+        entries: list[Entry] | None = None,
+    ) -> list[int]:
+        """The positions of the topic's entries for the city (`entries`, when the caller has
+        them already), best fit to `question` first."""
+        entries = self.knowledge.entries_for(city, topic) if entries is None else entries
         return order_by_fit(entries, question, language, self._generic_words(topic, language))
 
     def topic_reply(
@@ -206,9 +214,10 @@ class Assistant:
         """One page of a topic's entries. On the first page of an answer to a `question`, the
         entries that fit it best come first; `first` carries that choice to the next pages."""
         t = translator(decision.language)
-        count = len(self.knowledge.entries_for(city, topic))
+        entries = self.knowledge.entries_for(city, topic)
+        count = len(entries)
         if question and not offset:
-            ranked = self.fitted(city, topic, question, decision.language)
+            ranked = self.fitted(city, topic, question, decision.language, entries)
             first = tuple(ranked[: self.page_size])
         first = tuple(i for i in first if 0 <= i < count)
         order = [*first, *(i for i in range(count) if i not in first)] if first else None

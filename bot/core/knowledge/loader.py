@@ -305,7 +305,8 @@ def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
     own += reader.take()
 
     for region_file in regions.values():
-        _check_region_country(reader, root, region_file, countries)
+        region = region_file.place.region
+        _check_country(reader, root, region_file.src, "region", region.country, countries)
     for city_file in cities.values():
         _check_city_links(reader, root, city_file, countries, regions)
     _check_ids(reader, read)
@@ -416,22 +417,26 @@ def _load_translations(
     return found
 
 
-def _check_region_country(
+def _check_country(
     reader: _Reader,
     root: Path,
-    region_file: _File[RegionFile],
+    src: _Source,
+    section: str,
+    code: str,
     countries: dict[str, _File[CountryFile]],
-) -> None:
-    src, region = region_file.src, region_file.place.region
-    if (
-        region.country not in countries
-        and not (root / "countries" / f"{region.country}.yaml").exists()
-    ):
-        reader.error(
-            src,
-            _line_of(src.data, ("region", "country")),
-            f"unknown country '{region.country}' (no countries/{region.country}.yaml)",
-        )
+) -> bool:
+    """Report a region's or city's unknown country; True when the country exists.
+
+    A country file with errors of its own has had them reported already: it exists.
+    """
+    if code in countries or (root / "countries" / f"{code}.yaml").exists():
+        return True
+    reader.error(
+        src,
+        _line_of(src.data, (section, "country")),
+        f"unknown country '{code}' (no countries/{code}.yaml)",
+    )
+    return False
 
 
 def _check_city_links(
@@ -443,9 +448,7 @@ def _check_city_links(
 ) -> None:
     """The city's country and region exist, and its contact is one of its own entries."""
     src, city = city_file.src, city_file.place.city
-    known_country = (
-        city.country in countries or (root / "countries" / f"{city.country}.yaml").exists()
-    )
+    known_country = _check_country(reader, root, src, "city", city.country, countries)
     if city.region is not None and known_country:
         region = regions.get(city.region)
         if region is None and not (root / "regions" / f"{city.region}.yaml").exists():
@@ -461,13 +464,6 @@ def _check_city_links(
                 f"region '{city.region}' is in '{region.place.region.country}', "
                 f"not in '{city.country}'",
             )
-    # A country file with errors of its own has had them reported already.
-    if not known_country:
-        reader.error(
-            src,
-            _line_of(src.data, ("city", "country")),
-            f"unknown country '{city.country}' (no countries/{city.country}.yaml)",
-        )
     contact = city.contact
     if contact and contact not in {i for i, _ in _ids(src)}:
         reader.error(
