@@ -23,6 +23,7 @@ from telegram.ext import AIORateLimiter, Defaults, ExtBot
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.messenger import TelegramMessenger
+from bot.channels.telegram.staff import StaffDoor
 from bot.channels.telegram.support import Volunteers
 from bot.channels.telegram.unreadable import ReadableUpdates
 from bot.conversation import Conversation
@@ -32,14 +33,17 @@ from bot.core.knowledge.loader import Problem, load_directory
 from bot.core.languages import default_detector
 from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
+from bot.live import LiveKnowledge, latest_version
 from bot.settings import Settings, SupportSettings, TelegramSettings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
+from bot.storage.editing import Editor
 from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
 from bot.storage.inbox import Inbox
 from bot.storage.knowledge_store import ImportReport, import_knowledge, load_knowledge
 from bot.storage.network import Network
 from bot.storage.questions import QuestionLog
 from bot.storage.sent import SentJournal
+from bot.storage.staff import StaffStore
 from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
@@ -47,6 +51,7 @@ from bot.support.desk import SupportDesk
 from bot.support.messenger import Messenger
 from bot.support.relay import Relay
 from bot.support.words import Words
+from bot.web.app import Console
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +132,7 @@ class TelegramBot:
     desk: SupportDesk | None
     volunteers: Volunteers | None
     delivery: DeliveryStores
+    staff: StaffDoor | None = None  # /staff and staff invitations, when a console is served
 
 
 def telegram_bot(
@@ -134,6 +140,7 @@ def telegram_bot(
     settings: TelegramSettings,
     support: SupportStores | None,
     delivery: DeliveryStores,
+    staff: StaffDoor | None = None,
 ) -> TelegramBot:
     """The bot (HTML by default, rate-limited, retrying, journalled), and with a support
     network its messenger, the desk and the volunteers' handlers, before any Application
@@ -158,12 +165,12 @@ def telegram_bot(
         rate_limiter=AIORateLimiter(overall_max_rate=settings.max_rate, max_retries=0),
     )
     if support is None:
-        return TelegramBot(bot, Channel(conversation), None, None, delivery)
+        return TelegramBot(bot, Channel(conversation), None, None, delivery, staff)
     messenger = TelegramMessenger(bot, conversation)
     desk = support_desk(support, conversation, messenger, HtmlFormatter())
     volunteers = Volunteers(desk, messenger)
     channel = Channel(conversation, support.settings.ticket_retention)
-    return TelegramBot(bot, channel, desk, volunteers, delivery)
+    return TelegramBot(bot, channel, desk, volunteers, delivery, staff)
 
 
 @dataclass
@@ -179,6 +186,7 @@ class App:
     support: SupportStores  # the support network; each channel builds its desk on it
     delivery: DeliveryStores  # the durable inbox and the journal of what was sent
     imported: Imported | None = None  # knowledge files this start imported, if any
+    version: int | None = None  # the stored knowledge version `knowledge` is
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="understand")
@@ -187,14 +195,48 @@ class App:
     @cached_property
     def assistant(self) -> Assistant:
         """Built when first asked for: staff commands never need its indexes."""
-        return Assistant(
-            self.knowledge, default_detector(), embedder=self.embedder, vectors=self.vectors
-        )
+        return self.build_assistant(self.knowledge)
 
     def conversation(self, channel: str) -> Conversation:
-        return Conversation(
+        conversation = Conversation(
             self.assistant, self.users, self.questions, channel, executor=self.understanding
         )
+        self._conversations.append(conversation)
+        return conversation
+
+    @cached_property
+    def _conversations(self) -> list[Conversation]:
+        return []
+
+    def build_assistant(self, knowledge: Knowledge) -> Assistant:
+        return Assistant(
+            knowledge, default_detector(), embedder=self.embedder, vectors=self.vectors
+        )
+
+    def swap(self, assistant: Assistant) -> None:
+        """The new knowledge, for every conversation at once (see bot/live.py)."""
+        self.knowledge = assistant.knowledge
+        self.__dict__["assistant"] = assistant
+        for conversation in self._conversations:
+            conversation.assistant = assistant
+
+    def console(self) -> Console:
+        """The staff console's stores, on this app's database and live knowledge."""
+        return Console(
+            staff=StaffStore(self.sessions),
+            editor=Editor(self.sessions),
+            questions=self.questions,
+            knowledge=lambda: self.knowledge,
+            settings=self.settings.web,
+        )
+
+    def staff_door(self) -> StaffDoor:
+        """What answers /staff in Telegram with a sign-in link to this app's console."""
+        return StaffDoor(StaffStore(self.sessions), self.settings.web.public_url)
+
+    def live(self) -> LiveKnowledge:
+        """What keeps this process's knowledge the stored one (bot/live.py)."""
+        return LiveKnowledge(self.sessions, self.build_assistant, self.swap, self.version)
 
     async def close(self) -> None:
         self.understanding.shutdown(wait=True)
@@ -249,6 +291,7 @@ async def open_app(
     except BaseException:
         await engine.dispose()
         raise
+    version = await latest_version(sessions) if stored is not None else None
     users = UserStore(sessions)
     questions = QuestionLog(sessions, settings.question_retention)
     return App(
@@ -263,6 +306,7 @@ async def open_app(
         support=support_stores(sessions, settings.support),
         delivery=delivery_stores(sessions),
         imported=imported,
+        version=version,
     )
 
 

@@ -9,6 +9,8 @@ Usage:
     python main.py db upgrade
     python main.py network invite --city brussels --org "Red Cross"   (see bot/cli_network.py)
     python main.py tickets list --city brussels
+    python main.py console                      (see bot/cli_console.py)
+    python main.py staff add --name Ana --city mechelen --role editor
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import cli_network
+from bot import cli_console, cli_network
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge.coverage import coverage, missing_texts, report_lines
@@ -80,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply the migrations")
 
     cli_network.add_parsers(sub)
+    cli_console.add_parsers(sub)
     return p
 
 
@@ -258,7 +261,18 @@ async def run_bot(settings: Settings) -> int:
     app = await open_app(settings)
     try:
         await detector
-        await run(app.conversation("telegram"), settings.telegram, app.delivery, app.support)
+        if settings.web.enabled:
+            if not await cli_console.run_bot_and_console(app, settings):
+                return 1
+        else:
+            live = app.live()
+            await run(
+                app.conversation("telegram"),
+                settings.telegram,
+                app.delivery,
+                app.support,
+                also=[live.watch],
+            )
     except InvalidToken:
         print("Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
         return 1
@@ -357,4 +371,8 @@ def main(
         return asyncio.run(run_bot(settings))
     if args.command == "db":
         return asyncio.run(db_upgrade(settings, out))
+    if args.command == "console":
+        return asyncio.run(cli_console.run_console(settings))
+    if args.command == "staff":
+        return asyncio.run(cli_console.staff_command(settings, args, out, err))
     return asyncio.run(staff(settings, args, out, err, clock()))

@@ -234,6 +234,38 @@ class SupportSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The staff console: where it listens and the address its sign-in links point to."""
+
+    enabled: bool = True  # in `run`, beside the bot (`console` starts it alone)
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str | None = None  # the public address (https://guichet.example.org/console)
+    secret: str | None = field(
+        default=None, repr=False
+    )  # signs the session cookies (never printed)
+    state_dir: Path | None = None  # where a generated secret is kept when none is set
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.listen}:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Env) -> WebSettings:
+        secret = _raw(env, "GUICHET_WEB_SECRET")
+        if secret is not None and len(secret) < 32:
+            raise SettingsError("GUICHET_WEB_SECRET must be at least 32 characters long")
+        return cls(
+            enabled=_switch(env, "GUICHET_WEB", True),
+            listen=_raw(env, "GUICHET_WEB_LISTEN") or "127.0.0.1",
+            port=_whole(env, "GUICHET_WEB_PORT", 8080, most=65535),
+            base_url=_url(env, "GUICHET_WEB_BASE_URL", ("https", "http")),
+            secret=secret,
+            state_dir=_state_dir(env),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
     knowledge_dir: Path = ROOT / "knowledge"
@@ -245,6 +277,7 @@ class Settings:
     embed_threads: int = 1
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     support: SupportSettings = field(default_factory=SupportSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> Settings:
@@ -261,4 +294,5 @@ class Settings:
             embed_threads=_whole(env, "GUICHET_EMBED_THREADS", 1, least=1, most=64),
             telegram=TelegramSettings.from_env(env),
             support=SupportSettings.from_env(env),
+            web=WebSettings.from_env(env),
         )

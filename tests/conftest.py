@@ -7,6 +7,7 @@ gets its own schema there). CI runs the whole suite once each way.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 
 # python-telegram-bot 22 warns on every RetryAfter unless it may use timedelta already.
@@ -66,10 +67,18 @@ def held_out_lexical(lexical_assistant: Assistant) -> Report:
     return evaluate(lexical_assistant, split(load_samples(), "held-out"))
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture(autouse=True)
 def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test's bot processes keep their local files (sends in flight) apart."""
+    """Each test's bot processes keep their local files (sends in flight) apart, and serve
+    their staff console on a port of their own."""
     monkeypatch.setenv("GUICHET_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("GUICHET_WEB_PORT", str(free_port()))
 
 
 def _postgres_url() -> str | None:

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ROOT, Settings, SettingsError, SupportSettings, TelegramSettings
+from bot.settings import (
+    ROOT,
+    Settings,
+    SettingsError,
+    SupportSettings,
+    TelegramSettings,
+    WebSettings,
+)
 from bot.storage.database import DEFAULT_URL
 
 
@@ -19,7 +26,27 @@ def test_an_empty_environment_gives_the_documented_defaults() -> None:
         semantic=True,
         telegram=TelegramSettings(state_dir=Path.cwd()),  # beside ./guichet.db
         support=SupportSettings(),
+        web=WebSettings(state_dir=Path.cwd()),  # the console on 127.0.0.1:8080
     )
+
+
+def test_the_console_settings_are_read_and_checked() -> None:
+    web = Settings.from_env(
+        {
+            "GUICHET_WEB_LISTEN": "0.0.0.0",
+            "GUICHET_WEB_PORT": "9000",
+            "GUICHET_WEB_BASE_URL": "https://guichet.example.org/",
+            "GUICHET_WEB": "off",
+        }
+    ).web
+    assert (web.listen, web.port, web.enabled) == ("0.0.0.0", 9000, False)
+    assert web.public_url == "https://guichet.example.org"
+    assert Settings.from_env({}).web.public_url == "http://127.0.0.1:8080"
+    with pytest.raises(SettingsError, match="GUICHET_WEB_SECRET must be at least 32"):
+        Settings.from_env({"GUICHET_WEB_SECRET": "short"})
+    with pytest.raises(SettingsError, match="GUICHET_WEB_BASE_URL"):
+        Settings.from_env({"GUICHET_WEB_BASE_URL": "guichet.example.org"})
+    assert "x" * 40 not in repr(Settings.from_env({"GUICHET_WEB_SECRET": "x" * 40}))
 
 
 def test_local_files_are_kept_beside_a_sqlite_database_else_in_state() -> None:

@@ -25,6 +25,9 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import (
+    true as sa_true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.storage.usertext import UserString, UserText
@@ -356,3 +359,72 @@ class SentCall(Base):
     target: Mapped[str] = mapped_column(String(64))  # the chat (or button press) it was for
     answer: Mapped[bytes] = mapped_column(LargeBinary)
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- city staff: the web console ----------------------------------------------------------
+
+
+class StaffMember(Base):
+    """A person of a city or of the network who works in the console.
+
+    `role` is admin, editor, translator or coordinator; `city` is None only for an admin;
+    `languages` are a translator's. They sign in from the Telegram chat `chat_id`, bound when
+    they open their invitation.
+    """
+
+    __tablename__ = "staff_members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(64), index=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    chat_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class StaffToken(Base):
+    """A one-time token: an invitation ('join') or a sign-in link ('login'), stored hashed."""
+
+    __tablename__ = "staff_tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class EntryRevision(Base):
+    """One version of an entry, append-only: what an import, an edit, a confirmation or a
+    restore left. `number` counts from 1 per entry."""
+
+    __tablename__ = "entry_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(128))
+    number: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_key: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    action: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    __table_args__ = (UniqueConstraint("entry_id", "number"),)
+
+
+class AuditEvent(Base):
+    """Who changed what, when: every change made in the console or for staff."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

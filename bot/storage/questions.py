@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Final, cast
 
-from sqlalchemy import Executable, Table, select, update
+from sqlalchemy import Executable, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import dialect as dialect_of
@@ -93,3 +93,18 @@ class QuestionLog:
                 .values(text=None, text_expires_at=None)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def unhelpful_topics(self, city: str, since: datetime) -> dict[str, int]:
+        """Per topic, the 👎 given to this city's answers since `since` (no texts read)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Question.topic, func.count())
+                .where(
+                    Question.city == city,
+                    Question.helpful.is_(False),
+                    Question.created_at >= since,
+                    Question.topic.is_not(None),
+                )
+                .group_by(Question.topic)
+            )
+            return {str(topic): int(n) for topic, n in rows.all()}

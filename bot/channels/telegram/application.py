@@ -24,6 +24,7 @@ from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.inbox import StoredUpdates
+from bot.channels.telegram.staff import StaffDoor
 from bot.channels.telegram.taps import Taps
 from bot.channels.telegram.unreadable import withhold_received_data
 from bot.core.i18n import translator
@@ -64,7 +65,7 @@ def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-a
     withhold_received_data()
     updater = Updater(parts.bot, update_queue=StoredUpdates(parts.delivery.inbox))
     application = ApplicationBuilder().updater(updater).build()
-    register(application, parts.channel, parts.volunteers)
+    register(application, parts.channel, parts.volunteers, parts.staff)
     return application
 
 
@@ -72,11 +73,13 @@ def register(
     application: Application,  # type: ignore[type-arg]
     channel: Channel,
     volunteers: Volunteers | None,
+    staff: StaffDoor | None = None,
 ) -> None:
-    """Every handler, in two groups.
+    """Every handler, in three groups.
 
-    Group -1, with a support network only, decides who is writing (see gate.py); group 0 is the
-    assistant's, for everyone, volunteers included.
+    Group -2, with a staff console only, lets city staff in (see staff.py). Group -1, with a
+    support network only, decides who is writing (see gate.py); group 0 is the assistant's,
+    for everyone, volunteers included.
     """
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # an edited message is not asked again
@@ -89,6 +92,15 @@ def register(
         "privacy": channel.privacy_command,
         "delete": channel.delete_command,
     }
+    if staff is not None:
+        staff_invitation = filters.Regex(r"^/start(@\w+)?\s+s_")
+        application.add_handlers(
+            [
+                CommandHandler("start", staff.join, filters=private & new & staff_invitation),
+                CommandHandler("staff", staff.login, filters=private & new),
+            ],
+            group=-2,
+        )
     if volunteers is not None:
         gate = Gate(channel, volunteers)
         invitation = filters.Regex(r"^/start(@\w+)?\s+v_")

@@ -12,11 +12,11 @@ import asyncio
 import logging
 import signal
 import socket
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -28,6 +28,7 @@ from bot.channels.telegram.application import build_application, register_comman
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.inbox import RETRY_LATER, InboxWorker, StoredUpdates
 from bot.channels.telegram.sending import SendingFile, file_for
+from bot.channels.telegram.staff import StaffDoor
 from bot.conversation import Conversation
 from bot.settings import TelegramSettings
 from bot.storage.inbox import Inbox
@@ -192,40 +193,62 @@ async def support_upkeep(desk: SupportDesk, now: datetime, jobs: Inbox | None = 
     await desk.tickets.purge(now)
 
 
+Loop = Callable[[], Coroutine[Any, Any, None]]
+
+
+@asynccontextmanager
+async def running(
+    conversation: Conversation,
+    settings: TelegramSettings,
+    delivery: DeliveryStores,
+    support: SupportStores | None = None,
+    clock: Clock = utc_now,
+    also: Sequence[Loop] = (),
+    staff: StaffDoor | None = None,
+) -> AsyncIterator[Served]:
+    """The bot, serving until the block ends; then it stops cleanly (updates being handled
+    are finished; stored ones wait in the inbox for the next start).
+
+    Expired question texts are erased at start and then every hour; the support network's
+    timers run every 30 seconds; `also` are more loops to run beside (the live knowledge).
+    """
+    parts = telegram_bot(conversation, settings, support, delivery, staff)
+    served = await launch(parts, settings)
+    desk = parts.desk
+    loops = [
+        repeat(
+            lambda: purge_texts(conversation, clock(), delivery), 3600.0, "erasing expired texts"
+        ),
+        *(loop() for loop in also),
+    ]
+    if desk is not None:
+        inbox = delivery.inbox
+        loops.append(repeat(lambda: support_upkeep(desk, clock(), inbox), 30.0, "support timers"))
+    tasks = [asyncio.create_task(loop) for loop in loops]
+    try:
+        yield served
+    finally:
+        log.info("stopping")
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop(served)
+
+
 async def run(
     conversation: Conversation,
     settings: TelegramSettings,
     delivery: DeliveryStores,
     support: SupportStores | None = None,
     clock: Clock = utc_now,
+    also: Sequence[Loop] = (),
+    staff: StaffDoor | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, then stop cleanly (updates being handled are finished;
-    stored ones wait in the inbox for the next start).
-
-    Expired question texts are erased at start and then every hour; the support network's
-    timers run every 30 seconds.
-    """
-    parts = telegram_bot(conversation, settings, support, delivery)
-    served = await launch(parts, settings)
-    desk = parts.desk
-    loops = [
-        repeat(
-            lambda: purge_texts(conversation, clock(), delivery), 3600.0, "erasing expired texts"
-        )
-    ]
-    if desk is not None:
-        inbox = delivery.inbox
-        loops.append(repeat(lambda: support_upkeep(desk, clock(), inbox), 30.0, "support timers"))
-    tasks = [asyncio.create_task(loop) for loop in loops]
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, stopping.set)
-    try:
+    """Serve until SIGINT or SIGTERM, then stop cleanly (see `running`)."""
+    async with running(conversation, settings, delivery, support, clock, also, staff):
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError):  # not on Windows
+                loop.add_signal_handler(sig, stopping.set)
         await stopping.wait()
-    finally:
-        log.info("stopping")
-        for task in tasks:
-            task.cancel()
-        await stop(served)

@@ -1,0 +1,171 @@
+"""The staff console from the command line: start it, and add or remove the staff who use it.
+
+Usage:
+    python main.py console                      # the console alone (GUICHET_WEB_PORT, 8080)
+    python main.py staff add --name "Ana" --city mechelen --role editor
+    python main.py staff add --name "Sara" --city brussels --role translator --languages ar fa
+    python main.py staff add --name "Admin" --role admin
+    python main.py staff login-link             # a sign-in link for the first admin
+    python main.py staff list
+    python main.py staff remove 3
+
+A new staff member gets an invitation link to the bot; opening it binds their Telegram chat.
+From then on `/staff` in that chat gets them a sign-in link (once, 10 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.core.languages import UI_LANGUAGES
+from bot.storage.staff import Role
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from starlette.applications import Starlette
+
+    from bot.app import App
+    from bot.settings import Settings
+
+EXIT_USAGE = 2
+#: Roles `staff add` gives; the NGO coordinator's pages are not built yet.
+ROLES = (Role.ADMIN.value, Role.EDITOR.value, Role.TRANSLATOR.value)
+
+
+def add_parsers(sub: Any) -> None:
+    sub.add_parser("console", help="the staff web console alone (GUICHET_WEB_PORT)")
+    staff = sub.add_parser("staff", help="the city staff who use the web console")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="add a person; prints their invitation link")
+    add.add_argument("--name", required=True, help="how the console names them")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--city", help="their city (every role but admin)")
+    add.add_argument("--languages", nargs="+", choices=UI_LANGUAGES, help="a translator's")
+    staff_sub.add_parser("login-link", help="a one-time sign-in link for the first admin")
+    staff_sub.add_parser("list", help="the staff and their roles")
+    remove = staff_sub.add_parser("remove", help="remove a person: signed out at once")
+    remove.add_argument("id", type=int)
+
+
+def _invite_link(settings: Settings, token: str) -> str:
+    username = settings.support.bot_username
+    if username:
+        return f"https://t.me/{username}?start=s_{token}"
+    return f"/start s_{token}"
+
+
+async def staff_command(
+    settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
+    from bot.app import open_app
+
+    app = await open_app(settings)
+    try:
+        store = app.console().staff
+        if args.staff_command == "add":
+            role = Role(args.role)
+            if role is not Role.ADMIN and args.city not in app.knowledge.cities:
+                known = ", ".join(sorted(app.knowledge.cities))
+                print(f"--city must be one of {known}", file=err)
+                return EXIT_USAGE
+            if role is Role.TRANSLATOR and not args.languages:
+                print("a translator needs --languages (such as: --languages ar fa)", file=err)
+                return EXIT_USAGE
+            who, token = await store.add(args.name, role, args.city, args.languages)
+            print(
+                f"Added {who.name} (#{who.id}) as {role.value}"
+                f"{' of ' + who.city if who.city else ''}.",
+                file=out,
+            )
+            print(
+                "Send them this invitation (valid 7 days, once). They open it in Telegram:",
+                file=out,
+            )
+            print(f"    {_invite_link(settings, token)}", file=out)
+            print("Then /staff in that chat gets them a sign-in link to the console.", file=out)
+            return 0
+        if args.staff_command == "login-link":
+            admin = await store.first_admin()
+            if admin is None:
+                print(
+                    "There is no admin yet: python main.py staff add --name NAME --role admin",
+                    file=err,
+                )
+                return 1
+            token = await store.login_token(admin.id)
+            print(f"{settings.web.public_url}/login/{token}", file=out)
+            print(f"(for {admin.name}; once, within 10 minutes)", file=out)
+            return 0
+        if args.staff_command == "list":
+            for who in await store.members():
+                langs = f" [{', '.join(who.languages)}]" if who.languages else ""
+                print(
+                    f"#{who.id}  {who.role.value:<10} {who.city or '(all cities)':<24} "
+                    f"{who.name}{langs}",
+                    file=out,
+                )
+            return 0
+        if await store.remove(args.id):
+            print(f"Removed #{args.id}: signed out, and their links no longer work.", file=out)
+            return 0
+        print(f"No active staff member #{args.id}.", file=err)
+        return 1
+    finally:
+        await app.close()
+
+
+def console_app(app: App, lifespan: Any = None) -> Starlette:
+    from bot.web.app import build_console
+
+    return build_console(app.console(), lifespan)
+
+
+async def run_console(settings: Settings) -> int:
+    """`console`: the console alone, for a city that edits before the bot goes live."""
+    from bot.app import open_app
+    from bot.web.serve import serve
+
+    app = await open_app(settings)
+    try:
+        return 0 if await serve(console_app(app), settings.web) else 1
+    finally:
+        await app.close()
+
+
+async def run_bot_and_console(app: App, settings: Settings) -> bool:
+    """`run`: the bot inside the console's lifespan, so that uvicorn's handling of SIGTERM
+    stops both cleanly (the bot after the last request). What stops the bot from starting
+    (a refused token) is raised here, after uvicorn has given up."""
+    from bot.channels.telegram.run import running
+    from bot.web.serve import serve
+
+    live = app.live()
+    failed: list[Exception] = []
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        bot = running(
+            app.conversation("telegram"),
+            settings.telegram,
+            app.delivery,
+            app.support,
+            also=[live.watch],
+            staff=app.staff_door(),
+        )
+        try:
+            await bot.__aenter__()
+        except Exception as exc:
+            failed.append(exc)
+            raise
+        try:
+            yield
+        finally:
+            await bot.__aexit__(None, None, None)
+
+    served = await serve(console_app(app, lifespan), settings.web)
+    if failed:
+        raise failed[0]
+    return served

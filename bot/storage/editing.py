@@ -1,0 +1,497 @@
+"""Edit the live knowledge, one entry at a time, as the console's staff do.
+
+Every query is scoped by who asks: an admin sees every layer; an editor or a translator sees
+the entries of their city and of its region, and nothing else (another city's entry is "not
+found", as if it did not exist). A change is checked by the same rules as the files (`kb
+check`), stored with its revision and an audit line, and published as a new knowledge version
+in one transaction: every bot process picks it up within seconds (bot/live.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import and_, delete, false, func, insert, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.core.knowledge import Entry
+from bot.core.knowledge.model import TEXT_FIELDS, TextField, fingerprint
+from bot.storage.knowledge_store import _hash
+from bot.storage.models import (
+    EntryRevision,
+    KbCity,
+    KbCountry,
+    KbEntry,
+    KbEntryTopic,
+    KbRegion,
+    KnowledgeVersion,
+)
+from bot.storage.staff import Role, Staff, audit
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """One entry as stored, with where it lives and the hash a save must start from."""
+
+    entry: Entry
+    scope: str
+    scope_key: str
+    content_hash: str
+    updated_at: datetime
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.entry.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """Why a change was refused, by field (a dotted path such as `hours.mon`)."""
+
+    errors: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Someone saved the entry since this form was opened: nothing was changed."""
+
+    current: Stored
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    number: int
+    action: str
+    staff_id: int | None
+    staff_name: str | None
+    created_at: datetime
+    data: dict[str, Any] = field(repr=False)
+
+
+Saved = Stored | Invalid | Conflict
+
+#: What the console's facts form edits; an entry's other fields are kept as they are.
+FACT_KEYS = frozenset(
+    {
+        "topics",
+        "address",
+        "coordinates",
+        "phone",
+        "email",
+        "website",
+        "hours",
+        "always_open",
+        "appointment",
+        "booking",
+        "temporarily_closed",
+        "languages",
+        "see_also",
+    }
+)
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        message = str(err["msg"]).removeprefix("Value error, ")
+        out.setdefault(loc or "entry", []).append(message)
+    return out
+
+
+def text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word by word: ('same' | 'removed' | 'added', words), for "what changed in the source"."""
+    a, b = old.split(), new.split()
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("removed", " ".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("added", " ".join(b[j1:j2])))
+    return out
+
+
+class Editor:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        today: Callable[[], date] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.today = today or (lambda: datetime.now(UTC).date())
+
+    # --- what a person may see -----------------------------------------------------------
+
+    async def _region_of(self, session: AsyncSession, city: str | None) -> str | None:
+        if city is None:
+            return None
+        row = await session.get(KbCity, city)
+        return row.data["city"].get("region") if row is not None else None
+
+    async def _scope(self, session: AsyncSession, who: Staff) -> ColumnElement[bool]:
+        if who.role is Role.ADMIN:
+            return true()
+        if who.role not in (Role.EDITOR, Role.TRANSLATOR) or who.city is None:
+            return false()
+        mine = and_(KbEntry.scope == "city", KbEntry.scope_key == who.city)
+        region = await self._region_of(session, who.city)
+        if region is None:
+            return mine
+        return or_(mine, and_(KbEntry.scope == "region", KbEntry.scope_key == region))
+
+    async def cities(self, who: Staff) -> list[str]:
+        """The cities whose lists this person may open."""
+        async with self.sessions() as session:
+            slugs = list(await session.scalars(select(KbCity.slug).order_by(KbCity.slug)))
+        if who.admin:
+            return slugs
+        return [s for s in slugs if s == who.city]
+
+    async def city_entries(self, who: Staff, city: str) -> list[Stored]:
+        """The entries of a city's own layers (the city's, then its region's) this person may
+        see; an empty list for a city that is not theirs."""
+        async with self.sessions() as session:
+            if not who.admin and city != who.city:
+                return []
+            region = await self._region_of(session, city)
+            own = and_(KbEntry.scope == "city", KbEntry.scope_key == city)
+            layers = or_(own, and_(KbEntry.scope == "region", KbEntry.scope_key == region))
+            stmt = (
+                select(KbEntry)
+                .where(layers if region else own, await self._scope(session, who))
+                .order_by(KbEntry.scope, KbEntry.position)
+            )
+            return [self._stored(row) for row in await session.scalars(stmt)]
+
+    async def get(self, who: Staff, entry_id: str) -> Stored | None:
+        async with self.sessions() as session:
+            row = await self._row(session, who, entry_id)
+            return self._stored(row) if row is not None else None
+
+    async def _row(self, session: AsyncSession, who: Staff, entry_id: str) -> KbEntry | None:
+        return await session.scalar(
+            select(KbEntry).where(KbEntry.id == entry_id, await self._scope(session, who))
+        )
+
+    @staticmethod
+    def _stored(row: KbEntry) -> Stored:
+        return Stored(
+            Entry.model_validate(row.data),
+            row.scope,
+            row.scope_key,
+            row.content_hash,
+            row.updated_at,
+        )
+
+    async def layer_languages(self, stored: Stored) -> list[str]:
+        """The languages an entry of this layer must be written in (as `kb check` asks)."""
+        async with self.sessions() as session:
+            return await self._required(session, stored.scope, stored.scope_key)
+
+    async def _required(self, session: AsyncSession, scope: str, key: str) -> list[str]:
+        langs: list[str] = []
+        if scope == "city":
+            row = await session.get(KbCity, key)
+            langs = row.data["city"]["languages"] if row else []
+        elif scope == "region":
+            region = await session.get(KbRegion, key)
+            langs = region.data["languages"] if region else []
+        elif scope == "country":
+            country = await session.get(KbCountry, key)
+            langs = country.data["languages"] if country else []
+        return list(dict.fromkeys(["en", *langs]))
+
+    # --- changes -------------------------------------------------------------------------
+
+    async def save_facts(
+        self, who: Staff, entry_id: str, base: str, facts: Mapping[str, Any]
+    ) -> Saved | None:
+        """Replace the facts the console edits (FACT_KEYS: address, hours, topics...); texts,
+        sources and everything else stay as they are. Editors only."""
+        if not who.may_edit_entries():
+            return None
+
+        def change(data: dict[str, Any]) -> dict[str, Any]:
+            kept = {k: v for k, v in data.items() if k not in FACT_KEYS}
+            return {**kept, **{k: v for k, v in facts.items() if k in FACT_KEYS}}
+
+        return await self._change(who, entry_id, base, "edit", change)
+
+    async def save_texts(
+        self, who: Staff, entry_id: str, base: str, language: str, texts: Mapping[str, str]
+    ) -> Saved | None:
+        """Set the entry's texts in one language. In a language the entry is written in, the
+        text itself; in another, a translation from its English (or first) text, reviewed,
+        since a person wrote or checked it. An emptied translation is removed."""
+        if not who.may_translate(language):
+            return None
+
+        def change(data: dict[str, Any]) -> dict[str, Any]:
+            data = {**data, "translations": {**data.get("translations", {})}}
+            mine = dict(data["translations"].get(language, {}))
+            for name in TEXT_FIELDS:
+                if name not in texts:
+                    continue
+                text = texts[name].strip()
+                own = dict(data.get(name) or {})
+                if not own:
+                    continue  # the entry has no such text: nothing to translate
+                if language in own:
+                    own[language] = text  # an emptied original is refused by validation
+                    data[name] = own
+                    continue
+                if not text:
+                    mine.pop(name, None)
+                    continue
+                source = "en" if "en" in own else next(iter(own))
+                previous = mine.get(name) or {}
+                if previous == {
+                    **previous,
+                    "text": text,
+                    "from": source,
+                    "fingerprint": fingerprint(own[source]),
+                }:
+                    continue  # unchanged: an unreviewed text stays unreviewed
+                mine[name] = {
+                    "text": text,
+                    "from": source,
+                    "fingerprint": fingerprint(own[source]),
+                    "reviewed": True,
+                }
+            if mine:
+                data["translations"][language] = mine
+            else:
+                data["translations"].pop(language, None)
+            if not data["translations"]:
+                data.pop("translations")
+            return data
+
+        return await self._change(who, entry_id, base, f"texts:{language}", change)
+
+    async def confirm(self, who: Staff, entry_id: str) -> Saved | None:
+        """ "Still correct in all languages": reviewed today, and every translation confirmed
+        as a faithful text of today's source."""
+        if not who.may_edit_entries():
+            return None
+        today = self.today().isoformat()
+
+        def change(data: dict[str, Any]) -> dict[str, Any]:
+            data = {**data, "last_reviewed": today}
+            confirmed: dict[str, Any] = {}
+            for lang, fields in data.get("translations", {}).items():
+                confirmed[lang] = {}
+                for name, tr in fields.items():
+                    source = (data.get(name) or {}).get(tr["from"])
+                    if source is None:
+                        continue
+                    confirmed[lang][name] = {
+                        **tr,
+                        "fingerprint": fingerprint(source),
+                        "reviewed": True,
+                    }
+            if confirmed:
+                data["translations"] = confirmed
+            return data
+
+        return await self._change(who, entry_id, None, "confirm", change)
+
+    async def restore(self, who: Staff, entry_id: str, number: int) -> Saved | None:
+        """Make an earlier revision the entry's content again, as a new revision."""
+        if not who.may_edit_entries():
+            return None
+        async with self.sessions() as session:
+            old = await session.scalar(
+                select(EntryRevision).where(
+                    EntryRevision.entry_id == entry_id, EntryRevision.number == number
+                )
+            )
+        if old is None:
+            return None
+        data = old.data
+        return await self._change(who, entry_id, None, "restore", lambda _: dict(data), number)
+
+    async def _change(
+        self,
+        who: Staff,
+        entry_id: str,
+        base: str | None,
+        action: str,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+        restored: int | None = None,
+    ) -> Saved | None:
+        async with self.sessions() as session, session.begin():
+            row = await self._row(session, who, entry_id)
+            if row is None:
+                return None
+            if base is not None and row.content_hash != base:
+                return Conflict(self._stored(row))
+            before = dict(row.data)
+            data = change(before)
+            data["id"] = entry_id  # an entry's id never changes here
+            try:
+                entry = Entry.model_validate(data)
+            except ValidationError as exc:
+                return Invalid(_errors(exc))
+            problems = await self._check(session, row, entry)
+            if problems:
+                return Invalid(problems)
+            stored = entry.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            if stored == before:
+                return self._stored(row)
+            await self._revise(session, row, before, stored, who, action)
+            digest = _hash({**self._row_fields(row), "data": stored})
+            row.data, row.content_hash = stored, digest
+            row.updated_at = datetime.now(UTC)
+            await session.execute(delete(KbEntryTopic).where(KbEntryTopic.entry_id == entry_id))
+            await session.execute(
+                insert(KbEntryTopic), [{"entry_id": entry_id, "topic_id": t} for t in entry.topics]
+            )
+            detail: dict[str, Any] = {"fields": sorted(_changed(before, stored))}
+            if restored is not None:
+                detail["restored"] = restored
+            audit(session, who, f"entry.{action.split(':')[0]}", f"entry:{entry_id}", **detail)
+            await self._publish(session, who, entry_id, action)
+            await session.flush()
+            return self._stored(row)
+
+    @staticmethod
+    def _row_fields(row: KbEntry) -> dict[str, Any]:
+        return {"scope": row.scope, "scope_key": row.scope_key, "position": row.position}
+
+    async def _check(
+        self, session: AsyncSession, row: KbEntry, entry: Entry
+    ) -> dict[str, list[str]]:
+        """The rules of `kb check` beyond one entry's own fields."""
+        out: dict[str, list[str]] = {}
+        required = await self._required(session, row.scope, row.scope_key)
+        for name in ("name", "description"):
+            texts = getattr(entry, name)
+            missing = [lang for lang in required if not texts.get(lang)]
+            if missing:
+                out.setdefault(name, []).append(f"missing language(s) {', '.join(missing)}")
+        if entry.see_also:
+            known = set(
+                await session.scalars(select(KbEntry.id).where(KbEntry.id.in_(entry.see_also)))
+            )
+            broken = [i for i in entry.see_also if i not in known]
+            if broken:
+                out["see_also"] = [f"broken reference: no entry '{i}'" for i in broken]
+        for lang, fields in entry.translations.items():
+            for name, tr in fields.items():
+                own = entry.originals(name)
+                if own.get(lang):
+                    out.setdefault(name, []).append(f"already written in {lang}")
+                elif tr.source not in own:
+                    out.setdefault(name, []).append(f"no text in '{tr.source}' to translate from")
+        return out
+
+    async def _revise(
+        self,
+        session: AsyncSession,
+        row: KbEntry,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        who: Staff,
+        action: str,
+    ) -> None:
+        """Append the new revision; the first change also keeps the imported version."""
+        last = await session.scalar(
+            select(func.max(EntryRevision.number)).where(EntryRevision.entry_id == row.id)
+        )
+        number = last or 0
+        if number == 0:
+            number = 1
+            session.add(
+                EntryRevision(
+                    entry_id=row.id,
+                    number=1,
+                    scope=row.scope,
+                    scope_key=row.scope_key,
+                    data=before,
+                    action="import",
+                    staff_id=None,
+                )
+            )
+        session.add(
+            EntryRevision(
+                entry_id=row.id,
+                number=number + 1,
+                scope=row.scope,
+                scope_key=row.scope_key,
+                data=after,
+                action=action.split(":")[0],
+                staff_id=who.id,
+            )
+        )
+
+    async def _publish(self, session: AsyncSession, who: Staff, entry_id: str, action: str) -> None:
+        """A new knowledge version: what every bot process watches for."""
+        session.add(
+            KnowledgeVersion(
+                checksum=_hash(
+                    {
+                        "after": await _latest_checksum(session),
+                        "entry": entry_id,
+                        "at": datetime.now(UTC).isoformat(),
+                    }
+                ),
+                source=f"console:{who.id}:{entry_id}"[:500],
+                summary={"entries": {"added": 0, "changed": 1, "removed": 0}, "action": action},
+            )
+        )
+
+    # --- history -------------------------------------------------------------------------
+
+    async def revisions(self, who: Staff, entry_id: str) -> list[Revision] | None:
+        """The entry's revisions, newest first; None when this person may not see it."""
+        from bot.storage.models import StaffMember
+
+        async with self.sessions() as session:
+            if await self._row(session, who, entry_id) is None:
+                return None
+            rows = await session.execute(
+                select(EntryRevision, StaffMember.name)
+                .outerjoin(StaffMember, StaffMember.id == EntryRevision.staff_id)
+                .where(EntryRevision.entry_id == entry_id)
+                .order_by(EntryRevision.number.desc())
+            )
+            return [
+                Revision(r.number, r.action, r.staff_id, name, r.created_at, r.data)
+                for r, name in rows.all()
+            ]
+
+    async def source_before(
+        self, who: Staff, entry_id: str, name: TextField, language: str
+    ) -> str | None:
+        """The source text an outdated translation was made from, if a revision keeps it."""
+        revisions = await self.revisions(who, entry_id) or []
+        current = await self.get(who, entry_id)
+        if current is None:
+            return None
+        tr = current.entry.translations.get(language, {}).get(name)
+        if tr is None:
+            return None
+        for rev in revisions:
+            old = (rev.data.get(name) or {}).get(tr.source)
+            if old is not None and fingerprint(old) == tr.fingerprint:
+                return str(old)
+        return None
+
+
+async def _latest_checksum(session: AsyncSession) -> str | None:
+    return await session.scalar(
+        select(KnowledgeVersion.checksum).order_by(KnowledgeVersion.id.desc()).limit(1)
+    )
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    return {k for k in {*before, *after} if before.get(k) != after.get(k)}

@@ -1,0 +1,1 @@
+"""The staff console: Starlette pages for city staff (see app.py)."""

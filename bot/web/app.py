@@ -1,0 +1,183 @@
+"""The staff console: a Starlette app, as thin as the Telegram handlers, on the same stores.
+
+Usage:
+    python main.py console          # the console alone, before the bot goes live
+    python main.py run              # the bot and the console in one process
+
+Pages are Jinja2 templates with htmx (vendored in static/) for the parts that update in place.
+Every request reads who is signed in; every query goes through the Editor, which scopes it to
+what that person may see, so another city's entry is "not found" (404), not a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Lifespan
+
+from bot.core.i18n import translator
+from bot.core.knowledge import Knowledge
+from bot.core.knowledge.model import WEEKDAYS
+from bot.core.languages import UI_LANGUAGES, is_rtl
+from bot.settings import WebSettings
+from bot.storage.editing import Editor
+from bot.storage.questions import QuestionLog
+from bot.storage.staff import Staff, StaffStore
+from bot.web import pages
+from bot.web.auth import (
+    CONSOLE_LANGUAGES,
+    SESSION_SECONDS,
+    console_language,
+    csrf_ok,
+    csrf_token,
+    session_secret,
+    signed_in,
+)
+
+HERE: Final = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Console:
+    """What the console's pages work with, built by the one wiring place (bot/app.py)."""
+
+    staff: StaffStore
+    editor: Editor
+    questions: QuestionLog
+    knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
+    settings: WebSettings
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+class View:
+    """One request's context: the person, their console language and the template render."""
+
+    def __init__(self, console: Console, env: Environment, request: Request) -> None:
+        self.console = console
+        self.env = env
+        self.request = request
+        self.language = console_language(request)
+        self.t = translator(self.language)
+        self.who: Staff | None = None
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        t = self.t
+        html = self.env.get_template(template).render(
+            _=t.gettext,
+            ngettext=t.ngettext,
+            ui=self.language,
+            ui_languages=CONSOLE_LANGUAGES,
+            language_name=t.language_name,
+            rtl=is_rtl,
+            who=self.who,
+            csrf=csrf_token(self.request),
+            path=self.request.url.path,
+            all_languages=UI_LANGUAGES,
+            weekday_names=dict(
+                zip(WEEKDAYS, (t.locale.days["format"]["wide"][i] for i in range(7)), strict=True)
+            ),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+
+def build_console(console: Console, lifespan: Lifespan[Any] | None = None) -> Starlette:
+    env = templates()
+
+    def page(handler: Callable[[View], Any], *, public: bool = False) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            view = View(console, env, request)
+            if request.method == "POST" and not public and not await csrf_ok(request):
+                return view.render(
+                    "error.html",
+                    403,
+                    message=view.t.gettext(
+                        "This form has expired. Go back, reload the page and try again."
+                    ),
+                )
+            if not public:
+                view.who = await signed_in(request, console.staff)
+                if view.who is None:
+                    return view.render("signin.html", 401)
+            response: Response = await handler(view)
+            return response
+
+        return endpoint
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        view = View(console, env, request)
+        view.who = await signed_in(request, console.staff)
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        _ = view.t.gettext
+        message = _("You may not do this.") if status == 403 else _("There is no such page.")
+        return view.render("error.html", status, message=message)
+
+    async def health(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    routes = [
+        Route("/", page(pages.home)),
+        Route("/login/{token}", page(pages.login_form, public=True)),
+        Route("/login/{token}", page(pages.login, public=True), methods=["POST"]),
+        Route("/logout", page(pages.logout), methods=["POST"]),
+        Route("/city/{city}", page(pages.city)),
+        Route("/entries/{entry}", page(pages.entry)),
+        Route("/entries/{entry}/facts", page(pages.save_facts), methods=["POST"]),
+        Route("/entries/{entry}/texts/{language}", page(pages.save_texts), methods=["POST"]),
+        Route("/entries/{entry}/confirm", page(pages.confirm), methods=["POST"]),
+        Route("/entries/{entry}/revisions", page(pages.revisions)),
+        Route("/entries/{entry}/revisions/{number:int}", page(pages.revision)),
+        Route(
+            "/entries/{entry}/revisions/{number:int}/restore",
+            page(pages.restore),
+            methods=["POST"],
+        ),
+        Route("/healthz", health),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    https = console.settings.public_url.startswith("https://")
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=session_secret(console.settings),
+            session_cookie="guichet_console",
+            max_age=SESSION_SECONDS,
+            same_site="lax",
+            https_only=https,
+        )
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: not_found},
+        lifespan=lifespan,
+    )
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+LifespanFactory = Callable[[Starlette], AbstractAsyncContextManager[None]]

@@ -1,0 +1,454 @@
+"""The console's pages: each handler reads the request, asks the Editor, renders a template."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from bot.core.knowledge import TOPIC_IDS, Entry
+from bot.core.knowledge.model import TEXT_FIELDS, TextField
+from bot.core.languages import UI_LANGUAGES
+from bot.storage.editing import Conflict, Invalid, Saved, Stored, text_diff
+from bot.storage.staff import Role, TokenProblem
+from bot.web.forms import FactsForm, form_of, parse_facts
+
+if TYPE_CHECKING:
+    from bot.web.app import View
+
+STALE_AFTER: Final = timedelta(days=183)  # "not confirmed for 6 months"
+FEEDBACK_SPAN: Final = timedelta(days=30)
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(404)
+
+
+def entry_name(entry: Entry, language: str) -> str:
+    found = entry.text("name", language)
+    if found is not None:
+        return found.text
+    return entry.name.get("en") or next(iter(entry.name.values()))
+
+
+# --- signing in ------------------------------------------------------------------------------
+
+
+async def login_form(view: View) -> Response:
+    """The link from the bot opens this page; the token is spent only by the button (a POST),
+    so a link preview or a browser's prefetch cannot use it up."""
+    return view.render("login.html", token=view.request.path_params["token"])
+
+
+async def login(view: View) -> Response:
+    _ = view.t.gettext
+    outcome = await view.console.staff.login(view.request.path_params["token"])
+    if isinstance(outcome, TokenProblem):
+        messages = {
+            TokenProblem.USED: _(
+                "This sign-in link was used already. Send /staff to the bot for a new one."
+            ),
+            TokenProblem.EXPIRED: _(
+                "This sign-in link has expired (links last 10 minutes). "
+                "Send /staff to the bot for a new one."
+            ),
+        }
+        message = messages.get(
+            outcome, _("This sign-in link is not valid. Send /staff to the bot for a new one.")
+        )
+        return view.render(
+            "error.html", 401 if outcome is TokenProblem.UNKNOWN else 410, message=message
+        )
+    view.request.session.clear()
+    view.request.session.update({"staff": outcome.id, "ui": view.language})
+    return _redirect("/")
+
+
+async def logout(view: View) -> Response:
+    view.request.session.clear()
+    view.who = None
+    return view.render("signin.html", message=view.t.gettext("You are signed out."))
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+async def home(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    if who.city is not None and not who.admin:
+        return _redirect(f"/city/{who.city}")
+    cities = await view.console.editor.cities(who)
+    knowledge = view.console.knowledge()
+    names = {
+        c: _city_name(knowledge.cities[c].name, view.language, c)
+        for c in cities
+        if c in knowledge.cities
+    }
+    return view.render("cities.html", cities=cities, names=names)
+
+
+def _city_name(names: dict[str, str], language: str, slug: str) -> str:
+    return names.get(language) or names.get("en") or slug
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry in the city's list, with what is left to do on it."""
+
+    stored: Stored
+    name: str
+    stale: bool
+    texts_todo: int  # texts missing or outdated, in the languages this person may write
+    missing_facts: tuple[str, ...]
+    unhelpful: int  # 👎 last month on the topics it answers
+
+
+def _languages_for(view: View) -> tuple[str, ...]:
+    who = view.who
+    assert who is not None
+    return tuple(who.languages) if who.role is Role.TRANSLATOR else UI_LANGUAGES
+
+
+def _texts_todo(entry: Entry, languages: tuple[str, ...]) -> int:
+    return sum(
+        1
+        for name in TEXT_FIELDS
+        for lang in languages
+        if entry.text_status(name, lang) in ("missing", "outdated")
+    )
+
+
+def _missing_facts(entry: Entry) -> tuple[str, ...]:
+    out = []
+    if not entry.address:
+        out.append("address")
+    if not entry.phone:
+        out.append("phone")
+    if not entry.hours and not entry.always_open:
+        out.append("hours")
+    return tuple(out)
+
+
+async def city(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    slug = view.request.path_params["city"]
+    knowledge = view.console.knowledge()
+    if slug not in knowledge.cities or (not who.admin and slug != who.city):
+        raise _not_found()
+    stored = await view.console.editor.city_entries(who, slug)
+    now = datetime.now(UTC)
+    unhelpful = await view.console.questions.unhelpful_topics(slug, now - FEEDBACK_SPAN)
+    languages = _languages_for(view)
+    today = now.date()
+    rows = [
+        Row(
+            s,
+            entry_name(s.entry, view.language),
+            today - s.entry.last_reviewed > STALE_AFTER,
+            _texts_todo(s.entry, languages),
+            _missing_facts(s.entry),
+            sum(unhelpful.get(t, 0) for t in s.entry.topics),
+        )
+        for s in stored
+    ]
+    todo = {
+        "stale": [r for r in rows if r.stale],
+        "texts": sorted((r for r in rows if r.texts_todo), key=lambda r: -r.texts_todo),
+        "facts": [r for r in rows if r.missing_facts],
+        "unhelpful": sorted((r for r in rows if r.unhelpful), key=lambda r: -r.unhelpful)[:10],
+    }
+    return view.render(
+        "city.html",
+        slug=slug,
+        city_name=_city_name(knowledge.cities[slug].name, view.language, slug),
+        rows=rows,
+        todo=todo,
+        may_edit=who.may_edit_entries(),
+    )
+
+
+# --- one entry -------------------------------------------------------------------------------
+
+
+def _target_language(view: View, entry: Entry) -> str:
+    """The language the texts panel shows: ?lang=, else the first this person may write that
+    is not one the entry is written in."""
+    who = view.who
+    assert who is not None
+    asked = view.request.query_params.get("lang")
+    if asked in UI_LANGUAGES:
+        return asked
+    own = set(entry.name)
+    for lang in _languages_for(view):
+        if lang not in own:
+            return lang
+    return _languages_for(view)[0]
+
+
+@dataclass(frozen=True)
+class TextRow:
+    field: TextField
+    source_language: str
+    source: str
+    text: str
+    status: str
+    original: bool  # the entry is written in this language (not a translation)
+    changed: list[tuple[str, str]] | None  # outdated: what changed in the source since
+
+
+async def _texts_panel(view: View, stored: Stored, language: str) -> list[TextRow]:
+    entry = stored.entry
+    rows = []
+    for name in TEXT_FIELDS:
+        own = entry.originals(name)
+        if not own:
+            continue
+        found = entry.text(name, language)
+        tr = entry.translations.get(language, {}).get(name)
+        source_lang = tr.source if tr else ("en" if "en" in own else next(iter(own)))
+        changed = None
+        if found is not None and found.status == "outdated":
+            before = await view.console.editor.source_before(view.who, entry.id, name, language)  # type: ignore[arg-type]
+            if before is not None:
+                changed = text_diff(before, own[source_lang])
+        rows.append(
+            TextRow(
+                name,
+                source_lang,
+                own.get(source_lang, ""),
+                found.text if found else "",
+                found.status if found else "missing",
+                language in own,
+                changed,
+            )
+        )
+    return rows
+
+
+def _statuses(entry: Entry) -> dict[str, dict[str, str | None]]:
+    return {
+        name: {lang: entry.text_status(name, lang) for lang in UI_LANGUAGES}
+        for name in TEXT_FIELDS
+        if entry.originals(name)
+    }
+
+
+async def _entry_page(
+    view: View,
+    stored: Stored,
+    *,
+    status: int = 200,
+    facts: FactsForm | None = None,
+    text_errors: dict[str, list[str]] | None = None,
+    texts_sent: dict[str, str] | None = None,
+    message: str | None = None,
+    language: str | None = None,
+) -> Response:
+    who = view.who
+    assert who is not None
+    entry = stored.entry
+    language = language or _target_language(view, entry)
+    panel = await _texts_panel(view, stored, language)
+    if texts_sent:
+        panel = [
+            TextRow(
+                r.field,
+                r.source_language,
+                r.source,
+                texts_sent.get(r.field, r.text),
+                r.status,
+                r.original,
+                r.changed,
+            )
+            for r in panel
+        ]
+    knowledge = view.console.knowledge()
+    topics = {tid: knowledge.topics[tid] for tid in TOPIC_IDS if tid in knowledge.topics}
+    saved = view.request.query_params.get("done")
+    return view.render(
+        "entry.html",
+        status,
+        stored=stored,
+        entry=entry,
+        name=entry_name(entry, view.language),
+        language=language,
+        panel=panel,
+        statuses=_statuses(entry),
+        facts=facts or form_of(entry),
+        topics=topics,
+        may_edit=who.may_edit_entries(),
+        may_write=who.may_translate(language),
+        text_errors=text_errors or {},
+        message=message,
+        done=saved,
+        stale=date.today() - entry.last_reviewed > STALE_AFTER,
+    )
+
+
+async def _stored(view: View) -> Stored:
+    assert view.who is not None
+    stored = await view.console.editor.get(view.who, view.request.path_params["entry"])
+    if stored is None:
+        raise _not_found()
+    return stored
+
+
+async def entry(view: View) -> Response:
+    return await _entry_page(view, await _stored(view))
+
+
+def _field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Model errors by the form's field names (`hours.mon.0` is shown at `hours.mon`)."""
+    out: dict[str, list[str]] = {}
+    for loc, messages in errors.items():
+        parts = loc.split(".")
+        key = ".".join(parts[:2]) if parts[0] == "hours" else parts[0]
+        out.setdefault(key, []).extend(messages)
+    return out
+
+
+async def save_facts(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    stored = await _stored(view)
+    if not who.may_edit_entries():
+        raise HTTPException(403)
+    form = await view.request.form()
+    topics = [t for t in form.getlist("topics") if isinstance(t, str)]
+    facts, shown = parse_facts(form, topics, view.t)
+    if shown.errors:
+        return await _entry_page(view, stored, status=422, facts=shown)
+    base = str(form.get("base", ""))
+    result = await view.console.editor.save_facts(who, stored.entry.id, base, facts)
+    if result is None:
+        raise _not_found()
+    if isinstance(result, Invalid):
+        shown = FactsForm(
+            shown.values, shown.topics, shown.always_open, shown.hours, _field_errors(result.errors)
+        )
+        return await _entry_page(view, stored, status=422, facts=shown)
+    if isinstance(result, Conflict):
+        return await _entry_page(view, result.current, status=409, message=_conflict(view))
+    return _redirect(f"/entries/{stored.entry.id}?done=facts")
+
+
+def _conflict(view: View) -> str:
+    return view.t.gettext(
+        "Someone else saved this entry after you opened it. Their version is shown now: "
+        "make your change again."
+    )
+
+
+async def save_texts(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    stored = await _stored(view)
+    language = view.request.path_params["language"]
+    if language not in UI_LANGUAGES:
+        raise _not_found()
+    if not who.may_translate(language):
+        raise HTTPException(403)
+    form = await view.request.form()
+    texts: dict[str, str] = {
+        name: str(form[name]) for name in TEXT_FIELDS if isinstance(form.get(name), str)
+    }
+    base = str(form.get("base", ""))
+    result = await view.console.editor.save_texts(who, stored.entry.id, base, language, texts)
+    if result is None:
+        raise _not_found()
+    if isinstance(result, Invalid):
+        return await _entry_page(
+            view,
+            stored,
+            status=422,
+            text_errors=_field_errors(result.errors),
+            texts_sent=texts,
+            language=language,
+        )
+    if isinstance(result, Conflict):
+        return await _entry_page(
+            view, result.current, status=409, message=_conflict(view), language=language
+        )
+    return _redirect(f"/entries/{stored.entry.id}?lang={language}&done=texts")
+
+
+async def confirm(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    stored = await _stored(view)
+    if not who.may_edit_entries():
+        raise HTTPException(403)
+    result = await view.console.editor.confirm(who, stored.entry.id)
+    return await _changed(view, stored, result, "confirmed")
+
+
+async def _changed(view: View, stored: Stored, result: Saved | None, done: str) -> Response:
+    """After a one-click change: back to the entry, or why it could not be made."""
+    if result is None:
+        raise _not_found()
+    if isinstance(result, Invalid):
+        problems = "; ".join(m for ms in result.errors.values() for m in ms)
+        return await _entry_page(view, stored, status=422, message=problems)
+    return _redirect(f"/entries/{stored.entry.id}?done={done}")
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+async def revisions(view: View) -> Response:
+    assert view.who is not None
+    stored = await _stored(view)
+    found = await view.console.editor.revisions(view.who, stored.entry.id)
+    return view.render(
+        "revisions.html",
+        stored=stored,
+        name=entry_name(stored.entry, view.language),
+        revisions=found or [],
+        may_edit=view.who.may_edit_entries(),
+    )
+
+
+def _lines(data: dict[str, Any]) -> list[str]:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).splitlines()
+
+
+async def revision(view: View) -> Response:
+    assert view.who is not None
+    stored = await _stored(view)
+    number = view.request.path_params["number"]
+    found = await view.console.editor.revisions(view.who, stored.entry.id) or []
+    chosen = next((r for r in found if r.number == number), None)
+    if chosen is None:
+        raise _not_found()
+    diff = list(difflib.unified_diff(_lines(chosen.data), _lines(stored.data), lineterm="", n=2))
+    return view.render(
+        "revision.html",
+        stored=stored,
+        name=entry_name(stored.entry, view.language),
+        revision=chosen,
+        diff=diff[2:],
+        latest=found[0].number == number,
+        may_edit=view.who.may_edit_entries(),
+    )
+
+
+async def restore(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    stored = await _stored(view)
+    if not who.may_edit_entries():
+        raise HTTPException(403)
+    number = view.request.path_params["number"]
+    result = await view.console.editor.restore(who, stored.entry.id, number)
+    return await _changed(view, stored, result, "restored")
