@@ -33,7 +33,7 @@ from bot.core.knowledge.loader import Problem, load_directory
 from bot.core.languages import default_detector
 from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
-from bot.live import LiveKnowledge, latest_version
+from bot.live import LiveKnowledge, stored_versions
 from bot.settings import Settings, SupportSettings, TelegramSettings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 from bot.storage.editing import Editor
@@ -41,6 +41,7 @@ from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
 from bot.storage.inbox import Inbox
 from bot.storage.knowledge_store import ImportReport, import_knowledge, load_knowledge
 from bot.storage.network import Network
+from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.sent import SentJournal
 from bot.storage.staff import StaffStore
@@ -186,7 +187,9 @@ class App:
     support: SupportStores  # the support network; each channel builds its desk on it
     delivery: DeliveryStores  # the durable inbox and the journal of what was sent
     imported: Imported | None = None  # knowledge files this start imported, if any
-    version: int | None = None  # the stored knowledge version `knowledge` is
+    #: the newest stored knowledge version and how many there were, read before `knowledge`
+    #: was loaded (see bot/live.py)
+    version: tuple[int | None, int] | None = None
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="understand")
@@ -226,6 +229,7 @@ class App:
             staff=StaffStore(self.sessions),
             editor=Editor(self.sessions),
             questions=self.questions,
+            phrasings=Phrasings(self.sessions),
             knowledge=lambda: self.knowledge,
             settings=self.settings.web,
         )
@@ -236,7 +240,8 @@ class App:
 
     def live(self) -> LiveKnowledge:
         """What keeps this process's knowledge the stored one (bot/live.py)."""
-        return LiveKnowledge(self.sessions, self.build_assistant, self.swap, self.version)
+        newest, count = self.version or (None, None)
+        return LiveKnowledge(self.sessions, self.build_assistant, self.swap, newest, count)
 
     async def close(self) -> None:
         self.understanding.shutdown(wait=True)
@@ -249,11 +254,14 @@ async def open_app(
     seed: bool = True,
     read_only: bool = False,
     source: Path | None = None,
+    force: bool = False,
 ) -> App:
     """Migrate the database, import the sample knowledge on first run, wire every part.
 
     `source` (`kb import`): import these knowledge files first, replacing the stored ones; a
-    KnowledgeError says what is wrong in them, and then nothing was touched.
+    KnowledgeError says what is wrong in them, and then nothing was touched; ConsoleEdits
+    says which entries the files would overwrite that were changed in the console since
+    (`force` overwrites them).
     `read_only` (`ask`): nothing stored changes, not even the schema; without a database
     or stored knowledge, the knowledge files are read.
     """
@@ -269,6 +277,8 @@ async def open_app(
             await upgrade(engine)
         elif not await _readable(engine, settings.database_url):
             stored = None
+        # Read before the knowledge: a change saved meanwhile is loaded again, not missed.
+        version = await stored_versions(stored) if stored is not None else None
         if knowledge is None and stored is not None:
             knowledge = await load_knowledge(stored)
         importing = source is not None or knowledge is None
@@ -283,15 +293,17 @@ async def open_app(
         vectors, embeddings = await _vectors(stored, knowledge, embedder, files)
         imported = None
         if importing and not read_only:
-            report = await import_knowledge(sessions, knowledge, str(files), embeddings)
+            report = await import_knowledge(
+                sessions, knowledge, str(files), embeddings, force=force
+            )
             imported = Imported(report, warnings, embeddings)
+            version = await stored_versions(sessions)  # the knowledge in use is this import
             log.info("imported the knowledge base from %s", files)
         elif embeddings is not None and embeddings.new and not read_only:
             await store_vectors(sessions, embeddings)
     except BaseException:
         await engine.dispose()
         raise
-    version = await latest_version(sessions) if stored is not None else None
     users = UserStore(sessions)
     questions = QuestionLog(sessions, settings.question_retention)
     return App(

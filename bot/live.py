@@ -1,8 +1,8 @@
 """Keep every process's knowledge live: a change saved in the console (in this process or
 another) is what migrants get within seconds, without a restart.
 
-Each process watches the newest knowledge version in the database. When it moves, the
-knowledge is loaded again and a new assistant (match index and semantic index) is built off
+Each process watches the knowledge versions in the database. When a new one is committed,
+the knowledge is loaded again and a new assistant (match index and semantic index) is built off
 the event loop, then swapped in with one assignment: a message being understood finishes with
 the assistant it started with; the next one gets the new.
 """
@@ -24,9 +24,15 @@ from bot.storage.models import KnowledgeVersion
 log = logging.getLogger(__name__)
 
 
-async def latest_version(sessions: async_sessionmaker[AsyncSession]) -> int | None:
+async def stored_versions(sessions: async_sessionmaker[AsyncSession]) -> tuple[int | None, int]:
+    """The newest version and how many there are. PostgreSQL numbers a version when it is
+    written, not when it is committed: one committed after a newer one adds to the count
+    without moving the newest. (Versions are never deleted.)"""
     async with sessions() as session:
-        return await session.scalar(select(func.max(KnowledgeVersion.id)))
+        newest, count = (
+            await session.execute(select(func.max(KnowledgeVersion.id), func.count()))
+        ).one()
+        return newest, count
 
 
 class LiveKnowledge:
@@ -38,17 +44,24 @@ class LiveKnowledge:
         build: Callable[[Knowledge], Assistant],
         swap: Callable[[Assistant], None],
         version: int | None,
+        count: int | None = None,
     ) -> None:
+        """`version` and `count`: the newest version and how many there were when the
+        knowledge in use was loaded (read before it was); without a count, the first look
+        takes the stored one as in use when the newest version is `version`."""
         self.sessions = sessions
         self.build = build
         self.swap = swap
         self.version = version
+        self.count = count  # how many versions the knowledge in use had
         self.reloads = 0
 
     async def check(self) -> bool:
-        """Reload if the stored version moved; True when a new assistant was swapped in."""
-        latest = await latest_version(self.sessions)
-        if latest is None or latest == self.version:
+        """Reload if a version was committed since; True when a new assistant was swapped in."""
+        latest, count = await stored_versions(self.sessions)
+        if self.count is None and latest == self.version:
+            self.count = count  # the first look: the knowledge in use is the newest version
+        if latest is None or (latest == self.version and count == self.count):
             return False
         knowledge = await load_knowledge(self.sessions)
         if knowledge is None:
@@ -57,12 +70,12 @@ class LiveKnowledge:
         # About half a second for the whole base on one core: off the event loop.
         assistant = await loop.run_in_executor(None, self.build, knowledge)
         self.swap(assistant)
-        self.version = latest
+        self.version, self.count = latest, count
         self.reloads += 1
         log.info("knowledge version %s is live (%d entries)", latest, knowledge.entry_count())
         return True
 
-    async def watch(self, every: float = 1.0) -> None:
+    async def watch(self, every: float = 0.5) -> None:
         """Check every `every` seconds until cancelled; a failure is logged and tried again."""
         while True:
             try:

@@ -10,16 +10,18 @@ in one transaction: every bot process picks it up within seconds (bot/live.py).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, delete, false, func, insert, or_, select, true
+from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.core.i18n import N_
 from bot.core.knowledge import Entry
 from bot.core.knowledge.model import TEXT_FIELDS, TextField, fingerprint
 from bot.storage.knowledge_store import _hash
@@ -76,6 +78,40 @@ class Revision:
 
 Saved = Stored | Invalid | Conflict
 
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """One text to set: the entry's own text in the language, or a translation of it."""
+
+    field: TextField
+    text: str
+    #: the language it was translated from; None: the English text, else the first one
+    source: str | None = None
+    #: of the source text it was made from; None: of that text as it is now
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryTexts:
+    """One entry's texts to set in a batch, from the version with `base` as content hash."""
+
+    entry_id: str
+    base: str
+    texts: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Together:
+    """What a batch did: every entry saved, or, when one was refused, none and why."""
+
+    saved: dict[str, Stored]
+    refused: dict[str, Invalid | Conflict | None]  # None: not found for this person
+
+
+class _Undo(Exception):
+    """Leaves a batch's transaction, which rolls it back."""
+
+
 #: What the console's facts form edits; an entry's other fields are kept as they are.
 FACT_KEYS = frozenset(
     {
@@ -96,11 +132,55 @@ FACT_KEYS = frozenset(
 )
 
 
+def _set_texts(data: dict[str, Any], language: str, edits: Iterable[TextEdit]) -> dict[str, Any]:
+    """The entry's data with these texts set in `language` (see Editor.save_texts)."""
+    data = {**data, "translations": {**data.get("translations", {})}}
+    mine = dict(data["translations"].get(language, {}))
+    for edit in edits:
+        name = edit.field
+        text = edit.text.strip()
+        own = dict(data.get(name) or {})
+        if not own:
+            continue  # the entry has no such text: nothing to translate
+        if language in own:
+            own[language] = text  # an emptied original is refused by validation
+            data[name] = own
+            continue
+        if not text:
+            mine.pop(name, None)
+            continue
+        source = edit.source or ("en" if "en" in own else next(iter(own)))
+        made_from = edit.fingerprint or fingerprint(own.get(source, ""))
+        previous = mine.get(name) or {}
+        if previous == {**previous, "text": text, "from": source, "fingerprint": made_from}:
+            continue  # unchanged: an unreviewed text stays unreviewed
+        mine[name] = {"text": text, "from": source, "fingerprint": made_from, "reviewed": True}
+    if mine:
+        data["translations"][language] = mine
+    else:
+        data["translations"].pop(language, None)
+    if not data["translations"]:
+        data.pop("translations")
+    return data
+
+
+#: Messages the console shows in the person's language (marked for the catalogs).
+EMPTY = N_("This may not be empty.")
+NOT_A_DATE = N_("This is not a date.")
+_PLAIN = {
+    "string_too_short": EMPTY,
+    "too_short": EMPTY,
+    "missing": EMPTY,
+    "date_from_datetime_parsing": NOT_A_DATE,
+    "date_parsing": NOT_A_DATE,
+}
+
+
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        message = str(err["msg"]).removeprefix("Value error, ")
+        message = _PLAIN.get(err["type"]) or str(err["msg"]).removeprefix("Value error, ")
         out.setdefault(loc or "entry", []).append(message)
     return out
 
@@ -189,7 +269,7 @@ class Editor:
             row.scope,
             row.scope_key,
             row.content_hash,
-            row.updated_at,
+            _utc(row.updated_at),
         )
 
     async def layer_languages(self, stored: Stored) -> list[str]:
@@ -234,48 +314,41 @@ class Editor:
         since a person wrote or checked it. An emptied translation is removed."""
         if not who.may_translate(language):
             return None
+        edits = [TextEdit(name, texts[name]) for name in TEXT_FIELDS if name in texts]
+        return await self._change(
+            who, entry_id, base, f"texts:{language}", lambda d: _set_texts(d, language, edits)
+        )
 
-        def change(data: dict[str, Any]) -> dict[str, Any]:
-            data = {**data, "translations": {**data.get("translations", {})}}
-            mine = dict(data["translations"].get(language, {}))
-            for name in TEXT_FIELDS:
-                if name not in texts:
-                    continue
-                text = texts[name].strip()
-                own = dict(data.get(name) or {})
-                if not own:
-                    continue  # the entry has no such text: nothing to translate
-                if language in own:
-                    own[language] = text  # an emptied original is refused by validation
-                    data[name] = own
-                    continue
-                if not text:
-                    mine.pop(name, None)
-                    continue
-                source = "en" if "en" in own else next(iter(own))
-                previous = mine.get(name) or {}
-                if previous == {
-                    **previous,
-                    "text": text,
-                    "from": source,
-                    "fingerprint": fingerprint(own[source]),
-                }:
-                    continue  # unchanged: an unreviewed text stays unreviewed
-                mine[name] = {
-                    "text": text,
-                    "from": source,
-                    "fingerprint": fingerprint(own[source]),
-                    "reviewed": True,
-                }
-            if mine:
-                data["translations"][language] = mine
-            else:
-                data["translations"].pop(language, None)
-            if not data["translations"]:
-                data.pop("translations")
-            return data
-
-        return await self._change(who, entry_id, base, f"texts:{language}", change)
+    async def save_texts_together(
+        self, who: Staff, language: str, changes: Sequence[EntryTexts]
+    ) -> Together | None:
+        """Set texts of several entries in one language, all in one transaction: every entry
+        is saved as `save_texts` would save it, or (when one is refused) none is. One knowledge
+        version is published for them all."""
+        if not who.may_translate(language):
+            return None
+        action = f"texts:{language}"
+        saved: dict[str, Stored] = {}
+        refused: dict[str, Invalid | Conflict | None] = {}
+        try:
+            async with self.sessions() as session, session.begin():
+                for change in changes:
+                    set_texts = partial(_set_texts, language=language, edits=change.texts)
+                    result = await self._apply(
+                        session, who, change.entry_id, change.base, action, set_texts, publish=False
+                    )
+                    if isinstance(result, Stored):
+                        saved[change.entry_id] = result
+                    else:
+                        refused[change.entry_id] = result
+                if refused:
+                    raise _Undo  # leaving the transaction by an exception rolls it back
+                changed = [c.entry_id for c in changes if saved[c.entry_id].content_hash != c.base]
+                if changed:
+                    await self._publish(session, who, ",".join(changed), action, len(changed))
+        except _Undo:
+            return Together({}, refused)
+        return Together(saved, {})
 
     async def confirm(self, who: Staff, entry_id: str) -> Saved | None:
         """ "Still correct in all languages": reviewed today, and every translation confirmed
@@ -328,40 +401,72 @@ class Editor:
         change: Callable[[dict[str, Any]], dict[str, Any]],
         restored: int | None = None,
     ) -> Saved | None:
-        async with self.sessions() as session, session.begin():
-            row = await self._row(session, who, entry_id)
-            if row is None:
-                return None
-            if base is not None and row.content_hash != base:
-                return Conflict(self._stored(row))
-            before = dict(row.data)
-            data = change(before)
-            data["id"] = entry_id  # an entry's id never changes here
-            try:
-                entry = Entry.model_validate(data)
-            except ValidationError as exc:
-                return Invalid(_errors(exc))
-            problems = await self._check(session, row, entry)
-            if problems:
-                return Invalid(problems)
-            stored = entry.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-            if stored == before:
-                return self._stored(row)
-            await self._revise(session, row, before, stored, who, action)
-            digest = _hash({**self._row_fields(row), "data": stored})
-            row.data, row.content_hash = stored, digest
-            row.updated_at = datetime.now(UTC)
-            await session.execute(delete(KbEntryTopic).where(KbEntryTopic.entry_id == entry_id))
-            await session.execute(
-                insert(KbEntryTopic), [{"entry_id": entry_id, "topic_id": t} for t in entry.topics]
-            )
-            detail: dict[str, Any] = {"fields": sorted(_changed(before, stored))}
-            if restored is not None:
-                detail["restored"] = restored
-            audit(session, who, f"entry.{action.split(':')[0]}", f"entry:{entry_id}", **detail)
-            await self._publish(session, who, entry_id, action)
-            await session.flush()
+        while True:
+            async with self.sessions() as session, session.begin():
+                result = await self._apply(session, who, entry_id, base, action, change, restored)
+            if base is not None or not isinstance(result, Conflict):
+                return result
+            # No form was opened (confirm, restore): a save made meanwhile is no conflict,
+            # the change is made again on the version saved.
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        who: Staff,
+        entry_id: str,
+        base: str | None,
+        action: str,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+        restored: int | None = None,
+        *,
+        publish: bool = True,
+    ) -> Saved | None:
+        """One entry's change in the caller's transaction; nothing is written unless it is
+        saved (a refused change leaves the session as it found it)."""
+        row = await self._row(session, who, entry_id)
+        if row is None:
+            return None
+        if base is not None and row.content_hash != base:
+            return Conflict(self._stored(row))
+        before = dict(row.data)
+        data = change(before)
+        data["id"] = entry_id  # an entry's id never changes here
+        try:
+            entry = Entry.model_validate(data)
+        except ValidationError as exc:
+            return Invalid(_errors(exc))
+        problems = await self._check(session, row, entry)
+        if problems:
+            return Invalid(problems)
+        stored = entry.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        if stored == before:
             return self._stored(row)
+        digest = _hash({**self._row_fields(row), "data": stored})
+        # Compare and swap: only if no one saved the entry since it was read above. From here
+        # to the commit the row (on SQLite, the database) is locked to other writers, so two
+        # saves cannot both start from one version, nor take one revision number.
+        swapped = await session.execute(
+            update(KbEntry)
+            .where(KbEntry.id == entry_id, KbEntry.content_hash == row.content_hash)
+            .values(data=stored, content_hash=digest, updated_at=datetime.now(UTC))
+            .execution_options(synchronize_session="evaluate")
+        )
+        if swapped.rowcount != 1:  # type: ignore[attr-defined]
+            await session.refresh(row)
+            return Conflict(self._stored(row))
+        await self._revise(session, row, before, stored, who, action)
+        await session.execute(delete(KbEntryTopic).where(KbEntryTopic.entry_id == entry_id))
+        await session.execute(
+            insert(KbEntryTopic), [{"entry_id": entry_id, "topic_id": t} for t in entry.topics]
+        )
+        detail: dict[str, Any] = {"fields": sorted(_changed(before, stored))}
+        if restored is not None:
+            detail["restored"] = restored
+        audit(session, who, f"entry.{action.split(':')[0]}", f"entry:{entry_id}", **detail)
+        if publish:
+            await self._publish(session, who, entry_id, action)
+        await session.flush()
+        return self._stored(row)
 
     @staticmethod
     def _row_fields(row: KbEntry) -> dict[str, Any]:
@@ -433,7 +538,9 @@ class Editor:
             )
         )
 
-    async def _publish(self, session: AsyncSession, who: Staff, entry_id: str, action: str) -> None:
+    async def _publish(
+        self, session: AsyncSession, who: Staff, entry_id: str, action: str, changed: int = 1
+    ) -> None:
         """A new knowledge version: what every bot process watches for."""
         session.add(
             KnowledgeVersion(
@@ -445,7 +552,10 @@ class Editor:
                     }
                 ),
                 source=f"console:{who.id}:{entry_id}"[:500],
-                summary={"entries": {"added": 0, "changed": 1, "removed": 0}, "action": action},
+                summary={
+                    "entries": {"added": 0, "changed": changed, "removed": 0},
+                    "action": action,
+                },
             )
         )
 
@@ -465,7 +575,7 @@ class Editor:
                 .order_by(EntryRevision.number.desc())
             )
             return [
-                Revision(r.number, r.action, r.staff_id, name, r.created_at, r.data)
+                Revision(r.number, r.action, r.staff_id, name, _utc(r.created_at), r.data)
                 for r, name in rows.all()
             ]
 
@@ -491,6 +601,11 @@ async def _latest_checksum(session: AsyncSession) -> str | None:
     return await session.scalar(
         select(KnowledgeVersion.checksum).order_by(KnowledgeVersion.id.desc()).limit(1)
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:

@@ -1,0 +1,160 @@
+"""A change saved in the console goes live without a restart: the stored knowledge is loaded
+again and a new assistant is swapped in, for the conversations that already exist too."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import App, open_app
+from bot.core.assistant import Asked, Assistant
+from bot.core.knowledge import Knowledge
+from bot.core.knowledge.model import EntryText
+from bot.core.render import PlainFormatter
+from bot.live import LiveKnowledge
+from bot.settings import Settings
+from bot.storage.database import create_engine, sessionmaker
+from bot.storage.editing import Editor, Stored
+from bot.storage.models import KbEntry, KnowledgeVersion
+from bot.storage.staff import Role, Staff, StaffStore
+
+FMT = PlainFormatter()
+CPAS = "brussels-cpas"
+QUESTION = "أحتاج مساعدة مالية"  # "I need financial help": social assistance, the CPAS first
+NEW = "يساعدك المركز العام للرعاية الاجتماعية إذا لم يكن لديك ما يكفي للعيش."
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[App]:
+    opened = await open_app(Settings(database_url=database_url, semantic=False))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def translator(sessions: async_sessionmaker[AsyncSession]) -> Staff:
+    return (await StaffStore(sessions).add("Tarek", Role.TRANSLATOR, "brussels", ["ar"]))[0]
+
+
+async def write_arabic(sessions: async_sessionmaker[AsyncSession], text: str) -> Stored:
+    """The CPAS's Arabic description, as a translator saves it in the console."""
+    who = await translator(sessions)
+    editor = Editor(sessions)
+    stored = await editor.get(who, CPAS)
+    assert stored is not None
+    saved = await editor.save_texts(who, CPAS, stored.content_hash, "ar", {"description": text})
+    assert isinstance(saved, Stored)
+    return saved
+
+
+def answer(assistant: Assistant) -> str:
+    reply = assistant.reply(Asked(QUESTION, "brussels"))
+    assert (reply.decision.language, reply.decision.topic) == ("ar", "social-assistance")
+    return reply.text
+
+
+async def test_a_saved_text_goes_live_for_new_and_existing_conversations(app: App) -> None:
+    live = app.live()
+    conversation = app.conversation("test")  # made before the change, as the bot's is
+    await conversation.set_city("1", "brussels")
+    first, _ = await conversation.message("1", QUESTION, FMT)
+    assert NEW not in first.text
+    before = app.assistant
+
+    await write_arabic(app.sessions, NEW)
+    assert NEW not in answer(app.assistant)  # stored, not yet live
+
+    assert await live.check()
+    assert app.assistant is not before
+    assert NEW in answer(app.assistant)
+    again, _ = await conversation.message("1", QUESTION, FMT)
+    assert NEW in again.text
+    assert conversation.assistant is app.assistant
+    described = app.knowledge.entry(CPAS)
+    assert described is not None
+    assert described.text("description", "ar") == EntryText(NEW, "ar", "reviewed")
+    assert app.conversation("later").assistant is app.assistant
+    assert live.reloads == 1
+
+    assert not await live.check()  # nothing changed since
+    assert live.reloads == 1
+
+
+async def test_nothing_is_reloaded_while_the_stored_version_stays(app: App) -> None:
+    live = app.live()
+    assistant = app.assistant
+    assert not await live.check()
+    assert not await live.check()
+    assert app.assistant is assistant
+    assert live.reloads == 0
+
+
+async def test_a_change_saved_by_another_process_goes_live(app: App, database_url: str) -> None:
+    live = app.live()
+    console = create_engine(database_url)  # `main.py console`, beside the bot
+    try:
+        await write_arabic(sessionmaker(console), NEW)
+    finally:
+        await console.dispose()
+    assert await live.check()
+    assert NEW in answer(app.assistant)
+
+
+async def test_watching_picks_up_a_change_and_outlives_a_failed_reload(app: App) -> None:
+    builds: list[Knowledge] = []
+
+    def build(knowledge: Knowledge) -> Assistant:
+        builds.append(knowledge)
+        if len(builds) == 1:
+            raise RuntimeError("out of memory")  # the first reload fails, the next one works
+        return app.build_assistant(knowledge)
+
+    newest, count = app.version or (None, None)
+    live = LiveKnowledge(app.sessions, build, app.swap, newest, count)
+    watching = asyncio.create_task(live.watch(every=0.02))
+    try:
+        await write_arabic(app.sessions, NEW)
+        async with asyncio.timeout(10):
+            while live.reloads == 0:
+                await asyncio.sleep(0.02)
+    finally:
+        watching.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await watching
+    assert len(builds) == 2
+    assert NEW in answer(app.assistant)
+
+
+async def test_a_version_committed_after_a_newer_one_still_goes_live(
+    app: App, database_url: str
+) -> None:
+    """PostgreSQL numbers a version when it is written, not when it is committed: a save
+    that commits late leaves a version below the newest one."""
+    if app.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: versions are committed in their order")
+    live = app.live()
+    phone = "+32 2 999 99 99"
+    late = create_engine(database_url)  # another process, whose save commits late
+    try:
+        async with sessionmaker(late)() as session, session.begin():
+            row = await session.scalar(select(KbEntry).where(KbEntry.id == "brussels-population"))
+            assert row is not None
+            await session.execute(
+                update(KbEntry)
+                .where(KbEntry.id == row.id)
+                .values(data={**row.data, "phone": phone}, content_hash="late")
+            )
+            session.add(KnowledgeVersion(checksum="late", source="console:late", summary={}))
+            await session.flush()  # its version is numbered now...
+            await write_arabic(app.sessions, NEW)  # ...a later one is committed first
+            assert await live.check()
+        assert await live.check()  # and now the late one
+    finally:
+        await late.dispose()
+    population = app.knowledge.entry("brussels-population")
+    assert population is not None and population.phone == phone
+    assert NEW in answer(app.assistant)
+    assert not await live.check()
