@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.knowledge import TOPIC_IDS, City, Country, Entry, Intent, Knowledge, Region, Topic
 from bot.storage.embeddings import Embeddings, replace_vectors
 from bot.storage.models import (
+    AuditEvent,
+    EntryRevision,
     KbCity,
     KbCountry,
     KbEntry,
@@ -21,6 +24,7 @@ from bot.storage.models import (
     KbRegion,
     KbTopic,
     KnowledgeVersion,
+    StaffMember,
 )
 
 
@@ -119,13 +123,128 @@ def _pk(model: Any) -> Any:
     return model.slug if model in (KbCity, KbRegion) else model.id
 
 
+@dataclass(frozen=True)
+class ConsoleEdit:
+    """An entry changed in the console since the files were imported."""
+
+    entry_id: str
+    action: str  # what the console did last: edit, texts, confirm, restore
+    staff: str | None
+    at: datetime
+
+
+class ConsoleEdits(Exception):
+    """The import would overwrite or remove entries changed in the console; nothing was
+    imported. `report` is what the import would have changed."""
+
+    def __init__(self, edits: list[ConsoleEdit], report: ImportReport) -> None:
+        super().__init__(f"{len(edits)} entries were changed in the console")
+        self.edits = edits
+        self.report = report
+
+
+async def _console_edits(session: AsyncSession, ids: list[str]) -> list[ConsoleEdit]:
+    """Of these entries, those whose newest revision was made in the console."""
+    if not ids:
+        return []
+    newest = (
+        select(EntryRevision.entry_id, func.max(EntryRevision.number).label("n"))
+        .where(EntryRevision.entry_id.in_(ids))
+        .group_by(EntryRevision.entry_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(EntryRevision, StaffMember.name)
+        .join(
+            newest,
+            (EntryRevision.entry_id == newest.c.entry_id) & (EntryRevision.number == newest.c.n),
+        )
+        .outerjoin(StaffMember, StaffMember.id == EntryRevision.staff_id)
+        .where(EntryRevision.action != "import")
+        .order_by(EntryRevision.entry_id)
+    )
+    return [ConsoleEdit(r.entry_id, r.action, name, r.created_at) for r, name in rows.all()]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _phrasing_edits(session: AsyncSession, cities: list[str]) -> list[ConsoleEdit]:
+    """Of these cities, those whose own phrasings were changed in the console since the
+    files were last imported."""
+    if not cities:
+        return []
+    last_import = await session.scalar(
+        select(func.max(KnowledgeVersion.imported_at)).where(
+            ~KnowledgeVersion.source.startswith("console:")
+        )
+    )
+    stmt = (
+        select(AuditEvent, StaffMember.name)
+        .outerjoin(StaffMember, StaffMember.id == AuditEvent.staff_id)
+        .where(
+            AuditEvent.action == "phrasings.edit",
+            AuditEvent.target.in_([f"city:{c}" for c in cities]),
+        )
+        .order_by(AuditEvent.id)
+    )
+    # Compared here, not in SQL: SQLite keeps these times as text of two shapes (with and
+    # without fractions of a second), which do not compare as times.
+    since = _utc(last_import) if last_import is not None else None
+    newest: dict[str, ConsoleEdit] = {}
+    for event, name in (await session.execute(stmt)).all():
+        if since is not None and _utc(event.at) < since:
+            continue
+        city = event.target.removeprefix("city:")
+        newest[city] = ConsoleEdit(
+            f"{city} (the city's own phrasings)", "phrasings", name, event.at
+        )
+    return list(newest.values())
+
+
+async def _keep_history(session: AsyncSession, ids: list[str], rows: dict[str, Any]) -> None:
+    """An entry with a history gets the imported version as its newest revision, so that
+    what the import replaced can be seen and restored in the console."""
+    if not ids:
+        return
+    found = await session.execute(
+        select(EntryRevision.entry_id, func.max(EntryRevision.number))
+        .where(EntryRevision.entry_id.in_(ids))
+        .group_by(EntryRevision.entry_id)
+    )
+    last: dict[str, int] = {entry_id: number for entry_id, number in found.all()}
+    for entry_id, number in last.items():
+        row = rows.get(entry_id)
+        if row is None:
+            continue
+        session.add(
+            EntryRevision(
+                entry_id=entry_id,
+                number=number + 1,
+                scope=row["scope"],
+                scope_key=row["scope_key"],
+                data=row["data"],
+                action="import",
+                staff_id=None,
+            )
+        )
+
+
 async def import_knowledge(
     sessions: async_sessionmaker[AsyncSession],
     knowledge: Knowledge,
     source: str,
     embeddings: Embeddings | None = None,
+    *,
+    force: bool = False,
 ) -> ImportReport:
-    """Replace the stored knowledge (and its embeddings) with `knowledge` in one transaction."""
+    """Replace the stored knowledge (and its embeddings) with `knowledge` in one transaction.
+
+    Entries changed in the console since are not overwritten or removed: ConsoleEdits says
+    which, with what the import would change, and nothing is imported. With `force` they are,
+    and their history keeps the console's version.
+    """
     rows = _rows(knowledge)
     changes: dict[str, Change] = {}
     async with sessions() as session, session.begin():
@@ -151,6 +270,14 @@ async def import_knowledge(
             if new_rows:  # one multi-row statement, not one per row
                 await session.execute(insert(model), new_rows)
             changes[kind] = change
+        touched = [*changes["entries"].changed, *changes["entries"].removed]
+        edits = await _console_edits(session, touched)
+        edits += await _phrasing_edits(
+            session, [*changes["cities"].changed, *changes["cities"].removed]
+        )
+        if edits and not force:  # leaving the transaction rolls it back
+            raise ConsoleEdits(edits, ImportReport(None, changes))
+        await _keep_history(session, changes["entries"].changed, rows["entries"])
         await session.execute(delete(KbEntryTopic))
         await session.execute(
             insert(KbEntryTopic),
