@@ -55,6 +55,8 @@ class Bots:
 
     def start(self, index: int) -> None:
         env = dict(self.env)
+        # Each process serves its staff console on a port of its own (main.py run serves both).
+        env["GUICHET_WEB_PORT"] = str(free_port())
         if self.ports:
             env.update(
                 TELEGRAM_MODE="webhook",

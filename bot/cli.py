@@ -6,6 +6,7 @@ Usage:
     python main.py ask --city brussels --json "où puis-je apprendre le néerlandais"
     python main.py kb check [PATH]
     python main.py kb import [PATH]
+    python main.py kb export [PATH]
     python main.py db upgrade
     python main.py network invite --city brussels --org "Red Cross"   (see bot/cli_network.py)
     python main.py tickets list --city brussels
@@ -35,6 +36,8 @@ from bot.core.languages import UI_LANGUAGES, default_detector
 from bot.core.semantic import VectorCache, cache_file, load_embedder, semantic_docs, text_key
 from bot.settings import Settings, SettingsError
 from bot.storage.database import create_engine, describe, upgrade
+from bot.storage.knowledge_export import ExportError, export_directory, stored_knowledge
+from bot.storage.knowledge_store import ConsoleEdits
 
 Clock = Callable[[], datetime]
 
@@ -63,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("check", "validate the files"),
         ("import", "import the files into the database"),
+        ("export", "write the database's knowledge (with the console's edits) as the files"),
         ("embed", "refresh the shipped embedding cache of the files"),
         ("report", "texts per city and language, and the facts each city still lacks"),
     ):
@@ -70,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "path", nargs="?", type=Path, help="knowledge directory (default: knowledge/)"
         )
+        if name == "import":
+            cmd.add_argument(
+                "--force",
+                action="store_true",
+                help="also overwrite entries changed in the staff console since",
+            )
         if name == "report":
             cmd.add_argument(
                 "--strict", action="store_true", help="exit 1 when any text is missing"
@@ -112,11 +122,29 @@ def kb_check(path: Path, out: TextIO) -> int:
     return 0
 
 
-async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
+async def kb_import(settings: Settings, path: Path, out: TextIO, force: bool = False) -> int:
     try:
-        app = await open_app(settings, source=path)
+        app = await open_app(settings, source=path, force=force)
     except KnowledgeError as exc:
         _print_problems(exc, out)
+        return 1
+    except ConsoleEdits as exc:
+        print(
+            "These entries were changed in the staff console since the files were imported:",
+            file=out,
+        )
+        for edit in exc.edits:
+            who = edit.staff or "someone"
+            print(f"  {edit.entry_id}: {edit.action} by {who}, {edit.at:%Y-%m-%d %H:%M}", file=out)
+        print("The import would change:", file=out)
+        for line in exc.report.lines():
+            print(line, file=out)
+        print(
+            "Nothing was imported. Copy the console's changes into the files (its History page "
+            "shows each one), or run `kb import --force` to overwrite them: the console's "
+            "history keeps its versions, which can be restored.",
+            file=out,
+        )
         return 1
     await app.close()
     assert app.imported is not None  # open_app imports what `source` names
@@ -132,6 +160,30 @@ async def kb_import(settings: Settings, path: Path, out: TextIO) -> int:
         )
     print(
         "No changes." if report.unchanged else f"Imported as knowledge version {report.version}.",
+        file=out,
+    )
+    return 0
+
+
+def kb_export(settings: Settings, path: Path, out: TextIO) -> int:
+    knowledge = asyncio.run(stored_knowledge(settings.database_url))
+    if knowledge is None:
+        where = describe(settings.database_url)
+        print(f"The database at {where} holds no knowledge: nothing to export.", file=out)
+        return 1
+    try:
+        done = export_directory(knowledge, path)
+    except ExportError as exc:
+        for problem in exc.problems:
+            print(problem, file=out)
+        print("The files would not load as the stored knowledge: nothing was written.", file=out)
+        return 1
+    for label, paths in (("~", done.written), ("-", done.removed)):
+        for p in paths:
+            print(f"  {label} {p}", file=out)
+    print(
+        f"Exported to {path}: {len(done.written)} file(s) written, {len(done.removed)} removed, "
+        f"{len(done.unchanged)} unchanged.",
         file=out,
     )
     return 0
@@ -359,7 +411,9 @@ def main(
             return kb_embed(path, out)
         if args.kb_command == "report":
             return kb_report(path, args.strict, out)
-        return asyncio.run(kb_import(settings, path, out))
+        if args.kb_command == "export":
+            return kb_export(settings, path, out)
+        return asyncio.run(kb_import(settings, path, out, args.force))
     if args.command == "ask":
         return asyncio.run(ask(settings, args, stdin, out, err))
     if args.command == "chat":

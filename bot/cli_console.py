@@ -16,7 +16,9 @@ From then on `/staff` in that chat gets them a sign-in link (once, 10 minutes).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.languages import UI_LANGUAGES
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from starlette.applications import Starlette
+    from starlette.routing import BaseRoute
 
     from bot.app import App
     from bot.settings import Settings
@@ -117,10 +120,10 @@ async def staff_command(
         await app.close()
 
 
-def console_app(app: App, lifespan: Any = None) -> Starlette:
+def console_app(app: App, lifespan: Any = None, extra: Sequence[BaseRoute] = ()) -> Starlette:
     from bot.web.app import build_console
 
-    return build_console(app.console(), lifespan)
+    return build_console(app.console(), lifespan, extra)
 
 
 async def run_console(settings: Settings) -> int:
@@ -137,35 +140,43 @@ async def run_console(settings: Settings) -> int:
 
 async def run_bot_and_console(app: App, settings: Settings) -> bool:
     """`run`: the bot inside the console's lifespan, so that uvicorn's handling of SIGTERM
-    stops both cleanly (the bot after the last request). What stops the bot from starting
-    (a refused token) is raised here, after uvicorn has given up."""
+    stops both cleanly (the bot after the last request). In webhook mode one server, on the
+    webhook's address, receives Telegram's updates and serves the console. What stops the bot
+    from starting (a refused token) is raised here, after uvicorn has given up."""
     from bot.channels.telegram.run import running
+    from bot.channels.telegram.webhook import WebhookRoute
     from bot.web.serve import serve
 
     live = app.live()
     failed: list[Exception] = []
+    tg, web = settings.telegram, settings.web
+    hook = None
+    if tg.mode == "webhook":
+        hook = WebhookRoute(tg.webhook_path, tg.webhook_secret or "")
+        web = replace(web, listen=tg.webhook_listen, port=tg.webhook_port)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         bot = running(
-            app.conversation("telegram"),
-            settings.telegram,
-            app.delivery,
-            app.support,
-            also=[live.watch],
-            staff=app.staff_door(),
-        )
+            app.conversation("telegram"), tg, app.delivery, app.support,
+            also=[live.watch], staff=app.staff_door(), webhook_served=hook is not None,
+        )  # fmt: skip
         try:
-            await bot.__aenter__()
+            served = await bot.__aenter__()
         except Exception as exc:
             failed.append(exc)
             raise
+        if hook is not None:
+            hook.served = served
         try:
             yield
         finally:
+            if hook is not None:
+                hook.served = None
             await bot.__aexit__(None, None, None)
 
-    served = await serve(console_app(app, lifespan), settings.web)
+    routes = [hook.route()] if hook is not None else []
+    done = await serve(console_app(app, lifespan, routes), web)
     if failed:
         raise failed[0]
-    return served
+    return done

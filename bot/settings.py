@@ -6,7 +6,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -283,6 +283,12 @@ class Settings:
     def from_env(cls, env: Env | None = None) -> Settings:
         """Every setting read and checked; a SettingsError names the first bad variable."""
         env = os.environ if env is None else env
+        telegram = TelegramSettings.from_env(env)
+        web = WebSettings.from_env(env)
+        if telegram.mode == "webhook" and telegram.webhook_url and web.base_url is None:
+            # One server serves the webhook and the console: the same public address.
+            parts = urlsplit(telegram.webhook_url)
+            web = replace(web, base_url=f"{parts.scheme}://{parts.netloc}")
         return cls(
             database_url=_database_url(env),
             knowledge_dir=Path(_raw(env, "GUICHET_KNOWLEDGE_DIR") or ROOT / "knowledge"),
@@ -292,7 +298,7 @@ class Settings:
             log_level=_choice(env, "GUICHET_LOG_LEVEL", "INFO", LOG_LEVELS),
             semantic=_switch(env, "GUICHET_SEMANTIC", True),
             embed_threads=_whole(env, "GUICHET_EMBED_THREADS", 1, least=1, most=64),
-            telegram=TelegramSettings.from_env(env),
+            telegram=telegram,
             support=SupportSettings.from_env(env),
-            web=WebSettings.from_env(env),
+            web=web,
         )

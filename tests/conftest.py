@@ -19,12 +19,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app import App, open_app
 from bot.core.assistant import Assistant
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
 from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
 from bot.evaluation import Report, evaluate, load_samples, split
+from bot.settings import Settings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,3 +121,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return sessionmaker(engine)
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[App]:
+    """The whole app, as `main.py` opens it, on the test database with the sample knowledge
+    (the lexical matcher only: a quicker start where understanding is not under test)."""
+    opened = await open_app(Settings(database_url=database_url, semantic=False))
+    try:
+        yield opened
+    finally:
+        await opened.close()

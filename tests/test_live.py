@@ -2,19 +2,17 @@
 again and a new assistant is swapped in, for the conversations that already exist too."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import App, open_app
+from bot.app import App
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.model import EntryText
 from bot.core.render import PlainFormatter
 from bot.live import LiveKnowledge
-from bot.settings import Settings
 from bot.storage.database import create_engine, sessionmaker
 from bot.storage.editing import Editor, Stored
 from bot.storage.models import KbEntry, KnowledgeVersion
@@ -24,15 +22,6 @@ FMT = PlainFormatter()
 CPAS = "brussels-cpas"
 QUESTION = "أحتاج مساعدة مالية"  # "I need financial help": social assistance, the CPAS first
 NEW = "يساعدك المركز العام للرعاية الاجتماعية إذا لم يكن لديك ما يكفي للعيش."
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[App]:
-    opened = await open_app(Settings(database_url=database_url, semantic=False))
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def translator(sessions: async_sessionmaker[AsyncSession]) -> Staff:

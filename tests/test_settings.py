@@ -42,6 +42,13 @@ def test_the_console_settings_are_read_and_checked() -> None:
     assert (web.listen, web.port, web.enabled) == ("0.0.0.0", 9000, False)
     assert web.public_url == "https://guichet.example.org"
     assert Settings.from_env({}).web.public_url == "http://127.0.0.1:8080"
+    # In webhook mode one server serves both: the console is at the webhook's address.
+    hooked = {
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+    }
+    assert Settings.from_env(hooked).web.public_url == "https://bot.example.org"
     with pytest.raises(SettingsError, match="GUICHET_WEB_SECRET must be at least 32"):
         Settings.from_env({"GUICHET_WEB_SECRET": "short"})
     with pytest.raises(SettingsError, match="GUICHET_WEB_BASE_URL"):

@@ -11,7 +11,7 @@ what that person may see, so another city's entry is "not found" (404), not a pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Lifespan
 
@@ -34,6 +34,7 @@ from bot.core.knowledge.model import WEEKDAYS
 from bot.core.languages import UI_LANGUAGES, is_rtl
 from bot.settings import WebSettings
 from bot.storage.editing import Editor
+from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.staff import Staff, StaffStore
 from bot.web import pages
@@ -57,6 +58,7 @@ class Console:
     staff: StaffStore
     editor: Editor
     questions: QuestionLog
+    phrasings: Phrasings
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
 
@@ -103,20 +105,27 @@ class View:
         return HTMLResponse(html, status_code=status)
 
 
-def build_console(console: Console, lifespan: Lifespan[Any] | None = None) -> Starlette:
+def build_console(
+    console: Console,
+    lifespan: Lifespan[Any] | None = None,
+    extra: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The console's app; `extra` routes are served beside it (Telegram's webhook)."""
     env = templates()
 
     def page(handler: Callable[[View], Any], *, public: bool = False) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
+            try:
+                return stay(request, await checked(request))
+            finally:
+                await request.close()  # a form's uploaded files (temporary copies) too
+
+        async def checked(request: Request) -> Response:
             view = View(console, env, request)
+            _ = view.t.gettext
             if request.method == "POST" and not public and not await csrf_ok(request):
-                return view.render(
-                    "error.html",
-                    403,
-                    message=view.t.gettext(
-                        "This form has expired. Go back, reload the page and try again."
-                    ),
-                )
+                expired = _("This form has expired. Go back, reload the page and try again.")
+                return view.render("error.html", 403, message=expired)
             if not public:
                 view.who = await signed_in(request, console.staff)
                 if view.who is None:
@@ -132,7 +141,7 @@ def build_console(console: Console, lifespan: Lifespan[Any] | None = None) -> St
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         _ = view.t.gettext
         message = _("You may not do this.") if status == 403 else _("There is no such page.")
-        return view.render("error.html", status, message=message)
+        return stay(request, view.render("error.html", status, message=message))
 
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -143,6 +152,10 @@ def build_console(console: Console, lifespan: Lifespan[Any] | None = None) -> St
         Route("/login/{token}", page(pages.login, public=True), methods=["POST"]),
         Route("/logout", page(pages.logout), methods=["POST"]),
         Route("/city/{city}", page(pages.city)),
+        Route("/city/{city}/sheet/{language}.xlsx", page(pages.sheet_download)),
+        Route("/city/{city}/sheet", page(pages.sheet_upload), methods=["POST"]),
+        Route("/city/{city}/words", page(pages.words)),
+        Route("/city/{city}/words", page(pages.save_words), methods=["POST"]),
         Route("/entries/{entry}", page(pages.entry)),
         Route("/entries/{entry}/facts", page(pages.save_facts), methods=["POST"]),
         Route("/entries/{entry}/texts/{language}", page(pages.save_texts), methods=["POST"]),
@@ -155,6 +168,7 @@ def build_console(console: Console, lifespan: Lifespan[Any] | None = None) -> St
             methods=["POST"],
         ),
         Route("/healthz", health),
+        *extra,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     https = console.settings.public_url.startswith("https://")
@@ -174,6 +188,15 @@ def build_console(console: Console, lifespan: Lifespan[Any] | None = None) -> St
         exception_handlers={HTTPException: not_found},
         lifespan=lifespan,
     )
+
+
+def stay(request: Request, response: Response) -> Response:
+    """A form's answer that is a page, not a redirect (a problem to show, or signed out): the
+    address stays the form's page. Otherwise htmx shows the POST's address, which reloading or
+    a link built on it would GET (405)."""
+    if request.method == "POST" and not 300 <= response.status_code < 400:
+        response.headers["HX-Push-Url"] = "false"
+    return response
 
 
 def redirect(url: str) -> RedirectResponse:

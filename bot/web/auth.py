@@ -19,6 +19,7 @@ from bot.settings import WebSettings
 from bot.storage.staff import Staff, StaffStore
 
 SESSION_SECONDS: Final = 8 * 3600
+MOST_UPLOAD: Final = 5 * 1024 * 1024  # bytes of one uploaded file (a translator's sheet)
 #: The languages the console speaks: the network's local languages and English.
 CONSOLE_LANGUAGES: Final = ("en", "fr", "nl", "es", "it", "el", "lv")
 
@@ -53,7 +54,9 @@ async def csrf_ok(request: Request) -> bool:
         return False
     sent = request.headers.get("x-csrf-token")
     if sent is None:
-        form = await request.form()
+        # Parsed once for the whole request (Starlette keeps it); an uploaded spreadsheet
+        # may be a few megabytes.
+        form = await request.form(max_part_size=MOST_UPLOAD)
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
     return sent is not None and secrets.compare_digest(sent, expected)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -15,7 +16,17 @@ from bot.core.knowledge import TOPIC_IDS, Entry
 from bot.core.knowledge.model import TEXT_FIELDS, TextField
 from bot.core.languages import UI_LANGUAGES
 from bot.storage.editing import Conflict, Invalid, Saved, Stored, text_diff
+from bot.storage.phrasings import clean_lines
+from bot.storage.sheets import (
+    Problem,
+    SheetRefused,
+    SheetResult,
+    export_sheet,
+    import_sheet,
+    sheet_filename,
+)
 from bot.storage.staff import Role, TokenProblem
+from bot.web.auth import MOST_UPLOAD
 from bot.web.forms import FactsForm, form_of, parse_facts
 
 if TYPE_CHECKING:
@@ -175,6 +186,7 @@ async def city(view: View) -> Response:
         rows=rows,
         todo=todo,
         may_edit=who.may_edit_entries(),
+        sheet_languages=_sheet_languages(view),
     )
 
 
@@ -308,13 +320,14 @@ async def entry(view: View) -> Response:
     return await _entry_page(view, await _stored(view))
 
 
-def _field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Model errors by the form's field names (`hours.mon.0` is shown at `hours.mon`)."""
+def _field_errors(errors: dict[str, list[str]], view: View) -> dict[str, list[str]]:
+    """Model errors by the form's field names (`hours.mon.0` is shown at `hours.mon`), in the
+    person's language where the catalogs have them (bot/storage/editing.py marks those)."""
     out: dict[str, list[str]] = {}
     for loc, messages in errors.items():
         parts = loc.split(".")
         key = ".".join(parts[:2]) if parts[0] == "hours" else parts[0]
-        out.setdefault(key, []).extend(messages)
+        out.setdefault(key, []).extend(view.t.gettext(m) for m in messages)
     return out
 
 
@@ -335,7 +348,11 @@ async def save_facts(view: View) -> Response:
         raise _not_found()
     if isinstance(result, Invalid):
         shown = FactsForm(
-            shown.values, shown.topics, shown.always_open, shown.hours, _field_errors(result.errors)
+            shown.values,
+            shown.topics,
+            shown.always_open,
+            shown.hours,
+            _field_errors(result.errors, view),
         )
         return await _entry_page(view, stored, status=422, facts=shown)
     if isinstance(result, Conflict):
@@ -372,7 +389,7 @@ async def save_texts(view: View) -> Response:
             view,
             stored,
             status=422,
-            text_errors=_field_errors(result.errors),
+            text_errors=_field_errors(result.errors, view),
             texts_sent=texts,
             language=language,
         )
@@ -452,3 +469,100 @@ async def restore(view: View) -> Response:
     number = view.request.path_params["number"]
     result = await view.console.editor.restore(who, stored.entry.id, number)
     return await _changed(view, stored, result, "restored")
+
+
+# --- spreadsheets for translators ------------------------------------------------------------
+
+XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _sheet_languages(view: View) -> list[str]:
+    who = view.who
+    assert who is not None
+    return [lang for lang in UI_LANGUAGES if who.may_translate(lang)]
+
+
+async def sheet_download(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    slug, language = view.request.path_params["city"], view.request.path_params["language"]
+    try:
+        data = await export_sheet(view.console.editor, who, slug, language)
+    except SheetRefused:
+        raise _not_found() from None
+    name = sheet_filename(slug, language)
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+async def sheet_upload(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    slug = view.request.path_params["city"]
+    if slug not in view.console.knowledge().cities or (not who.admin and slug != who.city):
+        raise _not_found()
+    form = await view.request.form(max_part_size=MOST_UPLOAD)
+    upload = form.get("sheet")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        result = SheetResult(errors=(Problem(None, view.t.gettext("Choose a spreadsheet file.")),))
+    else:
+        result = await import_sheet(view.console.editor, who, await upload.read(MOST_UPLOAD + 1))
+    return view.render("sheet_result.html", 200 if result.ok else 422, slug=slug, result=result)
+
+
+# --- the city's own words --------------------------------------------------------------------
+
+
+def _words_languages(view: View, slug: str) -> list[str]:
+    """The languages whose words an editor sets: English, then the city's own."""
+    city = view.console.knowledge().cities[slug]
+    return list(dict.fromkeys(["en", *city.languages]))
+
+
+async def words(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    slug = view.request.path_params["city"]
+    knowledge = view.console.knowledge()
+    if slug not in knowledge.cities:
+        raise _not_found()
+    found = await view.console.phrasings.of_city(who, slug)
+    if found is None:
+        raise _not_found()
+    return view.render(
+        "words.html", slug=slug, words=found, languages=_words_languages(view, slug),
+        topics=knowledge.topics, problems={}, done=view.request.query_params.get("done"),
+    )  # fmt: skip
+
+
+async def save_words(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    slug = view.request.path_params["city"]
+    knowledge = view.console.knowledge()
+    if slug not in knowledge.cities or await view.console.phrasings.of_city(who, slug) is None:
+        raise _not_found()
+    form = await view.request.form()
+    problems: dict[str, list[str]] = {}
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for topic in TOPIC_IDS:
+        for lang in _words_languages(view, slug):
+            raw = form.get(f"w-{topic}-{lang}")
+            if not isinstance(raw, str):
+                continue
+            lines, wrong = clean_lines(raw)
+            if wrong:
+                problems[f"{topic}-{lang}"] = wrong
+            wanted[topic, lang] = lines
+    if problems:
+        current = await view.console.phrasings.of_city(who, slug) or {}
+        for (topic, lang), lines in wanted.items():
+            current.setdefault(topic, {})[lang] = lines
+        return view.render(
+            "words.html", 422, slug=slug, words=current, languages=_words_languages(view, slug),
+            topics=knowledge.topics, problems=problems, done=None,
+        )  # fmt: skip
+    for (topic, lang), lines in wanted.items():
+        await view.console.phrasings.save(who, slug, topic, lang, lines)
+    return _redirect(f"/city/{slug}/words?done=1")

@@ -7,18 +7,25 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot.core.i18n import DOMAIN, LOCALES_DIR, translator
 from bot.core.languages import UI_LANGUAGES
 
-SOURCE = Path(__file__).resolve().parents[2] / "bot"
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "bot"
+#: {name} in Python strings; %(name)s and %(num)d in the console's templates
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]")
 
 
 def source_ids() -> set[str]:
+    """Every string `pybabel extract -F babel.cfg` finds: Python source and templates."""
+    with (ROOT / "babel.cfg").open() as fh:
+        methods, options = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
     ids: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(SOURCE)):
+    found = extract_from_dir(str(SOURCE), methods, options)
+    for _file, _line, message, _comments, _context in found:
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids
 

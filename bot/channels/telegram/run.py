@@ -97,9 +97,15 @@ async def start(
     return await launch(telegram_bot(conversation, settings, support, delivery), settings)
 
 
-async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
+async def launch(
+    parts: TelegramBot, settings: TelegramSettings, *, webhook_served: bool = False
+) -> Served:
     """Start the Application around `parts`, the inbox's worker, then the updater (polling or
-    webhook). Updates stored but not handled before a crash are handled first."""
+    webhook). Updates stored but not handled before a crash are handled first.
+
+    `webhook_served`: in webhook mode the console's web server receives the updates
+    (webhook.py); only the webhook is set here, and no server of the library's is started.
+    """
     application = build_application(parts)
     await application.initialize()
     await application.start()
@@ -123,7 +129,18 @@ async def launch(parts: TelegramBot, settings: TelegramSettings) -> Served:
     retry_later = min(RETRY_LATER, timedelta(seconds=settings.delivery_budget))
     worker = InboxWorker(inbox, application, queue.arrivals, retry_later=retry_later)
     worker.start()
-    if settings.mode == "webhook":
+    if settings.mode == "webhook" and webhook_served:
+        await application.bot.set_webhook(
+            url=settings.webhook_url or "",
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info(
+            "webhook mode: listening on %s:%s with the staff console",
+            settings.webhook_listen,
+            settings.webhook_port,
+        )
+    elif settings.mode == "webhook":
         HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY)
         await updater.start_webhook(
             listen=settings.webhook_listen,
@@ -205,6 +222,7 @@ async def running(
     clock: Clock = utc_now,
     also: Sequence[Loop] = (),
     staff: StaffDoor | None = None,
+    webhook_served: bool = False,
 ) -> AsyncIterator[Served]:
     """The bot, serving until the block ends; then it stops cleanly (updates being handled
     are finished; stored ones wait in the inbox for the next start).
@@ -213,7 +231,7 @@ async def running(
     timers run every 30 seconds; `also` are more loops to run beside (the live knowledge).
     """
     parts = telegram_bot(conversation, settings, support, delivery, staff)
-    served = await launch(parts, settings)
+    served = await launch(parts, settings, webhook_served=webhook_served)
     desk = parts.desk
     loops = [
         repeat(

@@ -28,6 +28,7 @@ from bot.app import (
     telegram_bot,
 )
 from bot.channels.telegram.run import Served, launch, stop
+from bot.channels.telegram.staff import StaffDoor
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.settings import SupportSettings, TelegramSettings
@@ -50,6 +51,7 @@ class Harness:
     support: SupportStores | None = None
     served: Served | None = None
     parts: TelegramBot | None = None
+    staff: StaffDoor | None = None  # /staff and staff invitations (the console's door)
 
     @property
     def application(self) -> Application | None:  # type: ignore[type-arg]
@@ -61,7 +63,9 @@ class Harness:
         return self.parts.desk if self.parts else None
 
     async def start(self) -> None:
-        self.parts = telegram_bot(self.conversation, self.settings, self.support, self.delivery)
+        self.parts = telegram_bot(
+            self.conversation, self.settings, self.support, self.delivery, self.staff
+        )
         self.served = await launch(self.parts, self.settings)
         if self.served.menus is not None:  # set in the background; tests read the calls after
             await self.served.menus

@@ -175,6 +175,11 @@ async def test_main_run_serves_a_user_and_stops_cleanly(
             assert sent[1].button_data()[0] == "1l:it"
             fake.push_update(fake.message(702, "ho bisogno di un medico"))
             await fake.wait_for("sendMessage", chat_id=702, count=3, timeout=30)
+            # The staff console is served by the same process.
+            port = env["GUICHET_WEB_PORT"]
+            async with httpx.AsyncClient() as client:
+                health = await client.get(f"http://127.0.0.1:{port}/healthz")
+            assert health.text == "ok"
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

@@ -1,0 +1,95 @@
+"""Screenshots of the staff console's main pages, for the README (docs/screenshots/).
+
+The bot and the console run as in the browser tests (tests/web/stack.py) on a fresh SQLite
+file with the sample knowledge; a Brussels editor changes the English description of the
+CPAS entry, so that its translations are outdated and the Arabic one shows what changed.
+Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded.
+
+Usage:
+    python bench/screenshots.py                  # docs/screenshots/*.png
+    python bench/screenshots.py --out /tmp/shots
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.async_api import Page, async_playwright  # noqa: E402
+
+from bot.core.knowledge.loader import load_directory  # noqa: E402
+from bot.storage.staff import Role  # noqa: E402
+from tests.web.stack import Stack, chromium, serving  # noqa: E402
+
+ENTRY = "brussels-cpas"
+NEW_DESCRIPTION = (
+    "If you live in the City of Brussels and do not have enough to live on, the CPAS examines "
+    "your situation and can grant the integration income or equivalent social aid, help in "
+    "kind (for example food parcels), help with a rental guarantee or energy bills, and social "
+    "guidance. Come to the CPAS reception on a weekday morning to ask for an appointment with "
+    "a social worker."
+)
+
+
+async def shoot(page: Page, out: Path, name: str, down_to: str | None = None) -> None:
+    """The page from its top, down to the end of `down_to` (else all of it)."""
+    clip = None
+    if down_to is not None:
+        box = await page.locator(down_to).bounding_box()
+        assert box is not None
+        width = page.viewport_size["width"] if page.viewport_size else 1280
+        clip = {"x": 0.0, "y": 0.0, "width": float(width), "height": box["y"] + box["height"] + 16}
+    path = out / f"{name}.png"
+    await page.screenshot(path=path, full_page=True, clip=clip)  # type: ignore[arg-type]
+    print(path, file=sys.stderr)
+
+
+async def take(stack: Stack, out: Path, browser_path: str) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    stored = await stack.editor.get(ana, ENTRY)
+    assert stored is not None
+    await stack.editor.save_texts(
+        ana, ENTRY, stored.content_hash, "en", {"description": NEW_DESCRIPTION}
+    )
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=browser_path)
+        context = await browser.new_context(
+            base_url=stack.url, locale="en-US", viewport={"width": 1280, "height": 900}
+        )
+        page = await context.new_page()
+        await page.goto(f"/login/{await stack.staff.login_token(ana.id)}")
+        await page.get_by_role("button", name="Sign in to the console").click()
+        await page.wait_for_url("**/city/brussels")
+        await page.locator(".todo summary").first.click()  # the texts to do, opened
+        await shoot(page, out, "city")
+        await page.goto(f"/entries/{ENTRY}?lang=ar")
+        await shoot(page, out, "entry", down_to="#texts")
+        await page.goto(f"/entries/{ENTRY}/revisions/1")
+        await shoot(page, out, "revision")
+        await browser.close()
+
+
+async def main(out: Path) -> int:
+    found = chromium()
+    if found is None:
+        print("no chromium: apt-get install chromium", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    knowledge, _ = load_directory(ROOT / "knowledge")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'guichet.db'}"
+        async with serving(url, knowledge, Path(tmp) / "state") as stack:
+            await take(stack, out, found)
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    sys.exit(asyncio.run(main(parser.parse_args().out)))

@@ -1,0 +1,338 @@
+"""The staff console in a real browser, on the real bot, the real database and the live
+knowledge: what city staff do, as they do it (sign in through the bot, edit, confirm, restore),
+and what they must not be able to do (another city, another language, a forged form)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from bot.storage.staff import Role, Staff
+from tests.web.stack import Stack
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/login/\S+")
+SIGN_IN = "Sign in to the console"
+
+CPAS = "brussels-cpas"
+CPAS_NAME = "CPAS of the City of Brussels (public social welfare centre)"
+SOCIAL_AID_AR = "أحتاج مساعدة اجتماعية"  # "I need social assistance": the Brussels CPAS
+CITY_HALL = "brussels-city-hall"
+CITY_HALL_PHONE = "+32 2 279 22 11"
+
+
+async def sign_in(page: Page, stack: Stack, who: Staff) -> None:
+    """Sign in as `who` with a fresh one-time link, the one `/staff` in the bot gives."""
+    await page.goto(f"/login/{await stack.staff.login_token(who.id)}")
+    await page.get_by_role("button", name=SIGN_IN).click()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def link_from_the_bot(stack: Stack, chat: int, invite: str) -> str:
+    """Open the staff invitation in Telegram, then ask for a sign-in link with /staff."""
+    welcome = await stack.tg.say(chat, f"/start s_{invite}", language_code="en")
+    assert "/staff" in (welcome[0].text or "")
+    [sent] = await stack.tg.say(chat, "/staff", language_code="en")
+    found = LINK.search(sent.text or "")
+    assert found is not None, sent.text
+    assert found.group().startswith(stack.url)
+    return found.group()
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+async def test_a_staff_member_signs_in_through_the_bot_and_lands_on_their_city(
+    page: Page, stack: Stack
+) -> None:
+    _, invite = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    link = await link_from_the_bot(stack, 901, invite)
+
+    await page.goto(link)
+    await page.get_by_role("button", name=SIGN_IN).click()
+
+    await expect(page).to_have_url(f"{stack.url}/city/brussels")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Brussels")
+    await expect(page.get_by_role("heading", name="To do")).to_be_visible()
+    await expect(page.get_by_role("link", name=CPAS_NAME).first).to_be_visible()
+    await expect(page.locator(".who")).to_contain_text("Ana")
+
+
+async def test_a_sign_in_link_used_once_signs_no_one_in_again(
+    page: Page, stack: Stack, browser: Browser
+) -> None:
+    _, invite = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    link = await link_from_the_bot(stack, 902, invite)
+    await page.goto(link)
+    await page.get_by_role("button", name=SIGN_IN).click()
+    await expect(page).to_have_url(f"{stack.url}/city/brussels")
+
+    # The same link, opened again in another browser (a forwarded message, a shared screen).
+    other = await browser.new_context(base_url=stack.url, locale="en-US")
+    try:
+        second = await other.new_page()
+        await second.goto(link)
+        await second.get_by_role("button", name=SIGN_IN).click()
+        await expect(second.get_by_role("alert")).to_have_text(
+            "This sign-in link was used already. Send /staff to the bot for a new one."
+        )
+        await expect(second.get_by_role("button", name="Sign out")).to_have_count(0)
+        home = await second.goto("/city/brussels")
+        assert home is not None and home.status == 401
+        await expect(second.get_by_role("heading", level=1)).to_have_text("Sign in")
+    finally:
+        await other.close()
+
+
+async def test_an_arabic_description_saved_in_the_console_becomes_the_bots_answer(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await stack.tg.setup(930, "brussels", "ar")
+    [before] = await stack.tg.say(930, SOCIAL_AID_AR, language_code="ar")
+    assert "اطلب في استقبال CPAS موعدًا" in (before.text or "")  # the imported translation
+
+    new = "يساعدك CPAS إذا لم يكن لديك ما يكفي للعيش. اتصل بالاستقبال صباحًا لتحديد موعد."
+    await sign_in(page, stack, ana)
+    await page.get_by_role("link", name=CPAS_NAME).first.click()
+    await page.get_by_role("link", name="ar", exact=True).click()
+    await expect(page.get_by_role("heading", name="Texts in Arabic")).to_be_visible()
+    description = page.get_by_label("Description · Arabic")
+    await expect(description).to_have_attribute("dir", "rtl")
+    await description.fill(new)
+    await page.get_by_role("button", name="Save the texts in Arabic").click()
+    await expect(page.get_by_role("status")).to_contain_text("Texts saved.")
+    loop = asyncio.get_running_loop()
+    saved_at = loop.time()
+
+    while True:
+        [answer] = await stack.tg.say(930, SOCIAL_AID_AR, language_code="ar")
+        waited = loop.time() - saved_at
+        if new in (answer.text or ""):
+            break
+        assert waited < 2, "the bot still answers with the old text after 2 s"
+        await asyncio.sleep(0.02)
+    assert waited < 2, f"the new text was live after {waited:.2f} s"
+    assert "اطلب في استقبال CPAS موعدًا" not in (answer.text or "")
+    await expect(description).to_have_value(new)
+
+
+async def test_an_editor_fixes_the_hours_and_a_persian_text_then_confirms_the_entry_today(
+    page: Page, stack: Stack
+) -> None:
+    sam, _ = await stack.staff.add("Sam", Role.EDITOR, "schaerbeek")
+    await sign_in(page, stack, sam)
+    await page.goto("/entries/schaerbeek-cpas")
+    # Friday afternoon was missing: the CPAS is open 12:50-16:30 then, as on other days.
+    await page.get_by_label("Friday opens 2").fill("12:50")
+    await page.get_by_label("Friday closes 2").fill("16:30")
+    await page.get_by_role("button", name="Save the facts").click()
+    await expect(page.get_by_role("status")).to_contain_text("Saved.")
+
+    await page.get_by_role("link", name="fa", exact=True).click()
+    name = page.get_by_label("Name · Persian")
+    await name.fill("CPAS شهرداری Schaerbeek (مرکز عمومی رفاه اجتماعی)")
+    await page.get_by_role("button", name="Save the texts in Persian").click()
+    await expect(page.get_by_role("status")).to_contain_text("Texts saved.")
+
+    await page.get_by_role("button", name="Still correct in all languages").click()
+    await expect(page.get_by_role("status")).to_contain_text("Confirmed")
+    await expect(page.locator("#last-reviewed")).to_have_text(today())
+
+    stored = await stack.editor.get(sam, "schaerbeek-cpas")
+    assert stored is not None
+    entry = stored.entry
+    assert [(str(r.start), str(r.end)) for r in (entry.hours or {})["fri"]] == [
+        ("08:00:00", "12:05:00"),
+        ("12:50:00", "16:30:00"),
+    ]
+    assert entry.translations["fa"]["name"].text.startswith("CPAS شهرداری")
+    assert entry.last_reviewed.isoformat() == today()
+    # Confirmed in all languages: no translation is left unchecked or outdated.
+    assert {entry.text_status("description", lang) for lang in entry.translations} == {"reviewed"}
+    await page.reload()
+    await expect(page.get_by_label("Friday closes 2")).to_have_value("16:30")
+
+
+async def test_restoring_an_earlier_version_brings_its_value_back_as_a_new_version(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await sign_in(page, stack, ana)
+    await page.goto(f"/entries/{CITY_HALL}")
+    phone = page.get_by_label("Phone", exact=True)
+    await phone.fill("+32 2 279 99 99")
+    await page.get_by_role("button", name="Save the facts").click()
+    await expect(page.get_by_role("status")).to_contain_text("Saved.")
+    await expect(phone).to_have_value("+32 2 279 99 99")
+
+    await page.get_by_role("link", name="History").click()
+    await expect(page.get_by_role("listitem")).to_have_count(2)
+    await page.get_by_role("link", name="Version 1").click()
+    diff = page.locator("pre.diff")
+    await expect(diff.locator("del")).to_contain_text(CITY_HALL_PHONE)
+    await expect(diff.locator("ins")).to_contain_text("+32 2 279 99 99")
+    lines = (await diff.inner_text()).splitlines()
+    assert f'-  "phone": "{CITY_HALL_PHONE}",' in lines
+    assert '+  "phone": "+32 2 279 99 99",' in lines
+    await page.get_by_role("button", name="Restore this version").click()
+
+    await expect(page.get_by_role("status")).to_contain_text("restored")
+    await expect(phone).to_have_value(CITY_HALL_PHONE)
+    await page.get_by_role("link", name="History").click()
+    versions = page.get_by_role("listitem")
+    await expect(versions).to_have_count(3)
+    await expect(versions.first).to_contain_text("Version 3")
+    await expect(versions.first).to_contain_text("restored")
+    await expect(versions.first).to_contain_text("Ana")
+    stored = await stack.editor.get(ana, CITY_HALL)
+    assert stored is not None and stored.entry.phone == CITY_HALL_PHONE
+
+
+async def test_a_translator_may_not_change_french_in_the_page_nor_by_a_forged_post(
+    page: Page, stack: Stack
+) -> None:
+    sara, _ = await stack.staff.add("Sara", Role.TRANSLATOR, "brussels", ["ar"])
+    await sign_in(page, stack, sara)
+    await page.goto(f"/entries/{CPAS}?lang=ar")
+    await expect(page.get_by_label("Description · Arabic")).to_be_editable()
+    await expect(page.locator("form.facts")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Still correct in all languages")).to_have_count(0)
+
+    await page.goto(f"/entries/{CPAS}?lang=fr")
+    await expect(page.get_by_label("Description · French")).not_to_be_editable()
+    await expect(page.get_by_role("button", name="Save the texts in French")).to_have_count(0)
+    csrf = await page.locator("input[name=csrf]").first.input_value()
+    base = await page.locator("input[name=base]").first.input_value()
+    forged = await page.request.post(
+        f"/entries/{CPAS}/texts/fr",
+        form={"csrf": csrf, "base": base, "description": "Texte falsifié."},
+        max_redirects=0,
+    )
+    assert forged.status == 403
+    stored = await stack.editor.get(sara, CPAS)
+    assert stored is not None
+    assert stored.entry.description["fr"].startswith("Si vous habitez la Ville de Bruxelles")
+    assert await stack.editor.revisions(sara, CPAS) == []
+
+
+async def test_an_editor_of_another_city_finds_no_brussels_page(page: Page, stack: Stack) -> None:
+    mia, _ = await stack.staff.add("Mia", Role.EDITOR, "mechelen")
+    await sign_in(page, stack, mia)
+    await expect(page).to_have_url(f"{stack.url}/city/mechelen")
+
+    entry = await page.goto(f"/entries/{CPAS}")
+    assert entry is not None and entry.status == 404
+    await expect(page.get_by_role("alert")).to_have_text("There is no such page.")
+    city = await page.goto("/city/brussels")
+    assert city is not None and city.status == 404
+    history = await page.goto(f"/entries/{CPAS}/revisions")
+    assert history is not None and history.status == 404
+
+    await page.goto("/city/mechelen")
+    csrf = await page.locator("input[name=csrf]").first.input_value()
+    posted = await page.request.post(
+        f"/entries/{CPAS}/facts", form={"csrf": csrf, "phone": "+32 0"}, max_redirects=0
+    )
+    assert posted.status == 404
+
+
+async def test_a_post_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await sign_in(page, stack, ana)
+    await page.goto(f"/entries/{CITY_HALL}")
+    base = await page.locator("form.facts input[name=base]").input_value()
+    forms: list[dict[str, str | float | bool]] = [
+        {"base": base, "phone": "+32 0"},  # no token
+        {"csrf": "not-the-sessions-token", "base": base, "phone": "+32 0"},
+    ]
+    for form in forms:
+        refused = await page.request.post(f"/entries/{CITY_HALL}/facts", form=form, max_redirects=0)
+        assert refused.status == 403
+        assert "This form has expired" in await refused.text()
+    wrong_header = await page.request.post(
+        f"/entries/{CITY_HALL}/confirm", headers={"X-CSRF-Token": "forged"}, max_redirects=0
+    )
+    assert wrong_header.status == 403
+
+    stored = await stack.editor.get(ana, CITY_HALL)
+    assert stored is not None
+    assert stored.entry.phone == CITY_HALL_PHONE
+    assert await stack.editor.revisions(ana, CITY_HALL) == []
+
+
+async def test_a_text_is_changed_and_saved_with_the_keyboard_alone(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await page.goto(f"/login/{await stack.staff.login_token(ana.id)}")
+    await page.keyboard.press("Enter")  # the sign-in button has the focus
+    await expect(page).to_have_url(f"{stack.url}/city/brussels")
+    await page.goto(f"/entries/{CPAS}?lang=ar")
+
+    async def tab_to(selector: str) -> None:
+        for _ in range(80):
+            await page.keyboard.press("Tab")
+            if await page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    new = "CPAS مدينة بروكسل"
+    await tab_to("#text-name")
+    await page.keyboard.press("ControlOrMeta+a")
+    await page.keyboard.type(new)
+    await tab_to("#texts button[type=submit]")
+    await page.keyboard.press("Enter")
+
+    await expect(page.get_by_role("status")).to_contain_text("Texts saved.")
+    await expect(page.get_by_label("Name · Arabic")).to_have_value(new)
+    stored = await stack.editor.get(ana, CPAS)
+    assert stored is not None
+    assert stored.entry.translations["ar"]["name"].text == new
+
+
+async def test_a_refused_text_says_why_and_the_address_stays_the_entrys(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await sign_in(page, stack, ana)
+    await page.goto(f"/entries/{CPAS}?lang=fr")
+    await page.get_by_label("Description · French").fill("")  # Brussels must have French
+    await page.get_by_role("button", name="Save the texts in French").click()
+
+    description = page.get_by_label("Description · French")
+    await expect(description).to_have_attribute("aria-invalid", "true")
+    await expect(description).to_have_attribute("aria-describedby", "err-description")
+    await expect(page.locator("#err-description")).to_be_visible()
+    await expect(page).to_have_url(f"{stack.url}/entries/{CPAS}?lang=fr")
+    reloaded = await page.reload()
+    assert reloaded is not None and reloaded.status == 200
+    await expect(page.get_by_label("Description · French")).to_have_value(
+        re.compile("^Si vous habitez la Ville de Bruxelles")
+    )
+    assert await stack.editor.revisions(ana, CPAS) == []
+
+
+async def test_the_console_language_chosen_at_the_top_is_the_language_of_the_pages(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await sign_in(page, stack, ana)
+    await (
+        page.get_by_role("navigation", name="Console language")
+        .get_by_role("link", name="fr", exact=True)
+        .click()
+    )
+    await expect(page.locator("html")).to_have_attribute("lang", "fr")
+    in_french = "CPAS de la Ville de Bruxelles"
+    await page.get_by_role("link", name=in_french, exact=True).first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(in_french)
+    await expect(page.locator("html")).to_have_attribute("lang", "fr")  # kept for the session
