@@ -7,15 +7,21 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from bot import cli_console
+from bot.app import open_app
+from bot.channels.telegram.run import WEBHOOK_MAX_BODY
+from bot.settings import Settings, TelegramSettings, WebSettings
 from bot.storage.database import create_engine, sessionmaker
 from bot.storage.editing import Editor, Stored
 from bot.storage.staff import Role, StaffStore
 from tests.cli_harness import ROOT, Cli
 from tests.conftest import free_port
+from tests.fakes.bot_api import FakeBotApi
 
 
 async def test_staff_are_added_with_a_role_listed_and_removed(
@@ -120,3 +126,73 @@ async def test_kb_import_keeps_console_edits_unless_forced(
         assert [r.action for r in history or []] == ["import", "texts", "import"]
     finally:
         await engine.dispose()
+
+
+async def _healthy(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base) as client:
+        for _ in range(900):
+            try:
+                if (await client.get("/healthz")).text == "ok":
+                    return
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing serves {base}")
+
+
+async def test_run_in_webhook_mode_serves_the_webhook_and_the_console_until_sigterm(
+    database_url: str, tmp_path: Path
+) -> None:
+    """In this process (so that coverage sees it): one uvicorn server takes Telegram's updates
+    and serves the console; SIGTERM stops the server, then the bot, and `run` returns."""
+    port = free_port()
+    async with FakeBotApi() as fake:
+        telegram = TelegramSettings(
+            token=fake.token, api_base_url=fake.base_url, mode="webhook",
+            webhook_url="https://guichet.example.org/telegram", webhook_port=port,
+            webhook_secret="a-long-random-secret", state_dir=tmp_path,
+        )  # fmt: skip
+        web = WebSettings(port=free_port(), state_dir=tmp_path)
+        settings = Settings(database_url=database_url, semantic=False, telegram=telegram, web=web)
+        app = await open_app(settings)
+        running = asyncio.create_task(cli_console.run_bot_and_console(app, settings))
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await _healthy(base)
+            secret = {"X-Telegram-Bot-Api-Secret-Token": "a-long-random-secret"}
+            update = fake.message(741, "/start", language_code="it") | {"update_id": 7}
+            async with httpx.AsyncClient(base_url=base) as client:
+                bad = {"X-Telegram-Bot-Api-Secret-Token": "nope"}
+                assert (await client.post("/telegram", json=update, headers=bad)).status_code == 403
+                big = fake.message(741, "x" * (WEBHOOK_MAX_BODY + 1)) | {"update_id": 8}
+                refused = await client.post("/telegram", json=big, headers=secret)
+                assert refused.status_code == 413
+                junk = await client.post("/telegram", content=b"[1, 2", headers=secret)
+                assert junk.status_code == 400
+                assert (
+                    await client.post("/telegram", json=update, headers=secret)
+                ).status_code == 200
+                assert (await client.get("/")).status_code == 401
+            sent = await fake.wait_for("sendMessage", chat_id=741, timeout=60)
+            assert sent[0].button_data()[0].startswith("1c:")
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's handler, then ours, take it
+            stopped = await asyncio.wait_for(running, timeout=30)
+            await app.close()
+        assert stopped is True
+
+
+async def test_the_console_alone_runs_in_this_process_until_sigterm(
+    database_url: str, tmp_path: Path
+) -> None:
+    web = WebSettings(port=free_port(), state_dir=tmp_path)
+    settings = Settings(database_url=database_url, semantic=False, web=web)
+    running = asyncio.create_task(cli_console.run_console(settings))
+    await _healthy(f"http://127.0.0.1:{web.port}")
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(running, timeout=30) == 0
+    taken = asyncio.create_task(cli_console.run_console(settings))  # the port is free again
+    await _healthy(f"http://127.0.0.1:{web.port}")
+    blocked = await cli_console.run_console(settings)  # the port is taken: exit status 1
+    assert blocked == 1
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(taken, timeout=30) == 0
