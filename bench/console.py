@@ -18,15 +18,18 @@ earlier text). The vectors are stored as a first start stores them. Then, in fre
      in as staff are: the one-time link's page, then POST /login/<token>.
   2. save-to-live: an Arabic description saved through the console's form (POST
      /entries/<id>/texts/ar; the browser then follows the redirect) until the process's
-     assistant renders the new text, with the LiveKnowledge watcher polling every second
-     (`App.live()`, as `main.py run` starts it), in-process and in the uvicorn process (asked
-     through a route only this bench adds). Each save waits a random part of a second first,
-     so that saves fall at every moment of the watcher's period. Then in-process with `check()`
-     called in a loop: the reload itself (load the knowledge, build the match and semantic
-     indexes, swap), its two parts, and the longest the event loop was blocked meanwhile
-     (every page waits that long).
+     assistant renders the new text, with the LiveKnowledge watcher polling every half second
+     (`App.live()`, as `main.py run` starts it, from the start, so that the heap is settled
+     as in `run`), in-process and in the uvicorn process (asked through a route only this
+     bench adds). Each save waits a random part of the watcher's period first, so that saves
+     fall at every moment of it. Then in-process with `check()` called in a loop: the reload
+     itself (read the rows, validate the changed entries, build the match and semantic
+     indexes, swap, settle the heap), its parts, and the longest the event loop was blocked
+     meanwhile (every page waits that long).
   3. memory: the peak resident set of the in-process run and of the uvicorn process (the
-     console, its live watcher and an assistant, as in `run`), reloads included.
+     console, its live watcher and an assistant, as in `run`), reloads included, and the
+     in-process run's resident set after all its reloads (a frozen heap that leaked would
+     grow with each).
   4. all of it once on a quiet machine (first waiting up to --settle seconds for the load
      average to fall below 0.5) and once with --busy CPU-bound neighbour processes (default
      one: a core burning beside the console, on 2 cores).
@@ -84,7 +87,7 @@ if TYPE_CHECKING:
 CITY: Final = "brussels"
 OUTDATED: Final = 20  # entries whose translations are made outdated, with a history
 SECRET: Final = "bench-console-session-secret-0123456789"
-WATCH_EVERY: Final = 1.0  # LiveKnowledge.watch's default period
+WATCH_EVERY: Final = 0.5  # LiveKnowledge.watch's default period, as `main.py run` uses it
 POLL: Final = 0.01  # how often the bench looks whether the new text is live
 QUIET_LOAD: Final = 0.5  # the 1-minute load average a quiet run waits for (--settle)
 WARMUP: Final = 5
@@ -290,8 +293,10 @@ def texts_form(page: str) -> tuple[str, dict[str, str]]:
 
 async def sign_in(client: httpx.AsyncClient, token: str) -> None:
     """As staff do: the link from the bot opens a page, its button spends the token."""
-    assert (await client.get(f"/login/{token}")).status_code == 200
-    assert (await client.post(f"/login/{token}")).status_code == 303
+    form = await client.get(f"/login/{token}")
+    assert form.status_code == 200
+    csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+    assert (await client.post(f"/login/{token}", data={"csrf": csrf})).status_code == 303
 
 
 async def render_rounds(
@@ -429,21 +434,31 @@ async def reloads(
     }
 
 
-async def parts(app: App, times: int) -> dict[str, Any]:
-    """A reload's two parts, one after the other on this thread."""
-    from bot.storage.knowledge_store import load_knowledge
+async def parts(app: App, live: LiveKnowledge, times: int) -> dict[str, Any]:
+    """A reload's three parts, one after the other on this thread: reading the rows (on the
+    event loop), validating the knowledge from them (the entries saved since the last reload;
+    the others are reused) and building the assistant (both in a thread)."""
+    from bot.storage.knowledge_store import knowledge_of, stored_rows
 
-    loads: list[float] = []
+    reads: list[float] = []
+    validations: list[float] = []
     builds: list[float] = []
     for _ in range(times):
         t0 = time.perf_counter()
-        knowledge = await load_knowledge(app.sessions)
+        rows = await stored_rows(app.sessions)
         t1 = time.perf_counter()
-        assert knowledge is not None
+        assert rows is not None
+        knowledge = knowledge_of(rows, dict(live.parsed))
+        t2 = time.perf_counter()
         app.build_assistant(knowledge)
-        loads.append(t1 - t0)
-        builds.append(time.perf_counter() - t1)
-    return {"load_knowledge": summary(loads), "build_assistant": summary(builds)}
+        reads.append(t1 - t0)
+        validations.append(t2 - t1)
+        builds.append(time.perf_counter() - t2)
+    return {
+        "read_rows": summary(reads),
+        "validate": summary(validations),
+        "build_assistant": summary(builds),
+    }
 
 
 async def inproc(opts: argparse.Namespace) -> dict[str, Any]:
@@ -463,12 +478,13 @@ async def inproc(opts: argparse.Namespace) -> dict[str, Any]:
         transport = httpx.ASGITransport(app=console)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             await sign_in(client, await StaffStore(app.sessions).login_token(plan["editor"]))
+            live = app.live()  # watching from the start, as in `main.py run`
+            watcher = asyncio.create_task(live.watch(WATCH_EVERY))
+            await asyncio.sleep(0.1)  # its first look
             rss_ready = memory_mb(key="VmRSS")
             before = len(pauses.took)
             rendered = await render_rounds(client, plan, opts.rounds)
             gc_pauses = pauses.took[before:]
-            live = app.live()
-            watcher = asyncio.create_task(live.watch(WATCH_EVERY))
             saved = await watched_saves(
                 client, plan, opts.saves, lambda mark: until_live(app, plan["saved"], mark)
             )
@@ -476,7 +492,8 @@ async def inproc(opts: argparse.Namespace) -> dict[str, Any]:
             await asyncio.gather(watcher, return_exceptions=True)
             saved.update(await reloads(client, app, live, plan, opts.saves))
             peak = memory_mb(key="VmHWM")  # a running process's peak, with its reloads
-            saved.update(await parts(app, max(3, opts.saves // 2)))
+            rss_after = memory_mb(key="VmRSS")
+            saved.update(await parts(app, live, max(3, opts.saves // 2)))
     finally:
         await app.close()
     return {
@@ -488,6 +505,7 @@ async def inproc(opts: argparse.Namespace) -> dict[str, Any]:
         "gc_full": {"n": len(gc_pauses), "max_ms": round(max(gc_pauses, default=0) * 1000, 1)},
         "rss_ready_mb": round(rss_ready),
         "peak_rss_mb": round(peak),
+        "rss_after_reloads_mb": round(rss_after),
     }
 
 
@@ -708,7 +726,11 @@ def report(runs: list[dict[str, Any]], plan: dict[str, Any]) -> None:
         ),
         "save → live, check() called in a loop (in-process)": ("inproc", "check_loop"),
         "… of which the reload, check()": ("inproc", "check"),
-        "reload part: load_knowledge (on the event loop)": ("inproc", "load_knowledge"),
+        "reload part: read the rows (on the event loop)": ("inproc", "read_rows"),
+        "reload part: validate the knowledge, changed entries only (in a thread)": (
+            "inproc",
+            "validate",
+        ),
         "reload part: build the assistant (in a thread)": ("inproc", "build_assistant"),
         "the save itself, POST /entries/<id>/texts/ar (uvicorn, in the app)": ("uvicorn", "post"),
         "the editor page right after a save (uvicorn, in the app)": ("uvicorn", "redirect_page"),
@@ -735,6 +757,10 @@ def report(runs: list[dict[str, Any]], plan: dict[str, Any]) -> None:
         ],
         "in-process run, peak RSS (after its reloads)": [
             cell(r, "inproc", "peak_rss_mb") for r in runs
+        ],
+        "in-process run, resident after its reloads": [
+            f"{cell(r, 'inproc', 'rss_after_reloads_mb')} ({r['inproc']['reloads']} reloads)"
+            for r in runs
         ],
         "uvicorn console process, peak RSS (after its reloads)": [
             cell(r, "uvicorn", "peak_rss_mb") for r in runs

@@ -28,7 +28,7 @@ from bot.channels.telegram.support import Volunteers
 from bot.channels.telegram.unreadable import ReadableUpdates
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
-from bot.core.knowledge import Knowledge
+from bot.core.knowledge import Entry, Knowledge
 from bot.core.knowledge.loader import Problem, load_directory
 from bot.core.languages import default_detector
 from bot.core.render import Formatter, HtmlFormatter
@@ -39,7 +39,7 @@ from bot.storage.database import create_engine, normalize_url, sessionmaker, upg
 from bot.storage.editing import Editor
 from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
 from bot.storage.inbox import Inbox
-from bot.storage.knowledge_store import ImportReport, import_knowledge, load_knowledge
+from bot.storage.knowledge_store import ImportReport, import_knowledge, knowledge_of, stored_rows
 from bot.storage.network import Network
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
@@ -190,6 +190,9 @@ class App:
     #: the newest stored knowledge version and how many there were, read before `knowledge`
     #: was loaded (see bot/live.py)
     version: tuple[int | None, int] | None = None
+    #: the entries of the stored knowledge in use, by content hash: a reload validates only
+    #: the others (see bot/live.py)
+    parsed: dict[str, Entry] = field(default_factory=dict)
     # One thread understands messages: the event loop keeps serving other users meanwhile.
     understanding: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="understand")
@@ -241,7 +244,9 @@ class App:
     def live(self) -> LiveKnowledge:
         """What keeps this process's knowledge the stored one (bot/live.py)."""
         newest, count = self.version or (None, None)
-        return LiveKnowledge(self.sessions, self.build_assistant, self.swap, newest, count)
+        return LiveKnowledge(
+            self.sessions, self.build_assistant, self.swap, newest, count, self.parsed
+        )
 
     async def close(self) -> None:
         self.understanding.shutdown(wait=True)
@@ -279,8 +284,10 @@ async def open_app(
             stored = None
         # Read before the knowledge: a change saved meanwhile is loaded again, not missed.
         version = await stored_versions(stored) if stored is not None else None
+        parsed: dict[str, Entry] = {}
         if knowledge is None and stored is not None:
-            knowledge = await load_knowledge(stored)
+            rows = await stored_rows(stored)
+            knowledge = knowledge_of(rows, parsed) if rows is not None else None
         importing = source is not None or knowledge is None
         if knowledge is None:
             if not (seed or read_only):
@@ -298,6 +305,9 @@ async def open_app(
             )
             imported = Imported(report, warnings, embeddings)
             version = await stored_versions(sessions)  # the knowledge in use is this import
+            rows = await stored_rows(sessions)  # as stored, so that a reload reuses its entries
+            if rows is not None:
+                knowledge = knowledge_of(rows, parsed)
             log.info("imported the knowledge base from %s", files)
         elif embeddings is not None and embeddings.new and not read_only:
             await store_vectors(sessions, embeddings)
@@ -319,6 +329,7 @@ async def open_app(
         delivery=delivery_stores(sessions),
         imported=imported,
         version=version,
+        parsed=parsed,
     )
 
 

@@ -2,6 +2,7 @@
 again and a new assistant is swapped in, for the conversations that already exist too."""
 
 import asyncio
+import gc
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from bot.core.render import PlainFormatter
 from bot.live import LiveKnowledge
 from bot.storage.database import create_engine, sessionmaker
 from bot.storage.editing import Editor, Stored
+from bot.storage.knowledge_store import knowledge_of, load_knowledge, stored_rows
 from bot.storage.models import KbEntry, KnowledgeVersion
 from bot.storage.staff import Role, Staff, StaffStore
 
@@ -70,6 +72,36 @@ async def test_a_saved_text_goes_live_for_new_and_existing_conversations(app: Ap
 
     assert not await live.check()  # nothing changed since
     assert live.reloads == 1
+
+
+async def test_a_reload_validates_only_the_changed_entries_and_loads_what_is_stored(
+    app: App,
+) -> None:
+    live = app.live()
+    assert await live.check() is False
+    await write_arabic(app.sessions, NEW)
+    before = app.knowledge
+    assert await live.check()
+    after = app.knowledge
+    unchanged = [e.id for e in before.all_entries() if e.id != CPAS]
+    assert unchanged and all(after.entry(i) is before.entry(i) for i in unchanged)
+    assert after.entry(CPAS) is not before.entry(CPAS)
+    assert after == await load_knowledge(app.sessions)  # the same as a fresh, full load
+
+
+async def test_a_replaced_knowledge_and_assistant_leave_no_cycles_behind(app: App) -> None:
+    """What lets bot/live.py freeze the heap: a frozen cycle would never be freed, but a
+    knowledge and its assistant are freed by reference counting alone once replaced."""
+    rows = await stored_rows(app.sessions)
+    assert rows is not None
+    gc.collect()
+    assistant = app.build_assistant(knowledge_of(rows))
+    assert answer(assistant)
+    gc.collect()  # whatever building and answering left
+    tracked = len(gc.get_objects())
+    del assistant
+    assert len(gc.get_objects()) < tracked - 10_000  # freed at once...
+    assert gc.collect() == 0  # ...and nothing was left for the collector
 
 
 async def test_nothing_is_reloaded_while_the_stored_version_stays(app: App) -> None:

@@ -311,52 +311,88 @@ async def import_knowledge(
     return report
 
 
-async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledge | None:
-    """The live knowledge, or None when nothing was imported yet."""
+@dataclass(frozen=True)
+class StoredRows:
+    """The live knowledge as its rows hold it, before validation (see knowledge_of)."""
+
+    # (primary key, data)
+    topics: list[tuple[str, dict[str, Any]]]
+    intents: list[tuple[str, dict[str, Any]]]
+    countries: list[tuple[str, dict[str, Any]]]
+    regions: list[tuple[str, dict[str, Any]]]
+    cities: list[tuple[str, dict[str, Any]]]
+    #: (scope, scope key, content hash, data), in the layers' order
+    entries: list[tuple[str, str, str, dict[str, Any]]]
+
+
+async def stored_rows(sessions: async_sessionmaker[AsyncSession]) -> StoredRows | None:
+    """The live knowledge's rows, or None when nothing was imported yet: only the reading,
+    which is all that needs the event loop."""
     async with sessions() as session:
         if await session.scalar(select(func.count()).select_from(KnowledgeVersion)) == 0:
             return None
-        topics = {
-            r.id: Topic.model_validate(r.data) for r in await session.scalars(select(KbTopic))
-        }
-        intents = {
-            r.id: Intent.model_validate(r.data) for r in await session.scalars(select(KbIntent))
-        }
-        countries = {
-            r.code: Country.model_validate(r.data) for r in await session.scalars(select(KbCountry))
-        }
-        regions = {
-            r.slug: Region.model_validate(r.data) for r in await session.scalars(select(KbRegion))
-        }
-        cities: dict[str, City] = {}
-        phrasings: dict[str, dict[str, dict[str, list[str]]]] = {}
-        for r in await session.scalars(select(KbCity)):
-            cities[r.slug] = City.model_validate(r.data["city"])
-            phrasings[r.slug] = r.data.get("phrasings", {})
-        network: list[Entry] = []
-        by_country: dict[str, list[Entry]] = {}
-        by_region: dict[str, list[Entry]] = {}
-        by_city: dict[str, list[Entry]] = {}
-        stmt = select(KbEntry).order_by(KbEntry.scope, KbEntry.scope_key, KbEntry.position)
-        for row in await session.scalars(stmt):
-            entry = Entry.model_validate(row.data)
-            if row.scope == "network":
-                network.append(entry)
-            elif row.scope == "country":
-                by_country.setdefault(row.scope_key, []).append(entry)
-            elif row.scope == "region":
-                by_region.setdefault(row.scope_key, []).append(entry)
-            else:
-                by_city.setdefault(row.scope_key, []).append(entry)
+        entries = await session.execute(
+            select(KbEntry.scope, KbEntry.scope_key, KbEntry.content_hash, KbEntry.data).order_by(
+                KbEntry.scope, KbEntry.scope_key, KbEntry.position
+            )
+        )
+
+        async def keyed(*columns: Any) -> list[tuple[str, dict[str, Any]]]:
+            return [(r[0], r[1]) for r in await session.execute(select(*columns))]
+
+        return StoredRows(
+            topics=await keyed(KbTopic.id, KbTopic.data),
+            intents=await keyed(KbIntent.id, KbIntent.data),
+            countries=await keyed(KbCountry.code, KbCountry.data),
+            regions=await keyed(KbRegion.slug, KbRegion.data),
+            cities=await keyed(KbCity.slug, KbCity.data),
+            entries=[(r[0], r[1], r[2], r[3]) for r in entries],
+        )
+
+
+def knowledge_of(rows: StoredRows, parsed: dict[str, Entry] | None = None) -> Knowledge:
+    """The Knowledge of these rows, validated. Pure and CPU-bound (half a second for the whole
+    base): a reload runs it off the event loop. `parsed`: entries already validated, by content
+    hash (a hash covers the whole row, so an entry with the same hash is the same entry); it
+    is updated to hold just this knowledge's entries."""
+    topics = {k: Topic.model_validate(data) for k, data in rows.topics}
+    cities: dict[str, City] = {}
+    phrasings: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for slug, data in rows.cities:
+        cities[slug] = City.model_validate(data["city"])
+        phrasings[slug] = data.get("phrasings", {})
+    network: list[Entry] = []
+    by_country: dict[str, list[Entry]] = {}
+    by_region: dict[str, list[Entry]] = {}
+    by_city: dict[str, list[Entry]] = {}
+    layers = {"country": by_country, "region": by_region, "city": by_city}
+    kept: dict[str, Entry] = {}
+    known = parsed if parsed is not None else {}
+    for scope, key, digest, data in rows.entries:
+        entry = known.get(digest) or Entry.model_validate(data)
+        kept[digest] = entry
+        if scope == "network":
+            network.append(entry)
+        else:
+            layers[scope].setdefault(key, []).append(entry)
+    if parsed is not None:
+        parsed.clear()
+        parsed.update(kept)
     return Knowledge(
         topics={t: topics[t] for t in TOPIC_IDS if t in topics},
-        intents=intents,
+        intents={k: Intent.model_validate(data) for k, data in rows.intents},
         network_entries=tuple(network),
-        countries=countries,
+        countries={k: Country.model_validate(data) for k, data in rows.countries},
         country_entries={k: tuple(v) for k, v in by_country.items()},
         cities=cities,
         city_entries={k: tuple(v) for k, v in by_city.items()},
         city_phrasings=phrasings,
-        regions=regions,
+        regions={k: Region.model_validate(data) for k, data in rows.regions},
         region_entries={k: tuple(v) for k, v in by_region.items()},
     )
+
+
+async def load_knowledge(sessions: async_sessionmaker[AsyncSession]) -> Knowledge | None:
+    """The live knowledge, or None when nothing was imported yet."""
+    rows = await stored_rows(sessions)
+    return knowledge_of(rows) if rows is not None else None
