@@ -81,12 +81,17 @@ async def test_the_console_alone_signs_the_admin_in_and_stops_on_sigterm(
                     await asyncio.sleep(0.1)
             assert (await client.get("/")).status_code == 401  # not signed in
             token = link.rsplit("/", 1)[1]
-            assert (await client.get(f"/login/{token}")).status_code == 200  # spends nothing
-            signed = await client.post(f"/login/{token}")
+            form = await client.get(f"/login/{token}")
+            assert form.status_code == 200  # spends nothing
+            csrf = {"csrf": form.text.split('name="csrf" value="')[1].split('"')[0]}
+            assert (await client.post(f"/login/{token}")).status_code == 403  # no CSRF token
+            signed = await client.post(f"/login/{token}", data=csrf)
             assert signed.status_code == 303
             home = await client.get("/")
             assert home.status_code == 200 and "/city/mechelen" in home.text
-            assert (await client.post(f"/login/{token}")).status_code == 410  # used
+            again = await client.get(f"/login/{token}")
+            csrf = {"csrf": again.text.split('name="csrf" value="')[1].split('"')[0]}
+            assert (await client.post(f"/login/{token}", data=csrf)).status_code == 410  # used
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(process.communicate(), timeout=30)

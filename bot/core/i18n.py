@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -31,6 +33,27 @@ PDI: Final = "\u2069"
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it here."""
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message for whoever reads it, in their language: an N_-marked template and the
+    values of its {placeholders}. str() gives the English (the command line, logs, tests)."""
+
+    template: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def in_(self, t: Translator) -> str:
+        values = {k: v.in_(t) if isinstance(v, Message) else v for k, v in self.values.items()}
+        return self._fill(t.gettext(self.template), values)
+
+    def __str__(self) -> str:
+        return self._fill(self.template, self.values)
+
+    @staticmethod
+    def _fill(template: str, values: Mapping[str, object]) -> str:
+        # A template without values is shown as it is: it may hold braces of its own.
+        return template.format(**values) if values else template
 
 
 @cache

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from bot.core.i18n import N_, Message, Translator
 from bot.core.knowledge.model import TEXT_FIELDS, Entry, TextField, Translation, fingerprint
 from bot.core.languages import UI_LANGUAGES, is_rtl
 from bot.storage.editing import Conflict, Editor, EntryTexts, Invalid, Stored, TextEdit
@@ -50,39 +51,42 @@ MAX_ROWS: Final = 20_000
 _FINGERPRINT = re.compile(r"^[0-9a-f]{12}$")
 
 
-class Say:
-    """Every message of an export or an import, in one place: plain English for now, ready to
-    be wrapped in gettext. Placeholders are filled with str.format."""
+ROW: Final = N_("Row {row}: {message}")
 
-    TOO_LARGE = "The file is too large to be a translation sheet."
-    TOO_LONG = "The sheet has more rows than a translation sheet can have."
-    UNREADABLE = "This is not a translation sheet exported from Guichet (an .xlsx file)."
-    NOT_OURS = "This file was not exported from Guichet, or its 'about' sheet was changed."
-    HEADER = "Column {column} should be headed '{expected}', not '{found}'."
-    UNKNOWN_LANGUAGE = "The sheet is for an unknown language '{language}'."
-    NOT_YOUR_LANGUAGE = "You may not change texts in '{language}'."
-    NOT_YOUR_CITY = "This sheet is for '{city}', whose texts you may not change."
-    NO_ID = "The row has no id."
-    BAD_ID = "'{id}' is not an id of this sheet (entry/field)."
-    DUPLICATE = "The id '{id}' is also on row {first}."
-    OTHER_LANGUAGE = "The row is for '{found}', but the sheet is for '{language}'."
-    NO_ENTRY = "There is no entry '{entry}' in {city} that you may change."
-    NO_TEXT = "The entry '{entry}' has no {field} text."
-    HIDDEN = "The hidden fingerprint columns of this row were changed."
-    NO_SOURCE = "The entry has no {field} text in '{source}' to translate from."
-    CHANGED_SINCE = (
+
+class Say:
+    """Every message of an export or an import, in one place, marked for the catalogs: a
+    Message of one of them is shown in its reader's language (placeholders: str.format)."""
+
+    TOO_LARGE = N_("The file is too large to be a translation sheet.")
+    TOO_LONG = N_("The sheet has more rows than a translation sheet can have.")
+    UNREADABLE = N_("This is not a translation sheet exported from Guichet (an .xlsx file).")
+    NOT_OURS = N_("This file was not exported from Guichet, or its 'about' sheet was changed.")
+    HEADER = N_("Column {column} should be headed '{expected}', not '{found}'.")
+    UNKNOWN_LANGUAGE = N_("The sheet is for an unknown language '{language}'.")
+    NOT_YOUR_LANGUAGE = N_("You may not change texts in '{language}'.")
+    NOT_YOUR_CITY = N_("This sheet is for '{city}', whose texts you may not change.")
+    NO_ID = N_("The row has no id.")
+    BAD_ID = N_("'{id}' is not an id of this sheet (entry/field).")
+    DUPLICATE = N_("The id '{id}' is also on row {first}.")
+    OTHER_LANGUAGE = N_("The row is for '{found}', but the sheet is for '{language}'.")
+    NO_ENTRY = N_("There is no entry '{entry}' in {city} that you may change.")
+    NO_TEXT = N_("The entry '{entry}' has no {field} text.")
+    HIDDEN = N_("The hidden fingerprint columns of this row were changed.")
+    NO_SOURCE = N_("The entry has no {field} text in '{source}' to translate from.")
+    CHANGED_SINCE = N_(
         "This text was changed in the console after the sheet was exported; export a new "
         "sheet, or make your change in the console."
     )
-    EMPTIED_ORIGINAL = "A text the entry is written in cannot be emptied."
-    EMPTIED = "The translation was emptied; a sheet removes nothing, so it was left as it is."
-    SOURCE_CHANGED = (
+    EMPTIED_ORIGINAL = N_("A text the entry is written in cannot be emptied.")
+    EMPTIED = N_("The translation was emptied; a sheet removes nothing, so it was left as it is.")
+    SOURCE_CHANGED = N_(
         "The {source} text changed after the export: the translation was saved, marked as "
         "outdated, for someone to check against the new text."
     )
-    CHANGED_WHILE = "The entry '{entry}' was changed while the sheet was imported; try again."
-    INVALID = "{entry}: {problem}"
-    GONE = "The entry '{entry}' is no longer one you may change."
+    CHANGED_WHILE = N_("The entry '{entry}' was changed while the sheet was imported; try again.")
+    INVALID = N_("{entry}: {problem}")
+    GONE = N_("The entry '{entry}' is no longer one you may change.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +95,18 @@ class Problem:
     the file as a whole."""
 
     row: int | None
-    message: str
+    message: Message
 
     def __str__(self) -> str:
-        return f"Row {self.row}: {self.message}" if self.row is not None else self.message
+        return self.in_(None)
+
+    def in_(self, t: Translator | None) -> str:
+        """In the reader's language (None: English)."""
+        message = self.message.in_(t) if t is not None else str(self.message)
+        if self.row is None:
+            return message
+        row = t.gettext(ROW) if t is not None else ROW
+        return row.format(row=self.row, message=message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +181,11 @@ async def export_sheet(
 ) -> bytes:
     """The city's texts in `language` as an XLSX file, for this person to translate."""
     if language not in UI_LANGUAGES:
-        raise SheetRefused(Say.UNKNOWN_LANGUAGE.format(language=language))
+        raise SheetRefused(Message(Say.UNKNOWN_LANGUAGE, {"language": language}))
     if not who.may_translate(language):
-        raise SheetRefused(Say.NOT_YOUR_LANGUAGE.format(language=language))
+        raise SheetRefused(Message(Say.NOT_YOUR_LANGUAGE, {"language": language}))
     if city not in await editor.cities(who):
-        raise SheetRefused(Say.NOT_YOUR_CITY.format(city=city))
+        raise SheetRefused(Message(Say.NOT_YOUR_CITY, {"city": city}))
     entries = [s.entry for s in await editor.city_entries(who, city)]
     about = (
         ("format", FORMAT),
@@ -208,7 +220,7 @@ class _Plan:
     unchanged: int = 0
     seen: dict[str, int] = field(default_factory=dict)
 
-    def error(self, row: int | None, message: str) -> None:
+    def error(self, row: int | None, message: Message) -> None:
         self.errors.append(Problem(row, message))
 
     def row(self, number: int, cells: tuple[str, ...]) -> None:
@@ -218,26 +230,28 @@ class _Plan:
         cell = {h: v.strip() for h, v in zip(HEADERS, cells, strict=True)}
         ident, language = cell["id"], cell["language"]
         if not ident:
-            return self.error(number, Say.NO_ID)
+            return self.error(number, Message(Say.NO_ID))
         if ident in self.seen:
-            return self.error(number, Say.DUPLICATE.format(id=ident, first=self.seen[ident]))
+            return self.error(
+                number, Message(Say.DUPLICATE, {"id": ident, "first": self.seen[ident]})
+            )
         self.seen[ident] = number
         entry_id, _, name = ident.partition("/")
         if name not in TEXT_FIELDS:
-            return self.error(number, Say.BAD_ID.format(id=ident))
+            return self.error(number, Message(Say.BAD_ID, {"id": ident}))
         if language != self.language:
             return self.error(
-                number, Say.OTHER_LANGUAGE.format(found=language, language=self.language)
+                number, Message(Say.OTHER_LANGUAGE, {"found": language, "language": self.language})
             )
         stored = self.entries.get(entry_id)
         if stored is None:
-            return self.error(number, Say.NO_ENTRY.format(entry=entry_id, city=self.city))
+            return self.error(number, Message(Say.NO_ENTRY, {"entry": entry_id, "city": self.city}))
         own = stored.entry.originals(name)
         if not own:
-            return self.error(number, Say.NO_TEXT.format(entry=entry_id, field=name))
+            return self.error(number, Message(Say.NO_TEXT, {"entry": entry_id, "field": name}))
         source_fp, text_fp = cell["source fingerprint"], cell["text fingerprint"]
         if not _FINGERPRINT.match(source_fp) or not (text_fp == "" or _FINGERPRINT.match(text_fp)):
-            return self.error(number, Say.HIDDEN)
+            return self.error(number, Message(Say.HIDDEN))
         source, text = cell["source language"], cell["translation"]
         self._compare(number, stored, name, source, text, source_fp, text_fp)
 
@@ -264,20 +278,22 @@ class _Plan:
             self.unchanged += 1  # someone made the same change already
             return
         if (fingerprint(current) if current else "") != exported_fp:
-            return self.error(number, Say.CHANGED_SINCE)
+            return self.error(number, Message(Say.CHANGED_SINCE))
         if not text:
             if original:
-                return self.error(number, Say.EMPTIED_ORIGINAL)
-            self.warnings.append(Problem(number, Say.EMPTIED))
+                return self.error(number, Message(Say.EMPTIED_ORIGINAL))
+            self.warnings.append(Problem(number, Message(Say.EMPTIED)))
             return
         if original:
             edit = TextEdit(name, text)
         else:
             if source not in own:
-                return self.error(number, Say.NO_SOURCE.format(field=name, source=source))
+                return self.error(number, Message(Say.NO_SOURCE, {"field": name, "source": source}))
             made_from = None
             if fingerprint(own[source]) != source_fp:
-                self.warnings.append(Problem(number, Say.SOURCE_CHANGED.format(source=source)))
+                self.warnings.append(
+                    Problem(number, Message(Say.SOURCE_CHANGED, {"source": source}))
+                )
                 made_from = source_fp  # it translates the text as exported: outdated now
             edit = TextEdit(name, text, source, made_from)
         self.edits.setdefault(entry.id, {})[name] = (number, edit)
@@ -293,13 +309,15 @@ class _Plan:
 def _sheet_problems(about: dict[str, str], header: tuple[str, ...]) -> list[Problem]:
     problems = []
     if about.get("format") != FORMAT:
-        problems.append(Problem(None, Say.NOT_OURS))
+        problems.append(Problem(None, Message(Say.NOT_OURS)))
     for i, expected in enumerate(HEADERS):
         found = header[i] if i < len(header) else ""
         if found != expected:
             column = chr(ord("A") + i)
             problems.append(
-                Problem(1, Say.HEADER.format(column=column, expected=expected, found=found))
+                Problem(
+                    1, Message(Say.HEADER, {"column": column, "expected": expected, "found": found})
+                )
             )
     return problems
 
@@ -307,26 +325,25 @@ def _sheet_problems(about: dict[str, str], header: tuple[str, ...]) -> list[Prob
 async def import_sheet(editor: Editor, who: Staff, data: bytes) -> SheetResult:
     """Save the translations of an exported sheet: all its changes, or none and why."""
     if len(data) > MAX_BYTES:
-        return SheetResult(errors=(Problem(None, Say.TOO_LARGE),))
+        return SheetResult(errors=(Problem(None, Message(Say.TOO_LARGE)),))
     try:
         book = read_book(data, MAX_ROWS)
     except Unreadable:
-        return SheetResult(errors=(Problem(None, Say.UNREADABLE),))
+        return SheetResult(errors=(Problem(None, Message(Say.UNREADABLE)),))
     except TooManyRows:
-        return SheetResult(errors=(Problem(None, Say.TOO_LONG),))
+        return SheetResult(errors=(Problem(None, Message(Say.TOO_LONG)),))
     problems = _sheet_problems(book.about, book.header)
     if problems:
         return SheetResult(errors=tuple(problems))
     city, language = book.about.get("city", ""), book.about.get("language", "")
+    problem: Message | None = None
     if language not in UI_LANGUAGES:
-        problem = Say.UNKNOWN_LANGUAGE.format(language=language)
+        problem = Message(Say.UNKNOWN_LANGUAGE, {"language": language})
     elif not who.may_translate(language):
-        problem = Say.NOT_YOUR_LANGUAGE.format(language=language)
+        problem = Message(Say.NOT_YOUR_LANGUAGE, {"language": language})
     elif city not in await editor.cities(who):
-        problem = Say.NOT_YOUR_CITY.format(city=city)
-    else:
-        problem = ""
-    if problem:
+        problem = Message(Say.NOT_YOUR_CITY, {"city": city})
+    if problem is not None:
         return SheetResult(city, language, errors=(Problem(None, problem),))
 
     entries = {s.entry.id: s for s in await editor.city_entries(who, city)}
@@ -362,17 +379,16 @@ async def _save(editor: Editor, who: Staff, plan: _Plan) -> None:
     ]
     together = await editor.save_texts_together(who, plan.language, changes)
     if together is None:
-        plan.error(None, Say.NOT_YOUR_LANGUAGE.format(language=plan.language))
+        plan.error(None, Message(Say.NOT_YOUR_LANGUAGE, {"language": plan.language}))
         return
     for entry_id, refused in together.refused.items():
         if isinstance(refused, Invalid):
             for loc, messages in refused.errors.items():
                 for number in plan.rows_of(entry_id, loc):
-                    for message in messages:
-                        plan.error(number, Say.INVALID.format(entry=entry_id, problem=message))
+                    for problem in messages:
+                        said = Message(Say.INVALID, {"entry": entry_id, "problem": problem})
+                        plan.error(number, said)
         else:
-            message = (Say.CHANGED_WHILE if isinstance(refused, Conflict) else Say.GONE).format(
-                entry=entry_id
-            )
+            why = Say.CHANGED_WHILE if isinstance(refused, Conflict) else Say.GONE
             for number in plan.rows_of(entry_id):
-                plan.error(number, message)
+                plan.error(number, Message(why, {"entry": entry_id}))

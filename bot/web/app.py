@@ -88,6 +88,7 @@ class View:
         t = self.t
         html = self.env.get_template(template).render(
             _=t.gettext,
+            t=t,
             ngettext=t.ngettext,
             ui=self.language,
             ui_languages=CONSOLE_LANGUAGES,
@@ -123,7 +124,9 @@ def build_console(
         async def checked(request: Request) -> Response:
             view = View(console, env, request)
             _ = view.t.gettext
-            if request.method == "POST" and not public and not await csrf_ok(request):
+            # Every POST, the sign-in's too: the sign-in page gave this browser a token, so a
+            # page elsewhere cannot sign it in as someone else (login CSRF).
+            if request.method == "POST" and not await csrf_ok(request):
                 expired = _("This form has expired. Go back, reload the page and try again.")
                 return view.render("error.html", 403, message=expired)
             if not public:

@@ -3,7 +3,8 @@
 Sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous) that expire after
 eight hours; they hold the staff id and a CSRF token, nothing else. The person is read again
 on every request, so a removed person is signed out at once. Every POST must carry the
-session's CSRF token (a hidden field, or the X-CSRF-Token header that htmx sends).
+session's CSRF token (a hidden field, or the X-CSRF-Token header that htmx sends), signing in
+included: the sign-in page puts a token in the not yet signed-in session first.
 """
 
 from __future__ import annotations

@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from bot.core.i18n import N_, Message
 from bot.core.knowledge import TOPIC_IDS, Entry
 from bot.core.knowledge.model import TEXT_FIELDS, TextField
 from bot.core.languages import UI_LANGUAGES
@@ -32,6 +33,7 @@ from bot.web.forms import FactsForm, form_of, parse_facts
 if TYPE_CHECKING:
     from bot.web.app import View
 
+CHOOSE_A_FILE: Final = N_("Choose a spreadsheet file.")
 STALE_AFTER: Final = timedelta(days=183)  # "not confirmed for 6 months"
 FEEDBACK_SPAN: Final = timedelta(days=30)
 
@@ -130,13 +132,28 @@ def _languages_for(view: View) -> tuple[str, ...]:
     return tuple(who.languages) if who.role is Role.TRANSLATOR else UI_LANGUAGES
 
 
-def _texts_todo(entry: Entry, languages: tuple[str, ...]) -> int:
-    return sum(
-        1
-        for name in TEXT_FIELDS
-        for lang in languages
-        if entry.text_status(name, lang) in ("missing", "outdated")
-    )
+#: Texts to do per (entry content hash, languages): the hash covers the whole entry, so the
+#: count is computed once per version of an entry, not on every list (it was most of a
+#: 500-entry list's time). Bounded: the oldest goes first.
+_TODO: dict[tuple[str, tuple[str, ...]], int] = {}
+_TODO_KEPT: Final = 8192
+
+
+def _texts_todo(stored: Stored, languages: tuple[str, ...]) -> int:
+    key = (stored.content_hash, languages)
+    count = _TODO.get(key)
+    if count is None:
+        entry = stored.entry
+        count = sum(
+            1
+            for name in TEXT_FIELDS
+            for lang in languages
+            if entry.text_status(name, lang) in ("missing", "outdated")
+        )
+        if len(_TODO) >= _TODO_KEPT:
+            del _TODO[next(iter(_TODO))]
+        _TODO[key] = count
+    return count
 
 
 def _missing_facts(entry: Entry) -> tuple[str, ...]:
@@ -167,7 +184,7 @@ async def city(view: View) -> Response:
             s,
             entry_name(s.entry, view.language),
             today - s.entry.last_reviewed > STALE_AFTER,
-            _texts_todo(s.entry, languages),
+            _texts_todo(s, languages),
             _missing_facts(s.entry),
             sum(unhelpful.get(t, 0) for t in s.entry.topics),
         )
@@ -304,7 +321,7 @@ async def _entry_page(
         text_errors=text_errors or {},
         message=message,
         done=saved,
-        stale=date.today() - entry.last_reviewed > STALE_AFTER,
+        stale=datetime.now(UTC).date() - entry.last_reviewed > STALE_AFTER,
     )
 
 
@@ -320,14 +337,14 @@ async def entry(view: View) -> Response:
     return await _entry_page(view, await _stored(view))
 
 
-def _field_errors(errors: dict[str, list[str]], view: View) -> dict[str, list[str]]:
+def _field_errors(errors: dict[str, list[Message]], view: View) -> dict[str, list[str]]:
     """Model errors by the form's field names (`hours.mon.0` is shown at `hours.mon`), in the
     person's language where the catalogs have them (bot/storage/editing.py marks those)."""
     out: dict[str, list[str]] = {}
     for loc, messages in errors.items():
         parts = loc.split(".")
         key = ".".join(parts[:2]) if parts[0] == "hours" else parts[0]
-        out.setdefault(key, []).extend(view.t.gettext(m) for m in messages)
+        out.setdefault(key, []).extend(m.in_(view.t) for m in messages)
     return out
 
 
@@ -415,7 +432,7 @@ async def _changed(view: View, stored: Stored, result: Saved | None, done: str) 
     if result is None:
         raise _not_found()
     if isinstance(result, Invalid):
-        problems = "; ".join(m for ms in result.errors.values() for m in ms)
+        problems = "; ".join(m.in_(view.t) for ms in result.errors.values() for m in ms)
         return await _entry_page(view, stored, status=422, message=problems)
     return _redirect(f"/entries/{stored.entry.id}?done={done}")
 
@@ -505,7 +522,7 @@ async def sheet_upload(view: View) -> Response:
     form = await view.request.form(max_part_size=MOST_UPLOAD)
     upload = form.get("sheet")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        result = SheetResult(errors=(Problem(None, view.t.gettext("Choose a spreadsheet file.")),))
+        result = SheetResult(errors=(Problem(None, Message(CHOOSE_A_FILE)),))
     else:
         result = await import_sheet(view.console.editor, who, await upload.read(MOST_UPLOAD + 1))
     return view.render("sheet_result.html", 200 if result.ok else 422, slug=slug, result=result)

@@ -298,7 +298,7 @@ async def test_invalid_facts_are_refused_by_field_and_change_nothing(
     sent = facts(before, **change)
     errors = invalid(await editor.save_facts(people.brussels, CPAS, before.content_hash, sent))
     assert {loc.split(".")[0] for loc in errors} == {field}  # "entry": a rule of several
-    assert message in " ".join(m for ms in errors.values() for m in ms)
+    assert message in " ".join(str(m) for ms in errors.values() for m in ms)
     assert await current(editor, CPAS, people) == before
     assert await counts(sessions) == counted  # no revision, no version, no audit line
 

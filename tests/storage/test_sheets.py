@@ -291,7 +291,7 @@ async def test_a_sheet_exported_for_another_city_is_refused(
     relabelled = edited(data, lambda wb, _: wb["about"].cell(row=2, column=2, value="brussels"))
     result = await import_sheet(desk.editor, brussels, relabelled)
     assert not result.ok and all(
-        p.row is not None and "no entry" in p.message for p in result.errors
+        p.row is not None and "no entry" in str(p.message) for p in result.errors
     )
     assert len(result.errors) == len(rows_of(data))
     assert await snapshot(sessions) == before
@@ -357,7 +357,7 @@ async def test_a_broken_sheet_changes_nothing_and_names_the_row(
     good_rows = translate({HALL_NAME: "بلدية ميخلن", CPAS: "وصف جديد"})
     result = await import_sheet(desk.editor, mia, edited(data, both(good_rows, breakage)))
     assert not result.ok and result.saved == () and result.warnings == ()
-    assert [p.row for p in result.errors if says in p.message][:1] == [row], result.errors
+    assert [p.row for p in result.errors if says in str(p.message)][:1] == [row], result.errors
     assert await snapshot(sessions) == before
 
 
@@ -423,7 +423,7 @@ async def test_a_refusal_by_the_editors_checks_is_put_on_the_row_of_its_field(
     sheet = edited(data, translate({HALL_NAME: "بلدية ميخلن", HALL_TEXT: "نص"}))
     result = await import_sheet(Stricter(sessions), mia, sheet)
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
-    assert [(p.row, p.message) for p in result.errors] == [
+    assert [(p.row, str(p.message)) for p in result.errors] == [
         (row_number(ws, HALL_NAME), f"{CITY_HALL}: no")
     ]
 
@@ -432,9 +432,8 @@ async def test_a_file_that_is_not_a_spreadsheet_is_refused(desk: Desk) -> None:
     mia = await desk.person(Role.EDITOR)
     result = await import_sheet(desk.editor, mia, b"id,translation\nx,y\n")
     assert [str(p) for p in result.errors] == [Say.UNREADABLE]
-    assert (await import_sheet(desk.editor, mia, b"x" * 5_000_001)).errors[0].message == (
-        Say.TOO_LARGE
-    )
+    too_large = await import_sheet(desk.editor, mia, b"x" * 5_000_001)
+    assert [str(p) for p in too_large.errors] == [Say.TOO_LARGE]
 
 
 async def test_a_text_changed_in_the_console_since_the_export_is_not_overwritten(
@@ -450,7 +449,7 @@ async def test_a_text_changed_in_the_console_since_the_export_is_not_overwritten
         desk.editor, mia, edited(data, translate({HALL_NAME: "من الجدول", CPAS: "وصف"}))
     )
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
-    assert [(p.row, p.message) for p in clash.errors] == [
+    assert [(p.row, str(p.message)) for p in clash.errors] == [
         (row_number(ws, HALL_NAME), Say.CHANGED_SINCE)
     ]
     assert await snapshot(sessions) == before
@@ -472,7 +471,7 @@ async def test_a_translation_of_a_source_changed_since_the_export_is_saved_as_ou
     result = await import_sheet(desk.editor, mia, edited(data, translate({HALL_TEXT: "نص مترجم"})))
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     assert result.ok and result.saved == (HALL_TEXT,)
-    assert [(p.row, p.message) for p in result.warnings] == [
+    assert [(p.row, str(p.message)) for p in result.warnings] == [
         (row_number(ws, HALL_TEXT), Say.SOURCE_CHANGED.format(source="en"))
     ]
     found = (await desk.stored(mia, CITY_HALL)).entry.text("description", "ar")
@@ -490,12 +489,14 @@ async def test_an_emptied_cell_removes_nothing(
     before = await snapshot(sessions)
     result = await import_sheet(desk.editor, mia, edited(ar, translate({HALL_NAME: ""})))
     assert (
-        result.ok and result.saved == () and [p.message for p in result.warnings] == [Say.EMPTIED]
+        result.ok
+        and result.saved == ()
+        and [str(p.message) for p in result.warnings] == [Say.EMPTIED]
     )
     assert await snapshot(sessions) == before
     nl = await export_sheet(desk.editor, mia, "mechelen", "nl")
     result = await import_sheet(desk.editor, mia, edited(nl, translate({HALL_NAME: ""})))
-    assert [p.message for p in result.errors] == [Say.EMPTIED_ORIGINAL]
+    assert [str(p.message) for p in result.errors] == [Say.EMPTIED_ORIGINAL]
     assert await snapshot(sessions) == before
 
 
@@ -532,7 +533,7 @@ async def test_an_entry_changed_while_importing_leaves_every_entry_as_it_was(
         racing, mia, edited(data, translate({HALL_NAME: "بلدية ميخلن", CPAS: "وصف جديد"}))
     )
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
-    assert [(p.row, p.message) for p in result.errors] == [
+    assert [(p.row, str(p.message)) for p in result.errors] == [
         (row_number(ws, CPAS), Say.CHANGED_WHILE.format(entry="mechelen-sociaal-huis"))
     ]
     hashes, revisions, audits, versions = await snapshot(sessions)

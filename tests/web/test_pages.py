@@ -3,6 +3,7 @@ words, through the real Starlette app (httpx's ASGI transport), on the test data
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,10 @@ import httpx
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from bot.app import App
+from bot.core.i18n import Message, translator
+from bot.core.knowledge.model import PROBLEMS
 from bot.storage.sheet_book import HEADERS, TRANSLATION
+from bot.storage.sheets import Say
 from bot.storage.staff import Role, Staff
 from bot.web.app import build_console
 
@@ -25,7 +29,9 @@ async def _client(app: App, who: Staff) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_console(console))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         token = await console.staff.login_token(who.id)
-        assert (await client.post(f"/login/{token}")).status_code == 303
+        form = await client.get(f"/login/{token}")
+        signed = await client.post(f"/login/{token}", data={"csrf": _csrf(form.text)})
+        assert signed.status_code == 303
         yield client
 
 
@@ -85,3 +91,53 @@ async def test_an_editor_sets_the_citys_own_words_and_a_translator_cannot(app: A
         assert (await client.get("/city/mechelen/words")).status_code == 404
     async with _client(app, sara) as client:
         assert (await client.get("/city/brussels/words")).status_code == 404
+
+
+async def test_signing_in_needs_the_sign_in_pages_token_and_a_refused_try_spends_nothing(
+    app: App,
+) -> None:
+    """Login CSRF: a page elsewhere that posts someone's link must not sign a browser in."""
+    ana, _ = await app.console().staff.add("Ana", Role.EDITOR, "brussels")
+    token = await app.console().staff.login_token(ana.id)
+    transport = httpx.ASGITransport(app=build_console(app.console()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        refused = await client.post(f"/login/{token}")
+        assert refused.status_code == 403
+        assert (await client.get("/")).status_code == 401  # not signed in
+        form = await client.get(f"/login/{token}")
+        wrong = await client.post(f"/login/{token}", data={"csrf": "not-the-token"})
+        assert wrong.status_code == 403
+        signed = await client.post(f"/login/{token}", data={"csrf": _csrf(form.text)})
+        assert signed.status_code == 303  # the link still worked
+        assert (await client.get("/city/brussels")).status_code == 200
+
+
+async def test_a_refused_change_is_explained_in_the_persons_language(app: App) -> None:
+    """The model's checks and the spreadsheet's are shown in the console's language, with
+    their values (English stays what `kb check` prints)."""
+    lea, _ = await app.console().staff.add("Léa", Role.EDITOR, "brussels")
+    fr = translator("fr")
+    async with _client(app, lea) as client:
+        page = await client.get("/entries/brussels-cpas?ui=fr")
+        form = {
+            "csrf": _csrf(page.text),
+            "base": page.text.split('name="base" value="')[1].split('"')[0],
+            "topics": "social-assistance",
+            "phone": "call us",
+        }
+        refused = await client.post("/entries/brussels-cpas/facts", data=form)
+        assert refused.status_code == 422
+        said = Message(PROBLEMS["guichet_phone"], {"value": "call us"})
+        assert said.in_(fr) != str(said)  # the catalog has it
+        assert html.escape(said.in_(fr)) in refused.text
+        assert html.escape(str(said)) not in refused.text
+
+        sheet = await client.post(
+            "/city/brussels/sheet",
+            data={"csrf": _csrf(page.text)},
+            files={"sheet": ("x.xlsx", b"not a zip")},
+        )
+        assert sheet.status_code == 422
+        assert html.escape(Message(Say.UNREADABLE).in_(fr)) in sheet.text
+    stored = await app.console().editor.get(lea, "brussels-cpas")
+    assert stored is not None and stored.entry.phone != "call us"  # nothing was changed

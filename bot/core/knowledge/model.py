@@ -19,7 +19,9 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from bot.core.i18n import N_
 from bot.core.languages import UI_LANGUAGES
 
 TOPIC_IDS: Final = (
@@ -58,28 +60,51 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _URL = re.compile(r"^https?://[^\s]+$")
 
 
+#: The model's own problems, by error type: the files' checks print them in English, and the
+#: staff console shows them in the person's language (bot/storage/editing.py).
+PROBLEMS: Final = {
+    "guichet_id": N_("'{value}' is not a valid id (use a-z, 0-9 and '-')"),
+    "guichet_language": N_("unknown language '{value}' (expected one of {expected})"),
+    "guichet_topic": N_("unknown topic '{value}'"),
+    "guichet_phone": N_("'{value}' is not a valid phone number"),
+    "guichet_email": N_("'{value}' is not a valid e-mail address"),
+    "guichet_url": N_("'{value}' is not a valid web address (http:// or https://)"),
+    "guichet_hours": N_("bad opening hours '{value}' (expected HH:MM-HH:MM)"),
+    "guichet_hours_time": N_("bad opening hours '{value}' (no such time)"),
+    "guichet_hours_order": N_("bad opening hours '{value}' (closes before it opens)"),
+    "guichet_closure": N_("a closure ends before it starts"),
+    "guichet_temporary_closure": N_("a temporary closure ends before it starts"),
+    "guichet_hours_or_always": N_("an entry is either always_open or has hours, not both"),
+    "guichet_hours_overlap": N_("overlapping opening hours {first} and {second}"),
+}
+
+
+def _problem(kind: str, **values: object) -> PydanticCustomError:
+    return PydanticCustomError(kind, PROBLEMS[kind], values)
+
+
 def _check_id(value: str) -> str:
     if not _ID.match(value):
-        raise ValueError(f"'{value}' is not a valid id (use a-z, 0-9 and '-')")
+        raise _problem("guichet_id", value=value)
     return value
 
 
 def _check_language(value: str) -> str:
     if value not in UI_LANGUAGES:
-        raise ValueError(f"unknown language '{value}' (expected one of {', '.join(UI_LANGUAGES)})")
+        raise _problem("guichet_language", value=value, expected=", ".join(UI_LANGUAGES))
     return value
 
 
 def _check_topic(value: str) -> str:
     if value not in TOPIC_IDS:
-        raise ValueError(f"unknown topic '{value}'")
+        raise _problem("guichet_topic", value=value)
     return value
 
 
-def _check_pattern(pattern: re.Pattern[str], what: str) -> AfterValidator:
+def _check_pattern(pattern: re.Pattern[str], kind: str) -> AfterValidator:
     def check(value: str) -> str:
         if not pattern.match(value):
-            raise ValueError(f"'{value}' is not a valid {what}")
+            raise _problem(kind, value=value)
         return value
 
     return AfterValidator(check)
@@ -96,9 +121,9 @@ TopicId = Annotated[str, AfterValidator(_check_topic)]
 Text = Annotated[str, BeforeValidator(_stringify), Field(min_length=1)]
 LangText = dict[LanguageCode, Text]
 LangList = dict[LanguageCode, list[Text]]
-Phone = Annotated[str, BeforeValidator(_stringify), _check_pattern(_PHONE, "phone number")]
-Email = Annotated[str, _check_pattern(_EMAIL, "e-mail address")]
-Url = Annotated[str, _check_pattern(_URL, "web address (http:// or https://)")]
+Phone = Annotated[str, BeforeValidator(_stringify), _check_pattern(_PHONE, "guichet_phone")]
+Email = Annotated[str, _check_pattern(_EMAIL, "guichet_email")]
+Url = Annotated[str, _check_pattern(_URL, "guichet_url")]
 
 
 class _Model(BaseModel):
@@ -118,13 +143,13 @@ class TimeRange(_Model):
             return value
         m = _RANGE.match(value)
         if not m:
-            raise ValueError(f"bad opening hours '{value}' (expected HH:MM-HH:MM)")
+            raise _problem("guichet_hours", value=value)
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-            raise ValueError(f"bad opening hours '{value}' (no such time)")
+            raise _problem("guichet_hours_time", value=value)
         end = None if h2 == 24 else time(h2, m2)
         if end is not None and end <= time(h1, m1):
-            raise ValueError(f"bad opening hours '{value}' (closes before it opens)")
+            raise _problem("guichet_hours_order", value=value)
         return {"start": time(h1, m1), "end": end}
 
     def label(self) -> str:
@@ -140,7 +165,7 @@ class Closure(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Closure:
         if self.end is not None and self.end < self.start:
-            raise ValueError("a closure ends before it starts")
+            raise _problem("guichet_closure")
         return self
 
     def covers(self, day: date) -> bool:
@@ -156,7 +181,7 @@ class TemporaryClosure(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> TemporaryClosure:
         if self.until is not None and self.until < self.since:
-            raise ValueError("a temporary closure ends before it starts")
+            raise _problem("guichet_temporary_closure")
         return self
 
     def covers(self, day: date) -> bool:
@@ -316,12 +341,12 @@ class Entry(_Model):
     @model_validator(mode="after")
     def _hours_or_always(self) -> Entry:
         if self.always_open and self.hours:
-            raise ValueError("an entry is either always_open or has hours, not both")
+            raise _problem("guichet_hours_or_always")
         for ranges in (self.hours or {}).values():
             ordered = sorted(ranges, key=lambda r: r.start)
             for a, b in itertools.pairwise(ordered):
                 if a.end is None or a.end > b.start:
-                    raise ValueError(f"overlapping opening hours {a.label()} and {b.label()}")
+                    raise _problem("guichet_hours_overlap", first=a.label(), second=b.label())
         return self
 
 
