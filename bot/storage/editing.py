@@ -165,6 +165,15 @@ def _set_texts(data: dict[str, Any], language: str, edits: Iterable[TextEdit]) -
     return data
 
 
+def _set_keywords(data: dict[str, Any], language: str, words: Sequence[str]) -> dict[str, Any]:
+    """The entry's data with its keywords in `language` replaced (none: removed)."""
+    keywords = {k: v for k, v in (data.get("keywords") or {}).items() if k != language}
+    if words:
+        keywords[language] = list(words)
+    data = {k: v for k, v in data.items() if k != "keywords"}
+    return {**data, "keywords": keywords} if keywords else data
+
+
 #: Messages the console shows in the person's language (marked for the catalogs).
 EMPTY = N_("This may not be empty.")
 NOT_A_DATE = N_("This is not a date.")
@@ -364,17 +373,27 @@ class Editor:
         return await self._change(who, entry_id, base, "edit", change)
 
     async def save_texts(
-        self, who: Staff, entry_id: str, base: str, language: str, texts: Mapping[str, str]
+        self,
+        who: Staff,
+        entry_id: str,
+        base: str,
+        language: str,
+        texts: Mapping[str, str],
+        keywords: Sequence[str] | None = None,
     ) -> Saved | None:
         """Set the entry's texts in one language. In a language the entry is written in, the
         text itself; in another, a translation from its English (or first) text, reviewed,
-        since a person wrote or checked it. An emptied translation is removed."""
+        since a person wrote or checked it. An emptied translation is removed. `keywords`:
+        the words people use for the service in that language (none: left as they are)."""
         if not who.may_translate(language):
             return None
         edits = [TextEdit(name, texts[name]) for name in TEXT_FIELDS if name in texts]
-        return await self._change(
-            who, entry_id, base, f"texts:{language}", lambda d: _set_texts(d, language, edits)
-        )
+
+        def change(data: dict[str, Any]) -> dict[str, Any]:
+            data = _set_texts(data, language, edits)
+            return data if keywords is None else _set_keywords(data, language, keywords)
+
+        return await self._change(who, entry_id, base, f"texts:{language}", change)
 
     async def save_texts_together(
         self, who: Staff, language: str, changes: Sequence[EntryTexts]

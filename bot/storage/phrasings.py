@@ -13,6 +13,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.i18n import N_, Message
 from bot.core.knowledge import TOPIC_IDS
 from bot.core.languages import UI_LANGUAGES
 from bot.storage.knowledge_store import _hash
@@ -22,21 +23,24 @@ from bot.storage.staff import Staff, audit
 #: Phrasings per topic and language; more are noise to the matcher, not help.
 MOST: Final = 30
 LONGEST: Final = 120
+LINE_TOO_LONG: Final = N_("At most {most} characters a line: {line}…")
+TOO_MANY_LINES: Final = N_("At most {most} lines.")
 
 
 def _may(who: Staff, city: str) -> bool:
     return who.admin or (who.may_edit_entries() and who.city == city)
 
 
-def clean_lines(raw: str) -> tuple[list[str], list[str]]:
-    """One phrasing per line: the phrasings, and what is wrong with them (too long, too many)."""
-    problems: list[str] = []
+def clean_lines(raw: str) -> tuple[list[str], list[Message]]:
+    """One phrasing (or keyword) per line: the lines, blank and repeated ones left out, and
+    what is wrong with them (too long, too many)."""
+    problems: list[Message] = []
     lines = list(dict.fromkeys(line.strip() for line in raw.splitlines() if line.strip()))
     long = [line for line in lines if len(line) > LONGEST]
     if long:
-        problems.append(f"at most {LONGEST} characters a line: {long[0][:40]}…")
+        problems.append(Message(LINE_TOO_LONG, {"most": LONGEST, "line": long[0][:40]}))
     if len(lines) > MOST:
-        problems.append(f"at most {MOST} phrasings per topic and language")
+        problems.append(Message(TOO_MANY_LINES, {"most": MOST}))
     return lines, problems
 
 

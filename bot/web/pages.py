@@ -322,7 +322,15 @@ async def _entry_page(
         message=message,
         done=saved,
         stale=datetime.now(UTC).date() - entry.last_reviewed > STALE_AFTER,
+        keywords=_keywords_shown(entry, language, texts_sent),
     )
+
+
+def _keywords_shown(entry: Entry, language: str, sent: dict[str, str] | None) -> str:
+    """The keywords' field: as sent when a save was refused, else as stored."""
+    if sent is not None and "keywords" in sent:
+        return sent["keywords"]
+    return "\n".join((entry.keywords or {}).get(language, []))
 
 
 async def _stored(view: View) -> Stored:
@@ -397,8 +405,17 @@ async def save_texts(view: View) -> Response:
     texts: dict[str, str] = {
         name: str(form[name]) for name in TEXT_FIELDS if isinstance(form.get(name), str)
     }
+    raw = form.get("keywords")
+    keywords, wrong = clean_lines(raw) if isinstance(raw, str) else (None, [])
+    if wrong:
+        return await _entry_page(
+            view, stored, status=422, text_errors={"keywords": [m.in_(view.t) for m in wrong]},
+            texts_sent={**texts, "keywords": str(raw)}, language=language,
+        )  # fmt: skip
     base = str(form.get("base", ""))
-    result = await view.console.editor.save_texts(who, stored.entry.id, base, language, texts)
+    result = await view.console.editor.save_texts(
+        who, stored.entry.id, base, language, texts, keywords
+    )
     if result is None:
         raise _not_found()
     if isinstance(result, Invalid):
@@ -407,7 +424,7 @@ async def save_texts(view: View) -> Response:
             stored,
             status=422,
             text_errors=_field_errors(result.errors, view),
-            texts_sent=texts,
+            texts_sent={**texts, "keywords": str(raw or "")},
             language=language,
         )
     if isinstance(result, Conflict):
@@ -570,7 +587,7 @@ async def save_words(view: View) -> Response:
                 continue
             lines, wrong = clean_lines(raw)
             if wrong:
-                problems[f"{topic}-{lang}"] = wrong
+                problems[f"{topic}-{lang}"] = [m.in_(view.t) for m in wrong]
             wanted[topic, lang] = lines
     if problems:
         current = await view.console.phrasings.of_city(who, slug) or {}

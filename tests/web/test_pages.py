@@ -12,6 +12,7 @@ import httpx
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from bot.app import App
+from bot.core.assistant import Asked
 from bot.core.i18n import Message, translator
 from bot.core.knowledge.model import PROBLEMS
 from bot.storage.sheet_book import HEADERS, TRANSLATION
@@ -37,6 +38,11 @@ async def _client(app: App, who: Staff) -> AsyncIterator[httpx.AsyncClient]:
 
 def _csrf(html: str) -> str:
     return html.split('name="csrf" value="')[1].split('"')[0]
+
+
+def _base(html: str) -> str:
+    """The content hash a form's save starts from."""
+    return html.split('name="base" value="')[1].split('"')[0]
 
 
 async def test_a_translator_downloads_a_sheet_and_its_upload_sets_the_texts(app: App) -> None:
@@ -121,7 +127,7 @@ async def test_a_refused_change_is_explained_in_the_persons_language(app: App) -
         page = await client.get("/entries/brussels-cpas?ui=fr")
         form = {
             "csrf": _csrf(page.text),
-            "base": page.text.split('name="base" value="')[1].split('"')[0],
+            "base": _base(page.text),
             "topics": "social-assistance",
             "phone": "call us",
         }
@@ -141,3 +147,38 @@ async def test_a_refused_change_is_explained_in_the_persons_language(app: App) -
         assert html.escape(Message(Say.UNREADABLE).in_(fr)) in sheet.text
     stored = await app.console().editor.get(lea, "brussels-cpas")
     assert stored is not None and stored.entry.phone != "call us"  # nothing was changed
+
+
+async def test_an_editors_keywords_go_live_and_put_the_service_first(app: App) -> None:
+    """A city's nickname for a service, typed in the entry's texts panel, is what the bot
+    goes by once the change is live: asked with it, the bot lists that service first."""
+    question = "je cherche un logement social à Bruxelles, on m'a parlé de Zinnia"
+    entry = "brussels-regie-fonciere"
+
+    def first_listed() -> str:
+        decision = app.assistant.understand(Asked(question, "brussels"))
+        assert (decision.action, decision.topic) == ("answer", "housing")
+        entries = app.knowledge.entries_for("brussels", "housing")
+        return entries[app.assistant.fitted("brussels", "housing", question, "fr")[0]].id
+
+    assert first_listed() != entry
+    lea, _ = await app.console().staff.add("Léa", Role.EDITOR, "brussels")
+    live = app.live()
+    async with _client(app, lea) as client:
+        page = await client.get(f"/entries/{entry}?lang=fr")
+        form = {"csrf": _csrf(page.text), "base": _base(page.text)}
+        too_long = await client.post(
+            f"/entries/{entry}/texts/fr", data={**form, "keywords": "z" * 121}
+        )
+        assert too_long.status_code == 422 and 'id="err-keywords"' in too_long.text
+        saved = await client.post(
+            f"/entries/{entry}/texts/fr", data={**form, "keywords": "Zinnia\n\nZinnia\nla Zinnia"}
+        )
+        assert saved.status_code == 303
+        page = await client.get(f"/entries/{entry}?lang=fr")
+        assert "Zinnia\nla Zinnia</textarea>" in page.text
+    stored = await app.console().editor.get(lea, entry)
+    assert stored is not None and stored.entry.keywords is not None
+    assert stored.entry.keywords["fr"] == ["Zinnia", "la Zinnia"]
+    assert await live.check()
+    assert first_listed() == entry
