@@ -10,6 +10,9 @@ in one transaction: every bot process picks it up within seconds (bot/live.py).
 from __future__ import annotations
 
 import difflib
+import itertools
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -165,6 +168,12 @@ def _set_texts(data: dict[str, Any], language: str, edits: Iterable[TextEdit]) -
     return data
 
 
+def _slug(text: str) -> str:
+    """`Maison de l'Emploi` -> `maison-de-l-emploi`: an id's part, in a-z, 0-9 and '-'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-")
+
+
 def _set_keywords(data: dict[str, Any], language: str, words: Sequence[str]) -> dict[str, Any]:
     """The entry's data with its keywords in `language` replaced (none: removed)."""
     keywords = {k: v for k, v in (data.get("keywords") or {}).items() if k != language}
@@ -181,6 +190,7 @@ MISSING_LANGUAGES = N_("missing language(s) {languages}")
 BROKEN_REFERENCE = N_("broken reference: no entry '{entry}'")
 ALREADY_WRITTEN = N_("already written in {language}")
 NO_SOURCE = N_("no text in '{language}' to translate from")
+NO_NAME_FOR_ID = N_("Give the name in English with at least one letter or digit a-z, 0-9.")
 _PLAIN = {
     "string_too_short": EMPTY,
     "too_short": EMPTY,
@@ -357,6 +367,82 @@ class Editor:
         return list(dict.fromkeys(["en", *langs]))
 
     # --- changes -------------------------------------------------------------------------
+
+    async def create(
+        self,
+        who: Staff,
+        city: str,
+        topics: Sequence[str],
+        texts: Mapping[str, Mapping[str, str]],
+        source: str,
+    ) -> Stored | Invalid | None:
+        """A new entry of the city, last in its list: its topics, its name and description
+        (field -> language -> text; the city's languages and English are required, as `kb
+        check` asks) and where its facts come from. Its id is made from the English name.
+        Not yet confirmed: the entry editor is where its facts are added and it is confirmed.
+        None: this person may not add entries to this city."""
+        if not who.may_edit_entries() or (not who.admin and city != who.city):
+            return None
+        async with self.sessions() as session, session.begin():
+            if await session.get(KbCity, city) is None:
+                return None
+            base = _slug(texts.get("name", {}).get("en", ""))
+            if not base:
+                return Invalid({"name": [Message(NO_NAME_FOR_ID)]})
+            entry_id = await self._free_id(session, f"{city}-{base}")
+            data: dict[str, Any] = {
+                "id": entry_id,
+                "topics": list(dict.fromkeys(topics)),
+                **{
+                    name: {lang: text.strip() for lang, text in by_lang.items() if text.strip()}
+                    for name, by_lang in texts.items()
+                    if name in ("name", "description")
+                },
+                "source": source.strip(),
+                "last_reviewed": self.today().isoformat(),
+                "verified": False,
+            }
+            try:
+                entry = Entry.model_validate(data)
+            except ValidationError as exc:
+                return Invalid(_errors(exc))
+            position = await session.scalar(
+                select(func.coalesce(func.max(KbEntry.position), -1)).where(
+                    KbEntry.scope == "city", KbEntry.scope_key == city
+                )
+            )
+            row = KbEntry(
+                id=entry_id, scope="city", scope_key=city, position=int(position or 0) + 1
+            )
+            problems = await self._check(session, row, entry)
+            if problems:
+                return Invalid(problems)
+            stored = entry.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            row.data = stored
+            row.content_hash = _hash({**self._row_fields(row), "data": stored})
+            row.updated_at = datetime.now(UTC)
+            session.add(row)
+            session.add(
+                EntryRevision(
+                    entry_id=entry_id, number=1, scope="city", scope_key=city,
+                    data=stored, action="create", staff_id=who.id,
+                )
+            )  # fmt: skip
+            await session.flush()
+            await session.execute(
+                insert(KbEntryTopic), [{"entry_id": entry_id, "topic_id": t} for t in entry.topics]
+            )
+            audit(session, who, "entry.create", f"entry:{entry_id}", city=city)
+            await self._publish(session, who, entry_id, "create", added=1)
+            await session.flush()
+            return self._stored(row)
+
+    @staticmethod
+    async def _free_id(session: AsyncSession, wanted: str) -> str:
+        taken = set(await session.scalars(select(KbEntry.id).where(KbEntry.id.like(f"{wanted}%"))))
+        if wanted not in taken:
+            return wanted
+        return next(f"{wanted}-{n}" for n in itertools.count(2) if f"{wanted}-{n}" not in taken)
 
     async def save_facts(
         self, who: Staff, entry_id: str, base: str, facts: Mapping[str, Any]
@@ -617,7 +703,13 @@ class Editor:
         )
 
     async def _publish(
-        self, session: AsyncSession, who: Staff, entry_id: str, action: str, changed: int = 1
+        self,
+        session: AsyncSession,
+        who: Staff,
+        entry_id: str,
+        action: str,
+        changed: int = 1,
+        added: int = 0,
     ) -> None:
         """A new knowledge version: what every bot process watches for."""
         session.add(
@@ -631,7 +723,7 @@ class Editor:
                 ),
                 source=f"console:{who.id}:{entry_id}"[:500],
                 summary={
-                    "entries": {"added": 0, "changed": changed, "removed": 0},
+                    "entries": {"added": added, "changed": changed - added, "removed": 0},
                     "action": action,
                 },
             )

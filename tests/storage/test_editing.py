@@ -22,7 +22,7 @@ from bot.storage.editing import (
     Stored,
     text_diff,
 )
-from bot.storage.knowledge_store import import_knowledge, load_knowledge
+from bot.storage.knowledge_store import ConsoleEdits, import_knowledge, load_knowledge
 from bot.storage.models import AuditEvent, EntryRevision, KbEntryTopic, KnowledgeVersion
 from bot.storage.staff import Role, Staff, StaffStore
 
@@ -625,3 +625,66 @@ def test_text_diff_shows_words_kept_removed_and_added() -> None:
     assert text_diff("", "new text") == [("added", "new text")]
     assert text_diff("old text", "") == [("removed", "old text")]
     assert text_diff("", "") == []
+
+
+NEW_TEXTS = {
+    "name": {"en": "Maison de l'Emploi", "fr": "Maison de l'Emploi", "nl": "Huis van het Werk"},
+    "description": {
+        "en": "Help to find a job, for everyone living in the city.",
+        "fr": "Aide pour trouver un emploi, pour tous les habitants.",
+        "nl": "Hulp bij het zoeken naar werk, voor alle inwoners.",
+    },
+}
+
+
+async def test_an_editor_adds_an_entry_to_their_city_that_goes_live_and_counts_as_an_edit(
+    editor: Editor, people: People, sessions: async_sessionmaker[AsyncSession], knowledge: Knowledge
+) -> None:
+    versions = (await counts(sessions)).versions
+    made = await editor.create(
+        people.brussels, "brussels", ["employment"], NEW_TEXTS, "Phone call with the service"
+    )
+    assert isinstance(made, Stored)
+    assert made.entry.id == "brussels-maison-de-l-emploi"
+    assert (made.scope, made.scope_key, made.entry.verified) == ("city", "brussels", False)
+    assert made.entry.last_reviewed == TODAY
+    listed = await editor.city_entries(people.brussels, "brussels")
+    assert [s.entry.id for s in listed if s.scope == "city"][-1] == made.entry.id  # last
+    again = await editor.create(people.admin, "brussels", ["employment"], NEW_TEXTS, "Website")
+    assert isinstance(again, Stored) and again.entry.id == "brussels-maison-de-l-emploi-2"
+    assert (await counts(sessions)).versions == versions + 2  # each went live
+    live = await load_knowledge(sessions)
+    assert live is not None and made.entry in live.entries_for("brussels", "employment")
+    revisions = await editor.revisions(people.brussels, made.entry.id)
+    assert revisions is not None
+    assert [(r.number, r.action, r.staff_name) for r in revisions] == [(1, "create", "Ana")]
+    with pytest.raises(ConsoleEdits) as refused:  # the files do not have it: not removed
+        await import_knowledge(sessions, knowledge, "files")
+    assert made.entry.id in {e.entry_id for e in refused.value.edits}
+
+
+async def test_a_new_entry_needs_the_citys_languages_and_an_editor_of_that_city(
+    editor: Editor, people: People, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    before = (await counts(sessions)).versions
+    dutchless = {
+        k: {lang: t for lang, t in v.items() if lang != "nl"} for k, v in NEW_TEXTS.items()
+    }
+    refused = await editor.create(people.brussels, "brussels", ["employment"], dutchless, "Website")
+    assert isinstance(refused, Invalid)
+    assert [str(m) for m in refused.errors["name"]] == ["missing language(s) nl"]
+    no_topic = await editor.create(people.brussels, "brussels", [], NEW_TEXTS, "Website")
+    assert isinstance(no_topic, Invalid) and "topics" in no_topic.errors
+    unnamed = {**NEW_TEXTS, "name": {"en": "???", "fr": "?", "nl": "?"}}
+    nameless = await editor.create(people.brussels, "brussels", ["employment"], unnamed, "Website")
+    assert isinstance(nameless, Invalid) and "name" in nameless.errors
+    for who, city in [
+        (people.mechelen, "brussels"),  # another city's editor
+        (people.arabic, "brussels"),  # a translator
+        (people.coordinator, "brussels"),
+        (people.admin, "atlantis"),  # no such city
+    ]:
+        assert await editor.create(who, city, ["employment"], NEW_TEXTS, "Website") is None
+    assert (await counts(sessions)).versions == before  # nothing was published
+    listed = await editor.city_entries(people.admin, "brussels")
+    assert not any(s.entry.id.startswith("brussels-maison") for s in listed)
