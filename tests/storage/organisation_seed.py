@@ -95,16 +95,16 @@ async def seed(sessions: async_sessionmaker[AsyncSession], now: datetime) -> See
     hour = 60 * MIN
     await s.ticket("brussels", "ar", "housing", ago=5 * hour, by=amal, claim=10 * MIN,
                    answer=30 * MIN, close=True, helpful=True)  # fmt: skip
-    await s.ticket("brussels", "ar", "health", ago=3 * hour, by=amal, claim=20 * MIN,
+    await s.ticket("brussels", "ar", "health-care", ago=3 * hour, by=amal, claim=20 * MIN,
                    answer=50 * MIN)  # fmt: skip
     await s.ticket("brussels", "nl", None, ago=4 * hour, by=bram, claim=30 * MIN, close=True,
                    helpful=False)  # fmt: skip
     await s.ticket("brussels", "fr", "housing", ago=6 * hour, by=cleo, claim=5 * MIN,
                    answer=15 * MIN, close=True)  # fmt: skip
-    await s.ticket("brussels", "ar", "work", ago=2 * hour, by=dina, claim=MIN, answer=2 * MIN)
+    await s.ticket("brussels", "ar", "employment", ago=2 * hour, by=dina, claim=MIN, answer=2 * MIN)
     await s.ticket("brussels", "ar", "housing", ago=timedelta(days=40), by=amal, claim=MIN,
                    answer=2 * MIN, close=True, helpful=False)  # fmt: skip
-    await s.ticket("brussels", "fa", "legal", ago=hour)
+    await s.ticket("brussels", "fa", "legal-aid", ago=hour)
     await s.ticket("brussels", "ar", "housing", ago=20 * MIN)
     await s.ticket("mechelen", "ar", "housing", ago=20 * MIN)
     assert await network.remove(cleo.id, now=now) is not None

@@ -61,7 +61,7 @@ async def test_the_organisations_ticket_figures_count_the_removed_volunteers_wor
     )
     assert tickets.by_status == {"closed": 3, "claimed": 1}
     assert tickets.by_language == {"ar": 2, "nl": 1, "fr": 1}
-    assert tickets.by_topic == {"housing": 2, "health": 1, "": 1}
+    assert tickets.by_topic == {"housing": 2, "health-care": 1, "": 1}
     assert (tickets.helpful, tickets.unhelpful) == (1, 1)
 
 
@@ -73,7 +73,7 @@ async def test_the_citys_waiting_questions_are_a_count_and_another_organisation_
     [dina] = caritas.volunteers
     assert dina.display_name == "Dina"
     assert caritas.tickets.work.claimed == 1
-    assert caritas.tickets.by_topic == {"work": 1}
+    assert caritas.tickets.by_topic == {"employment": 1}
 
 
 async def test_nothing_a_migrant_wrote_or_who_they_are_is_in_the_figures(
