@@ -41,6 +41,7 @@ from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
 from bot.storage.inbox import Inbox
 from bot.storage.knowledge_store import ImportReport, import_knowledge, knowledge_of, stored_rows
 from bot.storage.network import Network
+from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.sent import SentJournal
@@ -233,6 +234,7 @@ class App:
             editor=Editor(self.sessions),
             questions=self.questions,
             phrasings=Phrasings(self.sessions),
+            figures=NetworkFigures(self.sessions),
             knowledge=lambda: self.knowledge,
             settings=self.settings.web,
         )

@@ -5,6 +5,7 @@ Usage:
     python main.py staff add --name "Ana" --city mechelen --role editor
     python main.py staff add --name "Sara" --city brussels --role translator --languages ar fa
     python main.py staff add --name "Admin" --role admin
+    python main.py staff add --name "Ines" --city brussels --role coordinator --org "Red Cross"
     python main.py staff login-link             # a sign-in link for the first admin
     python main.py staff list
     python main.py staff remove 3
@@ -32,10 +33,10 @@ if TYPE_CHECKING:
 
     from bot.app import App
     from bot.settings import Settings
+    from bot.storage.network import Network
 
 EXIT_USAGE = 2
-#: Roles `staff add` gives; the NGO coordinator's pages are not built yet.
-ROLES = (Role.ADMIN.value, Role.EDITOR.value, Role.TRANSLATOR.value)
+ROLES = tuple(role.value for role in Role)
 
 
 def add_parsers(sub: Any) -> None:
@@ -47,10 +48,41 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--city", help="their city (every role but admin)")
     add.add_argument("--languages", nargs="+", choices=UI_LANGUAGES, help="a translator's")
+    add.add_argument("--org", help="a coordinator's organisation (see network list)")
     staff_sub.add_parser("login-link", help="a one-time sign-in link for the first admin")
     staff_sub.add_parser("list", help="the staff and their roles")
     remove = staff_sub.add_parser("remove", help="remove a person: signed out at once")
     remove.add_argument("id", type=int)
+
+
+class Refused:
+    """`--org` given where it may not be, or naming no organisation of the city: said on err."""
+
+
+async def _organisation(
+    network: Network, role: Role, city: str | None, name: str | None, err: TextIO
+) -> tuple[int, str] | Refused | None:
+    """A coordinator's organisation (id, name), found by name in their city, ignoring case."""
+    if role is not Role.COORDINATOR:
+        if name is not None:
+            print("--org is only for a coordinator (--role coordinator)", file=err)
+            return Refused()
+        return None
+    known = [(i, n) for i, _, n, _ in await network.organisations(city)]
+    wanted = " ".join((name or "").split()).casefold()
+    found = next(((i, n) for i, n in known if n.casefold() == wanted), None)
+    if found is not None:
+        return found
+    if name is None:
+        print("a coordinator needs --org, their organisation in the city", file=err)
+    else:
+        print(f"{city} has no organisation named {name!r}.", file=err)
+    if known:
+        print(f"Its organisations: {', '.join(n for _, n in known)}", file=err)
+    else:
+        print(f"{city} has no organisation yet.", file=err)
+    print(f'Create one with: python main.py network invite --city {city} --org "NAME"', file=err)
+    return Refused()
 
 
 def _invite_link(settings: Settings, token: str) -> str:
@@ -77,12 +109,14 @@ async def staff_command(
             if role is Role.TRANSLATOR and not args.languages:
                 print("a translator needs --languages (such as: --languages ar fa)", file=err)
                 return EXIT_USAGE
-            who, token = await store.add(args.name, role, args.city, args.languages)
-            print(
-                f"Added {who.name} (#{who.id}) as {role.value}"
-                f"{' of ' + who.city if who.city else ''}.",
-                file=out,
+            org = await _organisation(app.support.network, role, args.city, args.org, err)
+            if isinstance(org, Refused):
+                return EXIT_USAGE
+            who, token = await store.add(
+                args.name, role, args.city, args.languages, organisation_id=org[0] if org else None
             )
+            of = f" of {org[1]} in {who.city}" if org else f" of {who.city}" if who.city else ""
+            print(f"Added {who.name} (#{who.id}) as {role.value}{of}.", file=out)
             print(
                 "Send them this invitation (valid 7 days, once). They open it in Telegram:",
                 file=out,
@@ -103,11 +137,13 @@ async def staff_command(
             print(f"(for {admin.name}; once, within 10 minutes)", file=out)
             return 0
         if args.staff_command == "list":
+            names = {i: name for i, _, name, _ in await app.support.network.organisations()}
             for who in await store.members():
                 langs = f" [{', '.join(who.languages)}]" if who.languages else ""
+                of_org = f" ({names.get(who.organisation_id, '?')})" if who.organisation_id else ""
                 print(
-                    f"#{who.id}  {who.role.value:<10} {who.city or '(all cities)':<24} "
-                    f"{who.name}{langs}",
+                    f"#{who.id}  {who.role.value:<11} {who.city or '(all cities)':<24} "
+                    f"{who.name}{langs}{of_org}",
                     file=out,
                 )
             return 0

@@ -58,6 +58,52 @@ async def test_staff_add_explains_what_is_missing(
     assert "There is no admin yet" in (await cli("staff", "login-link")).err
 
 
+async def test_a_coordinator_is_added_with_an_organisation_of_their_city(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = Cli(monkeypatch, database_url)
+    invited = await cli("network", "invite", "--city", "brussels", "--org", "Red Cross")
+    assert invited.code == 0, invited.err
+    added = await cli(
+        "staff", "add", "--name", "Ines", "--role", "coordinator", "--city", "brussels",
+        "--org", "red  cross",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    assert "Added Ines (#1) as coordinator of Red Cross in brussels." in added.out
+    assert "/start s_" in added.out
+    listed = await cli("staff", "list")
+    assert "#1  coordinator brussels" in listed.out and "Ines (Red Cross)" in listed.out
+    app = await open_app(Settings(database_url=database_url, semantic=False))
+    try:
+        [ines] = await app.console().staff.members()
+        [(org_id, *_)] = await app.support.network.organisations("brussels")
+        assert (ines.role, ines.organisation_id) == (Role.COORDINATOR, org_id)
+    finally:
+        await app.close()
+
+
+async def test_a_coordinators_organisation_must_exist_in_the_city_and_only_they_have_one(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = Cli(monkeypatch, database_url)
+    coordinator = ("staff", "add", "--name", "Ines", "--role", "coordinator")
+    none_yet = await cli(*coordinator, "--city", "brussels", "--org", "Red Cross")
+    assert none_yet.code == 2 and "brussels has no organisation named 'Red Cross'" in none_yet.err
+    assert "network invite --city brussels" in none_yet.err
+    await cli("network", "invite", "--city", "brussels", "--org", "Red Cross")
+    await cli("network", "invite", "--city", "mechelen", "--org", "Caritas")
+    elsewhere = await cli(*coordinator, "--city", "brussels", "--org", "Caritas")
+    assert elsewhere.code == 2 and "Its organisations: Red Cross" in elsewhere.err
+    missing = await cli(*coordinator, "--city", "brussels")
+    assert missing.code == 2 and "a coordinator needs --org" in missing.err
+    editor = await cli(
+        "staff", "add", "--name", "Ana", "--role", "editor", "--city", "brussels",
+        "--org", "Red Cross",
+    )  # fmt: skip
+    assert editor.code == 2 and "--org is only for a coordinator" in editor.err
+    assert (await cli("staff", "list")).out == ""  # nobody was added
+
+
 async def test_the_console_alone_signs_the_admin_in_and_stops_on_sigterm(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -368,8 +368,8 @@ class StaffMember(Base):
     """A person of a city or of the network who works in the console.
 
     `role` is admin, editor, translator or coordinator; `city` is None only for an admin;
-    `languages` are a translator's. They sign in from the Telegram chat `chat_id`, bound when
-    they open their invitation.
+    `languages` are a translator's; `organisation_id` is a coordinator's (of `city`). They sign
+    in from the Telegram chat `chat_id`, bound when they open their invitation.
     """
 
     __tablename__ = "staff_members"
@@ -381,6 +381,11 @@ class StaffMember(Base):
     chat_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    # An organisation that goes leaves its coordinator with nothing to see, not deleted: their
+    # audit lines and revisions keep their name.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
 
 
 class StaffToken(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import AuditEvent, StaffMember, StaffToken
+from bot.storage.models import AuditEvent, Organisation, StaffMember, StaffToken
 
 LOGIN_LIFETIME: Final = timedelta(minutes=10)
 INVITE_LIFETIME: Final = timedelta(days=7)
@@ -32,6 +32,11 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"  # their organisation's volunteers and ticket figures
 
 
+#: Who may open the knowledge pages (cities, entries, sheets, words), and the network's.
+KNOWLEDGE_ROLES: Final = frozenset({Role.ADMIN, Role.EDITOR, Role.TRANSLATOR})
+NETWORK_ROLES: Final = frozenset({Role.ADMIN, Role.COORDINATOR})
+
+
 @dataclass(frozen=True, slots=True)
 class Staff:
     """A signed-in person, as every request and query of the console sees them."""
@@ -41,6 +46,7 @@ class Staff:
     role: Role
     city: str | None
     languages: tuple[str, ...] = ()
+    organisation_id: int | None = None  # a coordinator's
 
     @property
     def admin(self) -> bool:
@@ -73,7 +79,14 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _staff(row: StaffMember) -> Staff:
-    return Staff(row.id, row.name, Role(row.role), row.city, tuple(row.languages or ()))
+    return Staff(
+        row.id,
+        row.name,
+        Role(row.role),
+        row.city,
+        tuple(row.languages or ()),
+        row.organisation_id,
+    )
 
 
 class StaffStore:
@@ -87,21 +100,30 @@ class StaffStore:
         city: str | None,
         languages: list[str] | None = None,
         *,
+        organisation_id: int | None = None,
         now: datetime | None = None,
     ) -> tuple[Staff, str]:
-        """A new staff member and their invitation token (shown once, never stored)."""
+        """A new staff member and their invitation token (shown once, never stored). A
+        coordinator, and only a coordinator, has an organisation, which is of their city."""
         if role is not Role.ADMIN and not city:
             raise ValueError("only a network admin works without a city")
         if role is Role.TRANSLATOR and not languages:
             raise ValueError("a translator needs at least one language")
+        if (role is Role.COORDINATOR) != (organisation_id is not None):
+            raise ValueError("a coordinator, and only a coordinator, has an organisation")
         now = now or datetime.now(UTC)
         async with self.sessions() as session, session.begin():
+            if organisation_id is not None:
+                org = await session.get(Organisation, organisation_id)
+                if org is None or org.city != city:
+                    raise ValueError(f"no organisation #{organisation_id} in {city}")
             row = StaffMember(
                 name=name.strip()[:120],
                 role=role.value,
                 city=city if role is not Role.ADMIN else None,
                 languages=sorted(set(languages or [])),
                 active=True,
+                organisation_id=organisation_id,
             )
             session.add(row)
             await session.flush()
@@ -111,7 +133,12 @@ class StaffStore:
                     staff_id=None,
                     action="staff.add",
                     target=f"staff:{row.id}",
-                    detail={"role": role.value, "city": row.city, "languages": row.languages},
+                    detail={
+                        "role": role.value,
+                        "city": row.city,
+                        "languages": row.languages,
+                        **({"organisation": organisation_id} if organisation_id else {}),
+                    },
                 )
             )
             return _staff(row), token

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
@@ -22,6 +22,13 @@ ACTIVE: Final = (Status.OPEN.value, Status.CLAIMED.value)
 def utc(value: datetime) -> datetime:
     """An aware UTC time. SQLite hands back naive datetimes, stored in UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def median_of(waits: list[timedelta]) -> timedelta:
+    """The median of some durations (at least one)."""
+    ordered = sorted(waits)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import KbSuggestion, Ticket, TicketMessage, User
 from bot.storage.ticket_rows import TicketRows
-from bot.storage.ticket_types import Due, Status, utc
+from bot.storage.ticket_types import Due, Status, median_of, utc
 
 Once = Literal["reminded_at", "widened_at", "gave_up_at", "claim_reminded_at", "assign_told_at"]
 _ONCE: Final = ("reminded_at", "widened_at", "gave_up_at", "claim_reminded_at", "assign_told_at")
@@ -128,5 +128,4 @@ class TicketUpkeep:
             waits = sorted(utc(answered) - utc(created) for created, answered in rows if answered)
         if len(waits) < max(1, least):
             return None
-        middle = len(waits) // 2
-        return waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+        return median_of(waits)

@@ -5,8 +5,10 @@ Usage:
     python main.py run              # the bot and the console in one process
 
 Pages are Jinja2 templates with htmx (vendored in static/) for the parts that update in place.
-Every request reads who is signed in; every query goes through the Editor, which scopes it to
-what that person may see, so another city's entry is "not found" (404), not a page.
+Every request reads who is signed in, and a page that is not for their role (the knowledge
+for an NGO coordinator, an organisation for an editor) is "not found" (404). Every query goes
+through a store that scopes it to what that person may see (the Editor, NetworkFigures), so
+another city's entry or another organisation is "not found" too, not a page.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from bot.core.knowledge.model import WEEKDAYS
 from bot.core.languages import UI_LANGUAGES, is_rtl
 from bot.settings import WebSettings
 from bot.storage.editing import Editor
+from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
-from bot.storage.staff import Staff, StaffStore
-from bot.web import pages
+from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
+from bot.web import organisation_pages, pages
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
     SESSION_SECONDS,
@@ -49,6 +52,7 @@ from bot.web.auth import (
 )
 
 HERE: Final = Path(__file__).resolve().parent
+EVERYONE: Final = frozenset(Role)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Console:
     editor: Editor
     questions: QuestionLog
     phrasings: Phrasings
+    figures: NetworkFigures
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
 
@@ -114,7 +119,12 @@ def build_console(
     """The console's app; `extra` routes are served beside it (Telegram's webhook)."""
     env = templates()
 
-    def page(handler: Callable[[View], Any], *, public: bool = False) -> Callable[[Request], Any]:
+    def page(
+        handler: Callable[[View], Any],
+        *,
+        public: bool = False,
+        roles: frozenset[Role] = KNOWLEDGE_ROLES,
+    ) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             try:
                 return stay(request, await checked(request))
@@ -133,6 +143,8 @@ def build_console(
                 view.who = await signed_in(request, console.staff)
                 if view.who is None:
                     return view.render("signin.html", 401)
+                if view.who.role not in roles:
+                    raise HTTPException(404)
             response: Response = await handler(view)
             return response
 
@@ -150,10 +162,14 @@ def build_console(
         return PlainTextResponse("ok")
 
     routes = [
-        Route("/", page(pages.home)),
+        Route("/", page(pages.home, roles=EVERYONE)),
         Route("/login/{token}", page(pages.login_form, public=True)),
         Route("/login/{token}", page(pages.login, public=True), methods=["POST"]),
-        Route("/logout", page(pages.logout), methods=["POST"]),
+        Route("/logout", page(pages.logout, roles=EVERYONE), methods=["POST"]),
+        Route(
+            "/organisations/{organisation:int}",
+            page(organisation_pages.organisation, roles=NETWORK_ROLES),
+        ),
         Route("/city/{city}", page(pages.city)),
         Route("/city/{city}/sheet/{language}.xlsx", page(pages.sheet_download)),
         Route("/city/{city}/sheet", page(pages.sheet_upload), methods=["POST"]),

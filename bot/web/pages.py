@@ -98,6 +98,10 @@ async def logout(view: View) -> Response:
 async def home(view: View) -> Response:
     who = view.who
     assert who is not None
+    if who.role is Role.COORDINATOR:
+        if who.organisation_id is None:  # their organisation is gone: nothing to see
+            raise _not_found()
+        return _redirect(f"/organisations/{who.organisation_id}")
     if who.city is not None and not who.admin:
         return _redirect(f"/city/{who.city}")
     cities = await view.console.editor.cities(who)
@@ -107,7 +111,8 @@ async def home(view: View) -> Response:
         for c in cities
         if c in knowledge.cities
     }
-    return view.render("cities.html", cities=cities, names=names)
+    organisations = await view.console.figures.organisations(who)
+    return view.render("cities.html", cities=cities, names=names, organisations=organisations)
 
 
 def _city_name(names: dict[str, str], language: str, slug: str) -> str:

@@ -24,6 +24,7 @@ from bot.storage.editing import (
 )
 from bot.storage.knowledge_store import ConsoleEdits, import_knowledge, load_knowledge
 from bot.storage.models import AuditEvent, EntryRevision, KbEntryTopic, KnowledgeVersion
+from bot.storage.network import Network
 from bot.storage.staff import Role, Staff, StaffStore
 
 TODAY = date(2026, 12, 3)
@@ -43,12 +44,15 @@ class People:
 @pytest.fixture
 async def people(sessions: async_sessionmaker[AsyncSession]) -> People:
     store = StaffStore(sessions)
+    red_cross = await Network(sessions).organisation("brussels", "Red Cross")
     return People(
         admin=(await store.add("Root", Role.ADMIN, None))[0],
         brussels=(await store.add("Ana", Role.EDITOR, "brussels"))[0],
         mechelen=(await store.add("Mia", Role.EDITOR, "mechelen"))[0],
         arabic=(await store.add("Tarek", Role.TRANSLATOR, "brussels", ["ar"]))[0],
-        coordinator=(await store.add("Cleo", Role.COORDINATOR, "brussels"))[0],
+        coordinator=(
+            await store.add("Cleo", Role.COORDINATOR, "brussels", organisation_id=red_cross)
+        )[0],
     )
 
 

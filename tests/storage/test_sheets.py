@@ -19,6 +19,7 @@ from bot.storage import sheets
 from bot.storage.editing import Editor, EntryTexts, Invalid, Stored, TextEdit, Together
 from bot.storage.knowledge_store import import_knowledge, load_knowledge
 from bot.storage.models import AuditEvent, EntryRevision, KbEntry, KnowledgeVersion
+from bot.storage.network import Network
 from bot.storage.sheet_book import HEADERS, SheetRow, TooManyRows, read_book, write_book
 from bot.storage.sheets import Say, SheetRefused, export_sheet, import_sheet, sheet_filename
 from bot.storage.staff import Role, Staff, StaffStore
@@ -35,7 +36,12 @@ class Desk:
     async def person(
         self, role: Role, city: str | None = "mechelen", languages: tuple[str, ...] = ()
     ) -> Staff:
-        who, _ = await self.store.add(f"{role.value} {city}", role, city, list(languages))
+        org = None
+        if role is Role.COORDINATOR and city is not None:
+            org = await Network(self.store.sessions).organisation(city, "Red Cross")
+        who, _ = await self.store.add(
+            f"{role.value} {city}", role, city, list(languages), organisation_id=org
+        )
         return who
 
     async def stored(self, who: Staff, entry_id: str) -> Stored:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import AuditEvent, StaffMember, StaffToken
+from bot.storage.network import Network
 from bot.storage.staff import Role, Staff, StaffStore, TokenProblem, audit
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -87,6 +88,23 @@ async def test_a_person_works_in_a_city_unless_they_are_a_network_admin(
     tr, _ = await store.add("Tarek", Role.TRANSLATOR, "brussels", ["fa", "ar", "ar"])
     assert tr.languages == ("ar", "fa")
     assert await store.members() == [admin, tr]
+
+
+async def test_a_coordinator_and_only_a_coordinator_belongs_to_an_organisation_of_their_city(
+    store: StaffStore, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    red_cross = await Network(sessions).organisation("brussels", "Red Cross")
+    with pytest.raises(ValueError, match="only a coordinator"):
+        await store.add("Ines", Role.COORDINATOR, "brussels")
+    with pytest.raises(ValueError, match="only a coordinator"):
+        await store.add("Ana", Role.EDITOR, "brussels", organisation_id=red_cross)
+    with pytest.raises(ValueError, match="no organisation"):
+        await store.add("Ines", Role.COORDINATOR, "mechelen", organisation_id=red_cross)
+    assert await store.members() == []  # nothing was added
+    ines, invite = await store.add("Ines", Role.COORDINATOR, "brussels", organisation_id=red_cross)
+    assert (ines.role, ines.city, ines.organisation_id) == (Role.COORDINATOR, "brussels", red_cross)
+    assert await store.join(invite, "820") == ines
+    assert await store.by_chat("820") == ines
 
 
 # --- sign-in tokens --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from bot.storage.staff import Role, Staff
+from tests.storage.organisation_seed import FOLLOW_UP, QUESTION, seed
 from tests.web.stack import Stack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -241,6 +242,41 @@ async def test_an_editor_of_another_city_finds_no_brussels_page(page: Page, stac
         f"/entries/{CPAS}/facts", form={"csrf": csrf, "phone": "+32 0"}, max_redirects=0
     )
     assert posted.status == 404
+
+
+async def test_an_ngo_coordinator_signs_in_through_the_bot_and_sees_their_volunteers_figures(
+    page: Page, stack: Stack
+) -> None:
+    seeded = await seed(stack.app.sessions, datetime.now(UTC))
+    _, invite = await stack.staff.add(
+        "Ines", Role.COORDINATOR, "brussels", organisation_id=seeded.red_cross
+    )
+    link = await link_from_the_bot(stack, 940, invite)
+
+    await page.goto(link)
+    await page.get_by_role("button", name=SIGN_IN).click()
+
+    await expect(page).to_have_url(f"{stack.url}/organisations/{seeded.red_cross}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Red Cross")
+    await expect(page.locator(".who")).to_contain_text("Ines · NGO coordinator")
+    volunteers = page.get_by_role("table", name="Questions taken, answered and closed")
+    await expect(volunteers.get_by_role("rowheader")).to_have_text(["Amal", "Bram"])
+    amal = volunteers.get_by_role("row", name="Amal")
+    await expect(amal.get_by_role("cell")).to_have_text(
+        ["Arabic, French", "Housing", "yes", re.compile(r"\d{4}-\d\d-\d\d"), "2", "2", "1",
+         "40 min"]
+    )  # fmt: skip
+    by_topic = page.get_by_role("table", name="By topic")
+    await expect(by_topic.get_by_role("row", name="Housing")).to_contain_text("2")
+    await expect(page.get_by_text("1 volunteer left or was removed.")).to_be_visible()
+    text = await page.locator("body").inner_text()
+    assert QUESTION not in text and FOLLOW_UP not in text and "Caritas" not in text
+
+    elsewhere = await page.goto(f"/organisations/{seeded.caritas}")
+    assert elsewhere is not None and elsewhere.status == 404
+    entries = await page.goto("/city/brussels")
+    assert entries is not None and entries.status == 404
+    await expect(page.get_by_role("alert")).to_have_text("There is no such page.")
 
 
 async def test_a_post_without_the_sessions_csrf_token_is_refused_and_changes_nothing(

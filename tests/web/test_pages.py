@@ -7,6 +7,7 @@ import html
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import httpx
 from openpyxl import load_workbook  # type: ignore[import-untyped]
@@ -19,6 +20,7 @@ from bot.storage.sheet_book import HEADERS, TRANSLATION
 from bot.storage.sheets import Say
 from bot.storage.staff import Role, Staff
 from bot.web.app import build_console
+from tests.storage.organisation_seed import FOLLOW_UP, QUESTION, seed
 
 NEW = "مركز العمل الاجتماعي في بروكسل"
 
@@ -182,3 +184,75 @@ async def test_an_editors_keywords_go_live_and_put_the_service_first(app: App) -
     assert stored.entry.keywords["fr"] == ["Zinnia", "la Zinnia"]
     assert await live.check()
     assert first_listed() == entry
+
+
+# --- an organisation, for its NGO coordinator ------------------------------------------------
+
+
+async def test_a_coordinator_lands_on_their_organisation_and_sees_figures_but_no_text(
+    app: App,
+) -> None:
+    seeded = await seed(app.sessions, datetime.now(UTC))
+    ines, _ = await app.console().staff.add(
+        "Ines", Role.COORDINATOR, "brussels", organisation_id=seeded.red_cross
+    )
+    async with _client(app, ines) as client:
+        home = await client.get("/")
+        assert home.status_code == 303
+        assert home.headers["location"] == f"/organisations/{seeded.red_cross}"
+        page = await client.get(home.headers["location"])
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>Red Cross</h1>" in html and "NGO coordinator" in html
+    assert '<th scope="row">Amal</th>' in html and '<th scope="row">Bram</th>' in html
+    assert "Cleo" not in html and "1 volunteer left or was removed." in html
+    assert "Dina" not in html  # Caritas's
+    assert "Arabic, French" in html and "Housing" in html
+    assert "<dt>Taken in the last 30 days</dt><dd>4</dd>" in html
+    assert "<dt>Waiting in the city for any volunteer, now</dt><dd>2</dd>" in html
+    assert "👍 1" in html and "👎 1" in html and "15 min" in html
+    for private in (QUESTION, FOLLOW_UP, "Samusocial", "v-Amal", seeded.amal.chat_id):
+        assert private not in html
+
+
+async def test_a_coordinator_finds_no_other_organisation_and_no_knowledge_page(app: App) -> None:
+    seeded = await seed(app.sessions, datetime.now(UTC))
+    ines, _ = await app.console().staff.add(
+        "Ines", Role.COORDINATOR, "brussels", organisation_id=seeded.red_cross
+    )
+    async with _client(app, ines) as client:
+        for url in (
+            f"/organisations/{seeded.caritas}",
+            f"/organisations/{seeded.caritas + 100}",
+            "/city/brussels",
+            "/city/brussels/words",
+            "/city/brussels/sheet/ar.xlsx",
+            "/entries/brussels-cpas",
+            "/entries/brussels-cpas/revisions",
+        ):
+            found = await client.get(url)
+            assert found.status_code == 404, url
+            assert "There is no such page." in found.text and "Caritas" not in found.text
+        own = await client.get(f"/organisations/{seeded.red_cross}")
+        forged = await client.post("/entries/brussels-cpas/confirm", data={"csrf": _csrf(own.text)})
+        assert forged.status_code == 404
+    admin = Staff(0, "Admin", Role.ADMIN, None)
+    assert not await app.console().editor.revisions(admin, "brussels-cpas")  # not confirmed
+
+
+async def test_an_admin_finds_every_organisation_and_an_editor_none(app: App) -> None:
+    seeded = await seed(app.sessions, datetime.now(UTC))
+    staff = app.console().staff
+    root, _ = await staff.add("Root", Role.ADMIN, None)
+    ana, _ = await staff.add("Ana", Role.EDITOR, "brussels")
+    async with _client(app, root) as client:
+        cities = await client.get("/")
+        assert cities.status_code == 200
+        assert f'<a href="/organisations/{seeded.caritas}">Caritas</a>' in cities.text
+        assert "2 active volunteers" in cities.text
+        caritas = await client.get(f"/organisations/{seeded.caritas}")
+        assert caritas.status_code == 200 and '<th scope="row">Dina</th>' in caritas.text
+        assert (await client.get("/city/brussels")).status_code == 200
+    async with _client(app, ana) as client:
+        assert (await client.get(f"/organisations/{seeded.red_cross}")).status_code == 404
+        assert (await client.get("/")).headers["location"] == "/city/brussels"
