@@ -84,8 +84,9 @@ def ok(result: Saved | None) -> Stored:
 
 
 def invalid(result: Saved | None) -> dict[str, list[str]]:
+    """Why it was refused, by field, in English."""
     assert isinstance(result, Invalid), result
-    return result.errors
+    return {loc: [str(m) for m in messages] for loc, messages in result.errors.items()}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.i18n import Message
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.model import TEXT_FIELDS, fingerprint
 from bot.storage import sheets
@@ -422,7 +423,9 @@ async def test_a_refusal_by_the_editors_checks_is_put_on_the_row_of_its_field(
     class Stricter(Editor):
         async def save_texts_together(self, who: Staff, language: str, changes: Any) -> Any:
             first = changes[0].entry_id
-            return Together({}, {first: Invalid({f"translations.{language}.name.text": ["no"]})})
+            return Together(
+                {}, {first: Invalid({f"translations.{language}.name.text": [Message("no")]})}
+            )
 
     mia = await desk.person(Role.EDITOR)
     data = await export_sheet(desk.editor, mia, "mechelen", "ar")
