@@ -173,6 +173,8 @@ def build_console(
         Route("/city/{city}", page(pages.city)),
         Route("/city/{city}/sheet/{language}.xlsx", page(pages.sheet_download)),
         Route("/city/{city}/sheet", page(pages.sheet_upload), methods=["POST"]),
+        Route("/city/{city}/new", page(pages.new_entry)),
+        Route("/city/{city}/new", page(pages.create_entry), methods=["POST"]),
         Route("/city/{city}/words", page(pages.words)),
         Route("/city/{city}/words", page(pages.save_words), methods=["POST"]),
         Route("/entries/{entry}", page(pages.entry)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -210,6 +210,73 @@ async def city(view: View) -> Response:
         may_edit=who.may_edit_entries(),
         sheet_languages=_sheet_languages(view),
     )
+
+
+# --- a new entry -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What the new entry's form shows: empty, or as sent when it was refused."""
+
+    topics: tuple[str, ...] = ()
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    source: str = ""
+
+
+async def _new_entry_page(
+    view: View, slug: str, sent: NewEntry, errors: dict[str, list[str]], status: int = 200
+) -> Response:
+    knowledge = view.console.knowledge()
+    city = knowledge.cities[slug]
+    topics = {tid: knowledge.topics[tid] for tid in TOPIC_IDS if tid in knowledge.topics}
+    return view.render(
+        "new_entry.html", status, slug=slug, topics=topics, sent=sent, errors=errors,
+        city_name=_city_name(city.name, view.language, slug),
+        languages=list(dict.fromkeys(["en", *city.languages])),
+    )  # fmt: skip
+
+
+def _may_add(view: View, slug: str) -> bool:
+    who = view.who
+    assert who is not None
+    return (
+        slug in view.console.knowledge().cities
+        and who.may_edit_entries()
+        and (who.admin or who.city == slug)
+    )
+
+
+async def new_entry(view: View) -> Response:
+    slug = view.request.path_params["city"]
+    if not _may_add(view, slug):
+        raise _not_found()
+    return await _new_entry_page(view, slug, NewEntry(), {})
+
+
+async def create_entry(view: View) -> Response:
+    who = view.who
+    assert who is not None
+    slug = view.request.path_params["city"]
+    if not _may_add(view, slug):
+        raise _not_found()
+    form = await view.request.form()
+    texts: dict[str, dict[str, str]] = {"name": {}, "description": {}}
+    for key, value in form.multi_items():
+        name, _, lang = key.partition("-")
+        if name in texts and lang in UI_LANGUAGES and isinstance(value, str) and value.strip():
+            texts[name][lang] = value
+    sent = NewEntry(
+        tuple(t for t in form.getlist("topics") if isinstance(t, str)),
+        texts,
+        str(form.get("source", "")),
+    )
+    made = await view.console.editor.create(who, slug, sent.topics, sent.texts, sent.source)
+    if made is None:
+        raise _not_found()
+    if isinstance(made, Invalid):
+        return await _new_entry_page(view, slug, sent, _field_errors(made.errors, view), 422)
+    return _redirect(f"/entries/{made.entry.id}?done=created")
 
 
 # --- one entry -------------------------------------------------------------------------------

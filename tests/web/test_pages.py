@@ -256,3 +256,39 @@ async def test_an_admin_finds_every_organisation_and_an_editor_none(app: App) ->
     async with _client(app, ana) as client:
         assert (await client.get(f"/organisations/{seeded.red_cross}")).status_code == 404
         assert (await client.get("/")).headers["location"] == "/city/brussels"
+
+
+async def test_an_editor_adds_an_entry_that_the_bot_then_lists(app: App) -> None:
+    ana, _ = await app.console().staff.add("Ana", Role.EDITOR, "brussels")
+    mia, _ = await app.console().staff.add("Mia", Role.EDITOR, "mechelen")
+    sara, _ = await app.console().staff.add("Sara", Role.TRANSLATOR, "brussels", ["ar"])
+    live = app.live()
+    form = {
+        "topics": "employment",
+        "name-en": "Job Corner",
+        "name-fr": "Coin Emploi",
+        "description-en": "Help to write a CV, every week.",
+        "description-fr": "Aide pour écrire un CV, chaque semaine.",
+        "description-nl": "Hulp bij het schrijven van een cv, elke week.",
+        "source": "Leaflet of the service, 2026",
+    }
+    async with _client(app, ana) as client:
+        page = await client.get("/city/brussels/new")
+        assert page.status_code == 200 and 'name="name-nl"' in page.text
+        form["csrf"] = _csrf(page.text)
+        refused = await client.post("/city/brussels/new", data=form)  # no Dutch name
+        assert refused.status_code == 422
+        assert "missing language(s) nl" in refused.text and 'value="Coin Emploi"' in refused.text
+        made = await client.post("/city/brussels/new", data={**form, "name-nl": "Jobhoek"})
+        assert made.status_code == 303
+        assert made.headers["location"] == "/entries/brussels-job-corner?done=created"
+        editor = await client.get(made.headers["location"])
+        assert editor.status_code == 200 and "Job Corner" in editor.text
+        assert "brussels-job-corner" in (await client.get("/city/brussels")).text
+        assert (await client.get("/city/mechelen/new")).status_code == 404
+    for other in (mia, sara):
+        async with _client(app, other) as client:
+            assert (await client.get("/city/brussels/new")).status_code == 404
+    assert await live.check()
+    listed = [e.id for e in app.knowledge.entries_for("brussels", "employment")]
+    assert "brussels-job-corner" in listed
