@@ -47,7 +47,11 @@ async def stored_versions(sessions: async_sessionmaker[AsyncSession]) -> tuple[i
 def settle_heap() -> None:
     """Collect what is garbage now, then move every live object to the permanent generation,
     which collections skip. Collecting first matters: a cycle frozen while garbage would never
-    be freed."""
+    be freed. Unfreezing first matters too: what was alive at the last settle (a request being
+    served, this reload's own task) and has become a cycle of garbage since is collected now,
+    so nothing piles up from one reload to the next. The full collection this takes (about
+    150 ms for the sample base) happens once per reload instead of at random moments."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
