@@ -2,8 +2,11 @@
 
 The bot and the console run as in the browser tests (tests/web/stack.py) on a fresh SQLite
 file with the sample knowledge; a Brussels editor changes the English description of the
-CPAS entry, so that its translations are outdated and the Arabic one shows what changed.
-Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded.
+CPAS entry, so that its translations are outdated and the Arabic one shows what changed; and
+an NGO coordinator of the Red Cross sees their organisation's page, with the volunteers and
+tickets of the tests' seed (tests/storage/organisation_seed.py).
+Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded. The 👍 and 👎
+of the organisation's page need an emoji font (Debian's fonts-noto-color-emoji).
 
 Usage:
     python bench/screenshots.py                  # docs/screenshots/*.png
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +29,7 @@ from playwright.async_api import Page, async_playwright  # noqa: E402
 
 from bot.core.knowledge.loader import load_directory  # noqa: E402
 from bot.storage.staff import Role  # noqa: E402
+from tests.storage.organisation_seed import seed  # noqa: E402
 from tests.web.stack import Stack, chromium, serving  # noqa: E402
 
 ENTRY = "brussels-cpas"
@@ -72,6 +77,15 @@ async def take(stack: Stack, out: Path, browser_path: str) -> None:
         await shoot(page, out, "entry", down_to="#texts")
         await page.goto(f"/entries/{ENTRY}/revisions/1")
         await shoot(page, out, "revision")
+        await context.clear_cookies()
+        seeded = await seed(stack.app.sessions, datetime.now(UTC))
+        ines, _ = await stack.staff.add(
+            "Ines", Role.COORDINATOR, "brussels", organisation_id=seeded.red_cross
+        )
+        await page.goto(f"/login/{await stack.staff.login_token(ines.id)}")
+        await page.get_by_role("button", name="Sign in to the console").click()
+        await page.wait_for_url(f"**/organisations/{seeded.red_cross}")
+        await shoot(page, out, "organisation")
         await browser.close()
 
 

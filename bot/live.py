@@ -12,7 +12,8 @@ reload. Python's full garbage collections walk every one of them (120-170 ms, on
 unpredictable moments, and every page and message waits meanwhile. So once the knowledge in
 use is built, the heap is settled (`settle_heap`): collected, then frozen (`gc.freeze`), and
 full collections walk only what is newer. An assistant makes no reference cycles (checked
-by a test), so the one a reload replaces is still freed, by reference counting.
+by a test), so the one a reload replaces is still freed, by reference counting; every tenth
+reload the whole heap is collected once, for the cycles of what was frozen while in use.
 """
 
 from __future__ import annotations
@@ -44,14 +45,23 @@ async def stored_versions(sessions: async_sessionmaker[AsyncSession]) -> tuple[i
         return newest, count
 
 
-def settle_heap() -> None:
+#: Every how many reloads the frozen heap is collected too (see settle_heap).
+FULL_SETTLE_EVERY = 10
+
+
+def settle_heap(*, full: bool = True) -> None:
     """Collect what is garbage now, then move every live object to the permanent generation,
     which collections skip. Collecting first matters: a cycle frozen while garbage would never
-    be freed. Unfreezing first matters too: what was alive at the last settle (a request being
-    served, this reload's own task) and has become a cycle of garbage since is collected now,
-    so nothing piles up from one reload to the next. The full collection this takes (about
-    150 ms for the sample base) happens once per reload instead of at random moments."""
-    gc.unfreeze()
+    be freed.
+
+    `full`: unfreeze first, so that what was alive at an earlier settle (a request being
+    served, a reload's own task) and has become a cycle of garbage since is collected too.
+    That walks the whole heap (about 150 ms for the sample base, the event loop waiting); without
+    it a settle walks only what is newer than the last one (tens of ms). The watcher settles
+    fully every FULL_SETTLE_EVERY reloads: what piles up in between is a few hundred kB, and is
+    freed then."""
+    if full:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
 
@@ -98,7 +108,8 @@ class LiveKnowledge:
         self.swap(assistant)
         entries = assistant.knowledge.entry_count()
         del assistant, rows
-        settle_heap()  # the old knowledge is freed by now; the new one is frozen
+        # The old knowledge is freed by now; the new one is frozen.
+        settle_heap(full=(self.reloads + 1) % FULL_SETTLE_EVERY == 0)
         self.version, self.count = latest, count
         self.reloads += 1
         log.info("knowledge version %s is live (%d entries)", latest, entries)
