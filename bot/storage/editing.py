@@ -304,7 +304,9 @@ class Editor:
                     .order_by(KbEntry.scope, KbEntry.position)
                 )
             ).all()
-            unparsed = [h.id for h in heads if h.content_hash not in self._parsed]
+            # Taken now: another request may evict some while this one waits below.
+            known = {h.id: self._parsed.get(h.content_hash) for h in heads}
+            unparsed = [entry_id for entry_id, entry in known.items() if entry is None]
             fresh: dict[str, tuple[str, Entry]] = {}
             for chunk in _chunks(unparsed, 500):  # under every driver's parameter limit
                 rows = await session.execute(
@@ -316,7 +318,13 @@ class Editor:
                     fresh[entry_id] = (digest, self._parse(digest, data))
         out = []
         for h in heads:
-            digest, entry = fresh.get(h.id) or (h.content_hash, self._parsed[h.content_hash])
+            cached = known[h.id]
+            if h.id in fresh:
+                digest, entry = fresh[h.id]
+            elif cached is not None:
+                digest, entry = h.content_hash, cached
+            else:
+                continue  # removed (by an import) between the two reads
             out.append(Stored(entry, h.scope, h.scope_key, digest, _utc(h.updated_at)))
         return out
 

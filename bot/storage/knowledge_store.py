@@ -374,7 +374,7 @@ def knowledge_of(rows: StoredRows, parsed: dict[str, Entry] | None = None) -> Kn
         if scope == "network":
             network.append(entry)
         else:
-            layers[scope].setdefault(key, []).append(entry)
+            layers.get(scope, by_city).setdefault(key, []).append(entry)
     if parsed is not None:
         parsed.clear()
         parsed.update(kept)
