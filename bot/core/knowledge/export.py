@@ -210,6 +210,8 @@ def _city(city: City) -> CommentedMap:
     out["center"] = _flow_list(city.center)
     if city.contact is not None:
         out["contact"] = city.contact
+    if city.mentor is not None:
+        out["mentor"] = city.mentor
     return out
 
 

@@ -309,6 +309,7 @@ def load_directory(root: Path | str) -> tuple[Knowledge, list[Problem]]:
         _check_country(reader, root, region_file.src, "region", region.country, countries)
     for city_file in cities.values():
         _check_city_links(reader, root, city_file, countries, regions)
+        _check_mentor(reader, city_file, set(cities))
     _check_ids(reader, read)
     problems = own + reader.take()
     if any(not p.warning for p in problems):
@@ -471,6 +472,18 @@ def _check_city_links(
             _line_of(src.data, ("city", "contact")),
             f"broken reference: contact '{contact}' is not an entry of this city",
         )
+
+
+def _check_mentor(reader: _Reader, city_file: _File[CityFile], cities: set[str]) -> None:
+    """A learning city's mentor is another city; one not in these files (a deployment of some
+    of the network's cities) is only warned about: there is nothing to compare with."""
+    src, city = city_file.src, city_file.place.city
+    line = _line_of(src.data, ("city", "mentor"))
+    if city.mentor == city.slug:
+        reader.error(src, line, f"a city cannot be its own mentor ('{city.mentor}')")
+    elif city.mentor is not None and city.mentor not in cities:
+        others = ", ".join(sorted(cities - {city.slug})) or "none"
+        reader.warn(src, line, f"mentor '{city.mentor}' is not in these files (cities: {others})")
 
 
 def _load_topics(reader: _Reader, root: Path) -> dict[str, Topic]:

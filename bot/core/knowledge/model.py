@@ -396,6 +396,9 @@ class City(_Model):
     languages: list[LanguageCode] = Field(min_length=1)
     center: tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
     contact: Id | None = None
+    #: the city this one learns from: the network pairs experienced "mentor" cities with
+    #: "learning" ones (the staff console compares their coverage topic by topic)
+    mentor: Id | None = None
 
     @property
     def default_language(self) -> str:

@@ -151,3 +151,27 @@ def test_a_city_in_an_unknown_region_or_another_countrys_region_is_an_error(kb: 
         "cities/livadia.yaml" in p and "region 'flanders' is in 'be', not in 'gr'" in p
         for p in found
     ), found
+
+
+def test_a_learning_city_names_its_mentor_and_not_itself(kb: Path) -> None:
+    knowledge, _ = load_directory(kb)
+    pairs = {c.slug: c.mentor for c in knowledge.cities.values() if c.mentor}
+    assert pairs == {
+        "saint-jean-de-la-ruelle": "brussels",
+        "capaci": "mechelen",
+        "livadia": "fuenlabrada",
+        "jelgava": "schaerbeek",
+    }
+    city = kb / "cities" / "jelgava.yaml"
+    text = city.read_text(encoding="utf-8")
+    city.write_text(text.replace("mentor: schaerbeek", "mentor: jelgava"), encoding="utf-8")
+    found = errors(kb)
+    line = text.split("\n").index("  mentor: schaerbeek") + 1
+    assert f"cities/jelgava.yaml:{line}: error: a city cannot be its own mentor" in " ".join(found)
+
+
+def test_a_mentor_outside_the_files_is_a_warning_only(kb: Path) -> None:
+    (kb / "cities" / "schaerbeek.yaml").unlink()
+    knowledge, warnings = load_directory(kb)
+    assert knowledge.cities["jelgava"].mentor == "schaerbeek"
+    assert any("jelgava.yaml" in str(w) and "mentor 'schaerbeek'" in str(w) for w in warnings)
