@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from typing import Any, TextIO
 from bot import cli_console, cli_network
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
+from bot.core.knowledge import matrix
 from bot.core.knowledge.coverage import coverage, missing_texts, report_lines
 from bot.core.knowledge.loader import KnowledgeError, load_directory
 from bot.core.languages import UI_LANGUAGES, default_detector
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         ("export", "write the database's knowledge (with the console's edits) as the files"),
         ("embed", "refresh the shipped embedding cache of the files"),
         ("report", "texts per city and language, and the facts each city still lacks"),
+        ("coverage", "topics x cities: entries, texts, facts, confirmation; what mentors offer"),
     ):
         cmd = kb_sub.add_parser(name, help=text)
         cmd.add_argument(
@@ -84,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--strict", action="store_true", help="exit 1 when any text is missing"
             )
+        if name == "coverage":
+            cmd.add_argument("--format", choices=("md", "csv"), default="md")
 
     sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
 
@@ -201,6 +206,25 @@ def kb_report(path: Path, strict: bool, out: TextIO) -> int:
     missing = missing_texts(report)
     print(f"{missing} text(s) missing.", file=out)
     return 1 if strict and missing else 0
+
+
+def kb_coverage(path: Path, fmt: str, out: TextIO) -> int:
+    """The console's coverage matrix from the files, as Markdown or CSV."""
+    try:
+        knowledge, _warnings = load_directory(path)
+    except KnowledgeError as exc:
+        _print_problems(exc, out)
+        return 1
+    cells = matrix.matrix(knowledge)
+    today = datetime.now(UTC).date()
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(matrix.CSV_HEAD)
+        writer.writerows(matrix.csv_rows(cells, today))
+    else:
+        for line in matrix.markdown_lines(knowledge, cells, today):
+            print(line, file=out)
+    return 0
 
 
 def kb_embed(path: Path, out: TextIO) -> int:
@@ -411,6 +435,8 @@ def main(
             return kb_embed(path, out)
         if args.kb_command == "report":
             return kb_report(path, args.strict, out)
+        if args.kb_command == "coverage":
+            return kb_coverage(path, args.format, out)
         if args.kb_command == "export":
             return kb_export(settings, path, out)
         return asyncio.run(kb_import(settings, path, out, args.force))

@@ -1,6 +1,8 @@
 """The command line as staff and the demo use it, run in this process against real files and a
 real database; one test runs `python main.py` as a real process."""
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -336,3 +338,18 @@ async def test_kb_report_shows_texts_per_city_and_language_and_strict_fails_on_g
     assert int(strict.out.splitlines()[-1].split()[0]) > 0
     lenient = await cli("kb", "report", str(kb))
     assert lenient.code == 0
+
+
+async def test_kb_coverage_prints_the_matrix_as_markdown_or_csv(cli: Cli) -> None:
+    md = await cli("kb", "coverage")
+    assert md.code == 0, md.out
+    lines = md.out.splitlines()
+    assert lines[0].startswith("| topic | brussels |")
+    assert any(line.startswith("| housing | ") for line in lines)
+    assert "capaci can start from mechelen" in md.out
+    as_csv = await cli("kb", "coverage", "--format", "csv")
+    assert as_csv.code == 0
+    rows = list(csv.reader(io.StringIO(as_csv.out)))
+    assert rows[0][:4] == ["topic", "city", "entries", "own_entries"]
+    assert len(rows) == 1 + 24 * 8
+    assert all(row[-1] in ("none", "weak", "fair", "good") for row in rows[1:])

@@ -40,7 +40,7 @@ from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
-from bot.web import organisation_pages, pages
+from bot.web import coverage_pages, organisation_pages, pages
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
     SESSION_SECONDS,
@@ -170,6 +170,9 @@ def build_console(
             "/organisations/{organisation:int}",
             page(organisation_pages.organisation, roles=NETWORK_ROLES),
         ),
+        Route("/coverage", page(coverage_pages.network)),
+        Route("/coverage/mentor/{city}", page(coverage_pages.mentor)),
+        Route("/coverage/{city}/{topic}", page(coverage_pages.cell)),
         Route("/city/{city}", page(pages.city)),
         Route("/city/{city}/sheet/{language}.xlsx", page(pages.sheet_download)),
         Route("/city/{city}/sheet", page(pages.sheet_upload), methods=["POST"]),

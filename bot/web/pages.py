@@ -205,11 +205,21 @@ async def city(view: View) -> Response:
         "city.html",
         slug=slug,
         city_name=_city_name(knowledge.cities[slug].name, view.language, slug),
+        mentor=_mentor_name(view, slug),
         rows=rows,
         todo=todo,
         may_edit=who.may_edit_entries(),
         sheet_languages=_sheet_languages(view),
     )
+
+
+def _mentor_name(view: View, slug: str) -> str | None:
+    """The name of the city's mentor, when it has one in the network."""
+    cities = view.console.knowledge().cities
+    mentor = cities[slug].mentor
+    if mentor is None or mentor not in cities:
+        return None
+    return _city_name(cities[mentor].name, view.language, mentor)
 
 
 # --- a new entry -----------------------------------------------------------------------------
@@ -248,10 +258,21 @@ def _may_add(view: View, slug: str) -> bool:
 
 
 async def new_entry(view: View) -> Response:
+    """The form, empty or (?from=ID) started from another entry: a mentor city's, to adapt."""
     slug = view.request.path_params["city"]
     if not _may_add(view, slug):
         raise _not_found()
-    return await _new_entry_page(view, slug, NewEntry(), {})
+    knowledge = view.console.knowledge()
+    model = knowledge.entry(view.request.query_params.get("from", ""))
+    start = NewEntry()
+    if model is not None:
+        wanted = ["en", *knowledge.cities[slug].languages]
+        texts: dict[str, dict[str, str]] = {}
+        for name in ("name", "description"):
+            found = {lang: model.text(name, lang) for lang in wanted}
+            texts[name] = {lang: t.text for lang, t in found.items() if t is not None}
+        start = NewEntry(tuple(model.topics), texts)
+    return await _new_entry_page(view, slug, start, {})
 
 
 async def create_entry(view: View) -> Response:

@@ -292,3 +292,35 @@ async def test_an_editor_adds_an_entry_that_the_bot_then_lists(app: App) -> None
     assert await live.check()
     listed = [e.id for e in app.knowledge.entries_for("brussels", "employment")]
     assert "brussels-job-corner" in listed
+
+
+# --- coverage across the network ---------------------------------------------------------------
+
+
+async def test_the_coverage_matrix_and_a_learner_starting_from_its_mentors_entry(
+    app: App,
+) -> None:
+    sophie, _ = await app.console().staff.add("Sophie", Role.EDITOR, "saint-jean-de-la-ruelle")
+    async with _client(app, sophie) as client:
+        grid = await client.get("/coverage")
+        assert grid.status_code == 200
+        for city in app.knowledge.cities:
+            assert f'href="/coverage/{city}/housing"' in grid.text
+        assert 'href="/coverage/mentor/saint-jean-de-la-ruelle"' in grid.text
+        cell = await client.get("/coverage/brussels/housing")
+        assert cell.status_code == 200 and "brussels-regie-fonciere" in cell.text
+        assert (await client.get("/coverage/brussels/gardening")).status_code == 404
+        assert (await client.get("/coverage/mentor/brussels")).status_code == 404  # no mentor
+        mentor = await client.get("/coverage/mentor/saint-jean-de-la-ruelle")
+        assert mentor.status_code == 200
+        start = "/city/saint-jean-de-la-ruelle/new?from=be-samusocial"
+        assert f'href="{start}"' in mentor.text.replace("&amp;", "&")
+        form = await client.get(start)
+        samusocial = app.knowledge.entry("be-samusocial")
+        assert samusocial is not None
+        assert str(escape(samusocial.name["fr"])) in form.text  # the French name, to adapt
+        assert 'value="shelter" checked' in form.text
+    ana, _ = await app.console().staff.add("Ana", Role.EDITOR, "brussels")
+    async with _client(app, ana) as client:  # Brussels' editor may look, not add for them
+        mentor = await client.get("/coverage/mentor/saint-jean-de-la-ruelle")
+        assert mentor.status_code == 200 and "/new?from=" not in mentor.text
