@@ -31,7 +31,7 @@ from typing import Any, TextIO
 from bot import cli_console, cli_network
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
-from bot.core.knowledge import matrix
+from bot.core.knowledge import Knowledge, matrix
 from bot.core.knowledge.coverage import coverage, missing_texts, report_lines
 from bot.core.knowledge.loader import KnowledgeError, load_directory
 from bot.core.languages import UI_LANGUAGES, default_detector
@@ -194,11 +194,19 @@ def kb_export(settings: Settings, path: Path, out: TextIO) -> int:
     return 0
 
 
-def kb_report(path: Path, strict: bool, out: TextIO) -> int:
+def _loaded(path: Path, out: TextIO) -> Knowledge | None:
+    """The files' knowledge, or None once their problems are printed."""
     try:
         knowledge, _warnings = load_directory(path)
     except KnowledgeError as exc:
         _print_problems(exc, out)
+        return None
+    return knowledge
+
+
+def kb_report(path: Path, strict: bool, out: TextIO) -> int:
+    knowledge = _loaded(path, out)
+    if knowledge is None:
         return 1
     report = coverage(knowledge)
     for line in report_lines(report):
@@ -210,10 +218,8 @@ def kb_report(path: Path, strict: bool, out: TextIO) -> int:
 
 def kb_coverage(path: Path, fmt: str, out: TextIO) -> int:
     """The console's coverage matrix from the files, as Markdown or CSV."""
-    try:
-        knowledge, _warnings = load_directory(path)
-    except KnowledgeError as exc:
-        _print_problems(exc, out)
+    knowledge = _loaded(path, out)
+    if knowledge is None:
         return 1
     cells = matrix.matrix(knowledge)
     today = datetime.now(UTC).date()
@@ -228,10 +234,8 @@ def kb_coverage(path: Path, fmt: str, out: TextIO) -> int:
 
 
 def kb_embed(path: Path, out: TextIO) -> int:
-    try:
-        knowledge, _warnings = load_directory(path)
-    except KnowledgeError as exc:
-        _print_problems(exc, out)
+    knowledge = _loaded(path, out)
+    if knowledge is None:
         return 1
     embedder = load_embedder()
     if embedder is None:
