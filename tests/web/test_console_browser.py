@@ -372,3 +372,40 @@ async def test_the_console_language_chosen_at_the_top_is_the_language_of_the_pag
     await page.get_by_role("link", name=in_french, exact=True).first.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(in_french)
     await expect(page.locator("html")).to_have_attribute("lang", "fr")  # kept for the session
+
+
+async def test_a_learning_city_compares_itself_with_its_mentor_and_adapts_an_entry(
+    page: Page, stack: Stack
+) -> None:
+    sophie, _ = await stack.staff.add("Sophie", Role.EDITOR, "saint-jean-de-la-ruelle")
+    await sign_in(page, stack, sophie)
+    await expect(page).to_have_url(f"{stack.url}/city/saint-jean-de-la-ruelle")
+
+    await page.get_by_role("link", name="Coverage across the network").click()
+    grid = page.get_by_role("table", name="Entries and texts checked, by topic and city")
+    await expect(grid.get_by_role("columnheader")).to_have_count(1 + 8)
+    shelter = grid.get_by_role("row", name=re.compile("Night shelter"))
+    await expect(shelter.get_by_role("cell")).to_have_count(8)
+
+    await page.go_back()
+    await page.get_by_role("link", name="What to take from Brussels").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "What Saint-Jean-de-la-Ruelle can take from Brussels"
+    )
+    section = page.locator("section").filter(
+        has=page.get_by_role("heading", name=re.compile("Night shelter"))
+    )
+    await section.get_by_role("link", name="Start a new entry from this one").first.click()
+    await expect(page.get_by_label("French").first).to_have_value(
+        "Samusocial (hébergement d'urgence, Région bruxelloise)"
+    )
+    await page.get_by_label("French").first.fill("Accueil de nuit de Saint-Jean")
+    await page.get_by_label("English").first.fill("Saint-Jean night shelter")
+    await page.get_by_label(re.compile("Where this comes from")).fill("Call with the town hall")
+    await page.get_by_role("button", name="Add the entry").click()
+
+    await expect(page).to_have_url(
+        f"{stack.url}/entries/saint-jean-de-la-ruelle-saint-jean-night-shelter?done=created"
+    )
+    await expect(page.get_by_role("status")).to_contain_text("Entry added")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Saint-Jean night shelter")
