@@ -4,7 +4,7 @@ The bot and the console run as in the browser tests (tests/web/stack.py) on a fr
 file with the sample knowledge; a Brussels editor changes the English description of the
 CPAS entry, so that its translations are outdated and the Arabic one shows what changed; and
 an NGO coordinator of the Red Cross sees their organisation's page, with the volunteers and
-tickets of the tests' seed (tests/storage/organisation_seed.py).
+tickets of the tests' seed (tests/storage/organisation_seed.py); then the coverage matrix.
 Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded. The 👍 and 👎
 of the organisation's page need an emoji font (Debian's fonts-noto-color-emoji).
 
@@ -86,6 +86,12 @@ async def take(stack: Stack, out: Path, browser_path: str) -> None:
         await page.get_by_role("button", name="Sign in to the console").click()
         await page.wait_for_url(f"**/organisations/{seeded.red_cross}")
         await shoot(page, out, "organisation")
+        await context.clear_cookies()
+        await page.goto(f"/login/{await stack.staff.login_token(ana.id)}")
+        await page.get_by_role("button", name="Sign in to the console").click()
+        await page.wait_for_url("**/city/brussels")
+        await page.goto("/coverage")
+        await shoot(page, out, "coverage")
         await browser.close()
 
 
