@@ -372,3 +372,23 @@ async def test_the_console_language_chosen_at_the_top_is_the_language_of_the_pag
     await page.get_by_role("link", name=in_french, exact=True).first.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(in_french)
     await expect(page.locator("html")).to_have_attribute("lang", "fr")  # kept for the session
+
+
+async def test_an_editor_finds_the_posters_on_her_city_page_and_downloads_the_pdf(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "mechelen")
+    await sign_in(page, stack, ana)  # signing in opens her city's page
+    await expect(page).to_have_url(re.compile(r"/city/mechelen$"))
+    posters = page.get_by_role("region", name="Posters")
+    await expect(posters).to_be_visible()
+    async with page.expect_download() as started:
+        await (
+            posters.get_by_role("row", name="The whole city")
+            .get_by_role("link", name="PDF")
+            .click()
+        )
+    download = await started.value
+    assert download.suggested_filename == "guichet-mechelen.pdf"
+    path = await download.path()
+    assert path.read_bytes().startswith(b"%PDF")
