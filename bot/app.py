@@ -237,6 +237,7 @@ class App:
             figures=NetworkFigures(self.sessions),
             knowledge=lambda: self.knowledge,
             settings=self.settings.web,
+            bot_username=self.settings.support.bot_username,
         )
 
     def staff_door(self) -> StaffDoor:

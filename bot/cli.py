@@ -12,6 +12,7 @@ Usage:
     python main.py tickets list --city brussels
     python main.py console                      (see bot/cli_console.py)
     python main.py staff add --name Ana --city mechelen --role editor
+    python main.py poster --city brussels [--topic housing] [--format png]   (bot/cli_posters.py)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import cli_console, cli_network
+from bot import cli_console, cli_network, cli_posters
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge import Knowledge, matrix
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_network.add_parsers(sub)
     cli_console.add_parsers(sub)
+    cli_posters.add_parsers(sub)
     return p
 
 
@@ -431,6 +433,7 @@ def main(
         stream=sys.stderr,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # the PDF fonts: a line a glyph
     if args.command == "kb":
         path = args.path or settings.knowledge_dir
         if args.kb_command == "check":
@@ -459,4 +462,6 @@ def main(
         return asyncio.run(cli_console.run_console(settings))
     if args.command == "staff":
         return asyncio.run(cli_console.staff_command(settings, args, out, err))
+    if args.command == "poster":
+        return asyncio.run(cli_posters.poster_command(settings, args, out, err))
     return asyncio.run(staff(settings, args, out, err, clock()))

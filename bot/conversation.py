@@ -148,6 +148,7 @@ class Conversation:
         first: tuple[int, ...] = (),
         now: datetime | None = None,
         user: User | None = None,
+        client_language: str | None = None,
     ) -> tuple[Reply, int | None]:
         """The answer for a topic the user chose from a menu or a clarification (`first`: the
         entries an earlier page showed first, see `Assistant.topic_reply`).
@@ -160,7 +161,7 @@ class Conversation:
         if not user.city:
             raise NoCity()
         # A chosen topic needs no understanding: answer it in the language we settled on.
-        language = self.language(user)
+        language = self.language(user, client_language)
         decision = Decision(Action.ANSWER, topic, (topic,), 1.0, language, NO_DETECTION)
         user.last_topic = topic
         await self.users.save(user)

@@ -40,7 +40,7 @@ from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
-from bot.web import coverage_pages, organisation_pages, pages
+from bot.web import coverage_pages, organisation_pages, pages, poster_pages
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
     SESSION_SECONDS,
@@ -53,6 +53,7 @@ from bot.web.auth import (
 
 HERE: Final = Path(__file__).resolve().parent
 EVERYONE: Final = frozenset(Role)
+POSTER_ROLES: Final = frozenset({Role.ADMIN, Role.EDITOR})
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Console:
     figures: NetworkFigures
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
+    bot_username: str | None = None  # for the posters' QR codes (GUICHET_BOT_USERNAME)
 
 
 def templates() -> Environment:
@@ -176,6 +178,11 @@ def build_console(
         Route("/city/{city}", page(pages.city)),
         Route("/city/{city}/sheet/{language}.xlsx", page(pages.sheet_download)),
         Route("/city/{city}/sheet", page(pages.sheet_upload), methods=["POST"]),
+        Route("/city/{city}/poster.{format}", page(poster_pages.poster, roles=POSTER_ROLES)),
+        Route(
+            "/city/{city}/poster/{topic}.{format}",
+            page(poster_pages.poster, roles=POSTER_ROLES),
+        ),
         Route("/city/{city}/new", page(pages.new_entry)),
         Route("/city/{city}/new", page(pages.create_entry), methods=["POST"]),
         Route("/city/{city}/words", page(pages.words)),

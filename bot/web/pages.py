@@ -27,6 +27,7 @@ from bot.storage.sheets import (
     sheet_filename,
 )
 from bot.storage.staff import Role, TokenProblem
+from bot.web import poster_pages
 from bot.web.auth import MOST_UPLOAD
 from bot.web.forms import FactsForm, form_of, parse_facts
 
@@ -210,6 +211,7 @@ async def city(view: View) -> Response:
         todo=todo,
         may_edit=who.may_edit_entries(),
         sheet_languages=_sheet_languages(view),
+        posters=poster_pages.section(view),
     )
 
 

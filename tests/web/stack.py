@@ -18,7 +18,7 @@ from bot.app import App, open_app
 from bot.channels.telegram.run import running
 from bot.cli_console import console_app
 from bot.core.knowledge import Knowledge
-from bot.settings import Settings, TelegramSettings, WebSettings
+from bot.settings import Settings, SupportSettings, TelegramSettings, WebSettings
 from bot.storage.database import create_engine, sessionmaker, upgrade
 from bot.storage.editing import Editor
 from bot.storage.knowledge_store import import_knowledge
@@ -69,7 +69,13 @@ async def serving(database_url: str, knowledge: Knowledge, state_dir: Path) -> A
     async with FakeBotApi() as fake:
         telegram = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
         web = WebSettings(port=free_port(), secret=SECRET, state_dir=state_dir)
-        settings = Settings(database_url=database_url, semantic=False, telegram=telegram, web=web)
+        settings = Settings(
+            database_url=database_url,
+            semantic=False,
+            telegram=telegram,
+            web=web,
+            support=SupportSettings(bot_username="GuichetTestBot"),  # the posters' QR codes
+        )
         app = await open_app(settings)
         try:
             conversation = app.conversation("telegram")

@@ -409,3 +409,23 @@ async def test_a_learning_city_compares_itself_with_its_mentor_and_adapts_an_ent
     )
     await expect(page.get_by_role("status")).to_contain_text("Entry added")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Saint-Jean night shelter")
+
+
+async def test_an_editor_finds_the_posters_on_her_city_page_and_downloads_the_pdf(
+    page: Page, stack: Stack
+) -> None:
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "mechelen")
+    await sign_in(page, stack, ana)  # signing in opens her city's page
+    await expect(page).to_have_url(re.compile(r"/city/mechelen$"))
+    posters = page.get_by_role("region", name="Posters")
+    await expect(posters).to_be_visible()
+    async with page.expect_download() as started:
+        await (
+            posters.get_by_role("row", name="The whole city")
+            .get_by_role("link", name="PDF")
+            .click()
+        )
+    download = await started.value
+    assert download.suggested_filename == "guichet-mechelen.pdf"
+    path = await download.path()
+    assert path.read_bytes().startswith(b"%PDF")

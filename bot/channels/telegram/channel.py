@@ -31,6 +31,7 @@ from bot.channels.telegram.split import split_html
 from bot.conversation import Conversation, NoCity
 from bot.core.assistant import Reply
 from bot.core.decision import Action
+from bot.core.deeplinks import read_start
 from bot.core.geo import Point
 from bot.core.i18n import Translator, translator
 from bot.core.knowledge import Knowledge
@@ -199,11 +200,22 @@ class Channel:
         if seen is None:
             return
         raw = (context.args or [""])[0].strip()
-        payload = choosing.find_city(self.knowledge, raw) if raw else None
+        link = read_start(raw, self.knowledge.topics)
+        payload = choosing.find_city(self.knowledge, link.city) if link else None
         if payload:
             seen.user = await self.conv.set_city(str(seen.chat_id), payload)
             name = self.city_name(payload, seen.t)
             await self.send(context.bot, seen.chat_id, self.fmt.escape(f"✓ {name}"))
+            if link and link.topic:  # a topic's poster: its answer, as if the topic was asked
+                reply, qid = await self.conv.topic(
+                    str(seen.chat_id),
+                    link.topic,
+                    self.fmt,
+                    user=seen.user,
+                    client_language=client_language(update),
+                )
+                await self.show(context.bot, seen, reply, qid)
+                return
             await self.ask_language(context.bot, seen, seen.t.language)
             return
         if raw:

@@ -333,3 +333,24 @@ async def test_always_reply_in_the_language_of_a_question_switches_and_the_butto
     assert switch not in left and left and set(left) < set(answer.button_data())
     user = await tg.conversation.users.get("telegram", "640")
     assert user is not None and (user.language, user.language_explicit) == ("it", True)
+
+
+async def test_a_topic_posters_link_sets_the_city_and_answers_the_topic(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sent = await tg.say(520, "/start mechelen--housing", language_code="uk", count=2)
+    assert visible(sent[0].text or "") == "✓ Mechelen"
+    answer = visible(sent[1].text or "")
+    assert translator("uk").gettext("Was this helpful?") in answer  # in the client's language
+    user = await stored_user(sessions, 520)
+    assert user is not None and user.city == "mechelen" and user.last_topic == "housing"
+    logged = await questions(sessions)
+    assert (logged[-1].topic, logged[-1].action, logged[-1].language) == ("housing", "choice", "uk")
+
+
+async def test_a_link_with_an_unknown_topic_still_opens_its_city(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sent = await tg.say(521, "/start mechelen--weather", language_code="en", count=2)
+    assert visible(sent[0].text or "") == "✓ Mechelen"
+    assert sent[1].button_data()[0].startswith("1l:")  # the language question, as for a city
