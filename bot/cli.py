@@ -429,4 +429,6 @@ def main(
         return asyncio.run(cli_console.run_console(settings))
     if args.command == "staff":
         return asyncio.run(cli_console.staff_command(settings, args, out, err))
+    if args.command == "review":
+        return asyncio.run(cli_console.review_command(settings, args, out, err, clock()))
     return asyncio.run(staff(settings, args, out, err, clock()))

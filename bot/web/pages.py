@@ -107,7 +107,7 @@ async def home(view: View) -> Response:
     cities = await view.console.editor.cities(who)
     knowledge = view.console.knowledge()
     names = {
-        c: _city_name(knowledge.cities[c].name, view.language, c)
+        c: city_name(knowledge.cities[c].name, view.language, c)
         for c in cities
         if c in knowledge.cities
     }
@@ -115,7 +115,7 @@ async def home(view: View) -> Response:
     return view.render("cities.html", cities=cities, names=names, organisations=organisations)
 
 
-def _city_name(names: dict[str, str], language: str, slug: str) -> str:
+def city_name(names: dict[str, str], language: str, slug: str) -> str:
     return names.get(language) or names.get("en") or slug
 
 
@@ -204,11 +204,12 @@ async def city(view: View) -> Response:
     return view.render(
         "city.html",
         slug=slug,
-        city_name=_city_name(knowledge.cities[slug].name, view.language, slug),
+        city_name=city_name(knowledge.cities[slug].name, view.language, slug),
         rows=rows,
         todo=todo,
         may_edit=who.may_edit_entries(),
         sheet_languages=_sheet_languages(view),
+        to_review=await view.console.review.count(who, slug),
     )
 
 
@@ -222,6 +223,7 @@ class NewEntry:
     topics: tuple[str, ...] = ()
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str = ""
+    suggestion: int | None = None  # a volunteer's answer it starts from (the review queue)
 
 
 async def _new_entry_page(
@@ -230,10 +232,13 @@ async def _new_entry_page(
     knowledge = view.console.knowledge()
     city = knowledge.cities[slug]
     topics = {tid: knowledge.topics[tid] for tid in TOPIC_IDS if tid in knowledge.topics}
+    required = list(dict.fromkeys(["en", *city.languages]))
+    # An answer in another language (Arabic in Brussels) is shown in its own field, optional.
+    given = [lang for by_lang in sent.texts.values() for lang in by_lang]
     return view.render(
         "new_entry.html", status, slug=slug, topics=topics, sent=sent, errors=errors,
-        city_name=_city_name(city.name, view.language, slug),
-        languages=list(dict.fromkeys(["en", *city.languages])),
+        city_name=city_name(city.name, view.language, slug),
+        languages=list(dict.fromkeys([*required, *given])), required=required,
     )  # fmt: skip
 
 
@@ -251,7 +256,24 @@ async def new_entry(view: View) -> Response:
     slug = view.request.path_params["city"]
     if not _may_add(view, slug):
         raise _not_found()
-    return await _new_entry_page(view, slug, NewEntry(), {})
+    return await _new_entry_page(view, slug, await _from_suggestion(view, slug), {})
+
+
+async def _from_suggestion(view: View, slug: str) -> NewEntry:
+    """`?suggestion=ID`: the form prefilled from a volunteer's answer (its description, in the
+    answer's language, and the guessed topic), to be checked; else empty."""
+    assert view.who is not None
+    asked = view.request.query_params.get("suggestion", "")
+    if not asked.isdigit():
+        return NewEntry()
+    found = await view.console.review.get(view.who, slug, int(asked), datetime.now(UTC))
+    if found is None:
+        return NewEntry()
+    return NewEntry(
+        (found.topic,) if found.topic else (),
+        {"description": {found.language: found.answer}},
+        suggestion=found.id,
+    )
 
 
 async def create_entry(view: View) -> Response:
@@ -266,16 +288,22 @@ async def create_entry(view: View) -> Response:
         name, _, lang = key.partition("-")
         if name in texts and lang in UI_LANGUAGES and isinstance(value, str) and value.strip():
             texts[name][lang] = value
+    suggestion = str(form.get("suggestion", ""))
     sent = NewEntry(
         tuple(t for t in form.getlist("topics") if isinstance(t, str)),
         texts,
         str(form.get("source", "")),
+        int(suggestion) if suggestion.isdigit() else None,
     )
     made = await view.console.editor.create(who, slug, sent.topics, sent.texts, sent.source)
     if made is None:
         raise _not_found()
     if isinstance(made, Invalid):
         return await _new_entry_page(view, slug, sent, _field_errors(made.errors, view), 422)
+    if sent.suggestion is not None:  # reviewed: the entry is made from it (or was already)
+        await view.console.review.drafted(
+            who, slug, sent.suggestion, made.entry.id, datetime.now(UTC)
+        )
     return _redirect(f"/entries/{made.entry.id}?done=created")
 
 
