@@ -44,6 +44,7 @@ from bot.storage.network import Network
 from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
+from bot.storage.review import Review
 from bot.storage.sent import SentJournal
 from bot.storage.staff import StaffStore
 from bot.storage.ticket_upkeep import TicketUpkeep
@@ -229,12 +230,14 @@ class App:
 
     def console(self) -> Console:
         """The staff console's stores, on this app's database and live knowledge."""
+        editor, phrasings = Editor(self.sessions), Phrasings(self.sessions)
         return Console(
             staff=StaffStore(self.sessions),
-            editor=Editor(self.sessions),
+            editor=editor,
             questions=self.questions,
-            phrasings=Phrasings(self.sessions),
+            phrasings=phrasings,
             figures=NetworkFigures(self.sessions),
+            review=Review(self.sessions, phrasings, editor),
             knowledge=lambda: self.knowledge,
             settings=self.settings.web,
             bot_username=self.settings.support.bot_username,

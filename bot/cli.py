@@ -464,4 +464,6 @@ def main(
         return asyncio.run(cli_console.staff_command(settings, args, out, err))
     if args.command == "poster":
         return asyncio.run(cli_posters.poster_command(settings, args, out, err))
+    if args.command == "review":
+        return asyncio.run(cli_console.review_command(settings, args, out, err, clock()))
     return asyncio.run(staff(settings, args, out, err, clock()))

@@ -9,6 +9,7 @@ Usage:
     python main.py staff login-link             # a sign-in link for the first admin
     python main.py staff list
     python main.py staff remove 3
+    python main.py review --city brussels       # volunteers' answers waiting for review
 
 A new staff member gets an invitation link to the bot; opening it binds their Telegram chat.
 From then on `/staff` in that chat gets them a sign-in link (once, 10 minutes).
@@ -20,6 +21,7 @@ import argparse
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.languages import UI_LANGUAGES
@@ -53,6 +55,8 @@ def add_parsers(sub: Any) -> None:
     staff_sub.add_parser("list", help="the staff and their roles")
     remove = staff_sub.add_parser("remove", help="remove a person: signed out at once")
     remove.add_argument("id", type=int)
+    review = sub.add_parser("review", help="volunteers' answers waiting for review, newest first")
+    review.add_argument("--city", required=True)
 
 
 class Refused:
@@ -152,6 +156,31 @@ async def staff_command(
             return 0
         print(f"No active staff member #{args.id}.", file=err)
         return 1
+    finally:
+        await app.close()
+
+
+async def review_command(
+    settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime
+) -> int:
+    """`review --city SLUG`: the city's review queue, as the console shows it (no identity;
+    a question whose text expired says so). Decisions are made in the console."""
+    from bot.app import open_app
+
+    app = await open_app(settings)
+    try:
+        if args.city not in app.knowledge.cities:
+            print(f"--city must be one of {', '.join(sorted(app.knowledge.cities))}", file=err)
+            return EXIT_USAGE
+        found = await app.console().review.pending(args.city, now)
+        for s in found:
+            print(f"#{s.id}  {s.created_at:%Y-%m-%d}  {s.language}  {s.topic or '-'}", file=out)
+            print(f"    question: {s.question or '(its text has expired)'}", file=out)
+            print(f"    answer:   {' '.join(s.answer.split())}", file=out)
+        print(
+            f"{len(found)} to review: {settings.web.public_url}/city/{args.city}/review", file=out
+        )
+        return 0
     finally:
         await app.close()
 

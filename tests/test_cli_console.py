@@ -45,6 +45,31 @@ async def test_staff_are_added_with_a_role_listed_and_removed(
     assert (await cli("staff", "remove", "1")).code == 1
 
 
+async def test_review_lists_the_citys_suggestions_without_identity(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.storage.suggestions import suggested
+
+    cli = Cli(monkeypatch, database_url)
+    assert (await cli("review", "--city", "brussels")).out.startswith("0 to review")
+    app = await open_app(Settings(database_url=database_url, semantic=False))
+    try:
+        sid, _ = await suggested(
+            app.sessions, question="Où dormir ce soir ?", answer="Samusocial, 0800 99 340",
+            now=datetime.now(UTC),
+        )  # fmt: skip
+    finally:
+        await app.close()
+    listed = await cli("review", "--city", "brussels")
+    assert listed.code == 0, listed.err
+    assert f"#{sid}  " in listed.out and "  fr  housing" in listed.out
+    assert "question: Où dormir ce soir ?" in listed.out and "Samusocial" in listed.out
+    assert "Amal" not in listed.out and "1 to review: " in listed.out
+    assert (await cli("review", "--city", "atlantis")).code == 2
+
+
 async def test_staff_add_explains_what_is_missing(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

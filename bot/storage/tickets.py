@@ -426,6 +426,10 @@ class Tickets:
                 .where(TicketMessage.ticket_id.in_(expired))
                 .values(text=None, file_id=None, origin_message_id=None)
             )
+            # A suggestion quotes the question: its copy goes too (the answer stays, to review).
+            await session.execute(
+                update(KbSuggestion).where(KbSuggestion.ticket_id.in_(expired)).values(question="")
+            )
             result = await session.execute(
                 update(Ticket)
                 .where(Ticket.id.in_(expired))

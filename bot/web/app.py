@@ -39,8 +39,9 @@ from bot.storage.editing import Editor
 from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
+from bot.storage.review import Review
 from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
-from bot.web import coverage_pages, organisation_pages, pages, poster_pages
+from bot.web import coverage_pages, organisation_pages, pages, poster_pages, review_pages
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
     SESSION_SECONDS,
@@ -65,6 +66,7 @@ class Console:
     questions: QuestionLog
     phrasings: Phrasings
     figures: NetworkFigures
+    review: Review  # volunteers' answers for editors to turn into knowledge
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
     bot_username: str | None = None  # for the posters' QR codes (GUICHET_BOT_USERNAME)
@@ -185,6 +187,8 @@ def build_console(
         ),
         Route("/city/{city}/new", page(pages.new_entry)),
         Route("/city/{city}/new", page(pages.create_entry), methods=["POST"]),
+        Route("/city/{city}/review", page(review_pages.queue)),
+        Route("/city/{city}/review/{suggestion:int}", page(review_pages.decide), methods=["POST"]),
         Route("/city/{city}/words", page(pages.words)),
         Route("/city/{city}/words", page(pages.save_words), methods=["POST"]),
         Route("/entries/{entry}", page(pages.entry)),

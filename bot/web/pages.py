@@ -108,7 +108,7 @@ async def home(view: View) -> Response:
     cities = await view.console.editor.cities(who)
     knowledge = view.console.knowledge()
     names = {
-        c: _city_name(knowledge.cities[c].name, view.language, c)
+        c: city_name(knowledge.cities[c].name, view.language, c)
         for c in cities
         if c in knowledge.cities
     }
@@ -116,7 +116,7 @@ async def home(view: View) -> Response:
     return view.render("cities.html", cities=cities, names=names, organisations=organisations)
 
 
-def _city_name(names: dict[str, str], language: str, slug: str) -> str:
+def city_name(names: dict[str, str], language: str, slug: str) -> str:
     return names.get(language) or names.get("en") or slug
 
 
@@ -205,13 +205,14 @@ async def city(view: View) -> Response:
     return view.render(
         "city.html",
         slug=slug,
-        city_name=_city_name(knowledge.cities[slug].name, view.language, slug),
+        city_name=city_name(knowledge.cities[slug].name, view.language, slug),
         mentor=_mentor_name(view, slug),
         rows=rows,
         todo=todo,
         may_edit=who.may_edit_entries(),
         sheet_languages=_sheet_languages(view),
         posters=poster_pages.section(view),
+        to_review=await view.console.review.count(who, slug),
     )
 
 
@@ -221,7 +222,7 @@ def _mentor_name(view: View, slug: str) -> str | None:
     mentor = cities[slug].mentor
     if mentor is None or mentor not in cities:
         return None
-    return _city_name(cities[mentor].name, view.language, mentor)
+    return city_name(cities[mentor].name, view.language, mentor)
 
 
 # --- a new entry -----------------------------------------------------------------------------
@@ -234,6 +235,7 @@ class NewEntry:
     topics: tuple[str, ...] = ()
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str = ""
+    suggestion: int | None = None  # a volunteer's answer it starts from (the review queue)
 
 
 async def _new_entry_page(
@@ -242,10 +244,13 @@ async def _new_entry_page(
     knowledge = view.console.knowledge()
     city = knowledge.cities[slug]
     topics = {tid: knowledge.topics[tid] for tid in TOPIC_IDS if tid in knowledge.topics}
+    required = list(dict.fromkeys(["en", *city.languages]))
+    # An answer in another language (Arabic in Brussels) is shown in its own field, optional.
+    given = [lang for by_lang in sent.texts.values() for lang in by_lang]
     return view.render(
         "new_entry.html", status, slug=slug, topics=topics, sent=sent, errors=errors,
-        city_name=_city_name(city.name, view.language, slug),
-        languages=list(dict.fromkeys(["en", *city.languages])),
+        city_name=city_name(city.name, view.language, slug),
+        languages=list(dict.fromkeys([*required, *given])), required=required,
     )  # fmt: skip
 
 
@@ -260,21 +265,38 @@ def _may_add(view: View, slug: str) -> bool:
 
 
 async def new_entry(view: View) -> Response:
-    """The form, empty or (?from=ID) started from another entry: a mentor city's, to adapt."""
+    """The form: empty, started from another entry (?from=ID: a mentor city's, to adapt) or
+    from a volunteer's answer (?suggestion=ID, from the review queue)."""
     slug = view.request.path_params["city"]
     if not _may_add(view, slug):
         raise _not_found()
     knowledge = view.console.knowledge()
     model = knowledge.entry(view.request.query_params.get("from", ""))
-    start = NewEntry()
-    if model is not None:
-        wanted = ["en", *knowledge.cities[slug].languages]
-        texts: dict[str, dict[str, str]] = {}
-        for name in ("name", "description"):
-            found = {lang: model.text(name, lang) for lang in wanted}
-            texts[name] = {lang: t.text for lang, t in found.items() if t is not None}
-        start = NewEntry(tuple(model.topics), texts)
-    return await _new_entry_page(view, slug, start, {})
+    if model is None:
+        return await _new_entry_page(view, slug, await _from_suggestion(view, slug), {})
+    wanted = ["en", *knowledge.cities[slug].languages]
+    texts: dict[str, dict[str, str]] = {}
+    for name in ("name", "description"):
+        found = {lang: model.text(name, lang) for lang in wanted}
+        texts[name] = {lang: t.text for lang, t in found.items() if t is not None}
+    return await _new_entry_page(view, slug, NewEntry(tuple(model.topics), texts), {})
+
+
+async def _from_suggestion(view: View, slug: str) -> NewEntry:
+    """`?suggestion=ID`: the form prefilled from a volunteer's answer (its description, in the
+    answer's language, and the guessed topic), to be checked; else empty."""
+    assert view.who is not None
+    asked = view.request.query_params.get("suggestion", "")
+    if not asked.isdigit():
+        return NewEntry()
+    found = await view.console.review.get(view.who, slug, int(asked), datetime.now(UTC))
+    if found is None:
+        return NewEntry()
+    return NewEntry(
+        (found.topic,) if found.topic else (),
+        {"description": {found.language: found.answer}},
+        suggestion=found.id,
+    )
 
 
 async def create_entry(view: View) -> Response:
@@ -289,16 +311,22 @@ async def create_entry(view: View) -> Response:
         name, _, lang = key.partition("-")
         if name in texts and lang in UI_LANGUAGES and isinstance(value, str) and value.strip():
             texts[name][lang] = value
+    suggestion = str(form.get("suggestion", ""))
     sent = NewEntry(
         tuple(t for t in form.getlist("topics") if isinstance(t, str)),
         texts,
         str(form.get("source", "")),
+        int(suggestion) if suggestion.isdigit() else None,
     )
     made = await view.console.editor.create(who, slug, sent.topics, sent.texts, sent.source)
     if made is None:
         raise _not_found()
     if isinstance(made, Invalid):
         return await _new_entry_page(view, slug, sent, _field_errors(made.errors, view), 422)
+    if sent.suggestion is not None:  # reviewed: the entry is made from it (or was already)
+        await view.console.review.drafted(
+            who, slug, sent.suggestion, made.entry.id, datetime.now(UTC)
+        )
     return _redirect(f"/entries/{made.entry.id}?done=created")
 
 

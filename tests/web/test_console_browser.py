@@ -429,3 +429,40 @@ async def test_an_editor_finds_the_posters_on_her_city_page_and_downloads_the_pd
     assert download.suggested_filename == "guichet-mechelen.pdf"
     path = await download.path()
     assert path.read_bytes().startswith(b"%PDF")
+
+
+async def test_an_editor_adds_a_volunteers_suggestion_as_a_phrasing_and_the_bot_answers_it(
+    page: Page, stack: Stack
+) -> None:
+    """The review queue as an editor uses it: the question a volunteer answered becomes a
+    phrasing of the food aid topic in two clicks, and the bot then answers it with that topic."""
+    from tests.storage.suggestions import suggested
+
+    question = "On m'a parlé de la Maison Bleue du quartier, c'est où ?"
+    answer = "La Maison Bleue, rue Haute 12, distribue des colis le mardi."
+    food = {
+        e.name.get("fr") or e.name["en"]
+        for e in stack.app.knowledge.entries_for("brussels", "food-aid")
+    }
+    await stack.tg.setup(940, "brussels", "fr")
+    [before] = await stack.tg.say(940, question, language_code="fr")
+    assert not any(name in (before.text or "") for name in food)
+    await suggested(stack.app.sessions, question=question, answer=answer, now=datetime.now(UTC))
+    _, invite = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await page.goto(await link_from_the_bot(stack, 941, invite))
+    await page.get_by_role("button", name=SIGN_IN).click()
+    await page.get_by_role("link", name=re.compile("Review queue: 1")).click()
+    await expect(page.get_by_text(answer)).to_be_visible()
+    await expect(page.get_by_label("The question as it will be added")).to_have_value(question)
+    await page.get_by_label("Topic").select_option("food-aid")
+    await page.get_by_role("button", name="Add as a phrasing of this topic").click()
+    await expect(page.get_by_role("status")).to_contain_text("Added as a phrasing")
+    await expect(page.get_by_text("Nothing to review.")).to_be_visible()
+    loop = asyncio.get_running_loop()
+    added_at = loop.time()
+    while True:
+        [after] = await stack.tg.say(940, question, language_code="fr")
+        if any(name in (after.text or "") for name in food):
+            break
+        assert loop.time() - added_at < 3, f"the bot still does not answer it: {after.text}"
+        await asyncio.sleep(0.05)
