@@ -4,7 +4,8 @@ The bot and the console run as in the browser tests (tests/web/stack.py) on a fr
 file with the sample knowledge; a Brussels editor changes the English description of the
 CPAS entry, so that its translations are outdated and the Arabic one shows what changed; and
 an NGO coordinator of the Red Cross sees their organisation's page, with the volunteers and
-tickets of the tests' seed (tests/storage/organisation_seed.py); then the coverage matrix.
+tickets of the tests' seed (tests/storage/organisation_seed.py); then the coverage matrix, and
+the review queue with two volunteers' answers (tests/storage/suggestions.py).
 Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded. The 👍 and 👎
 of the organisation's page need an emoji font (Debian's fonts-noto-color-emoji).
 
@@ -30,6 +31,7 @@ from playwright.async_api import Page, async_playwright  # noqa: E402
 from bot.core.knowledge.loader import load_directory  # noqa: E402
 from bot.storage.staff import Role  # noqa: E402
 from tests.storage.organisation_seed import seed  # noqa: E402
+from tests.storage.suggestions import suggested  # noqa: E402
 from tests.web.stack import Stack, chromium, serving  # noqa: E402
 
 ENTRY = "brussels-cpas"
@@ -39,6 +41,23 @@ NEW_DESCRIPTION = (
     "kind (for example food parcels), help with a rental guarantee or energy bills, and social "
     "guidance. Come to the CPAS reception on a weekday morning to ask for an appointment with "
     "a social worker."
+)
+
+
+#: Two answers volunteers offered for the knowledge (the review queue's screenshot).
+SUGGESTED = (  # question, answer, language, topic guessed
+    (
+        "On m'a parlé de la Maison Bleue du quartier, c'est où ?",
+        "La Maison Bleue, rue Haute 12, distribue des colis alimentaires le mardi matin.",
+        "fr",
+        "food-aid",
+    ),
+    (
+        "Waar kan ik gratis Nederlandse les volgen in de buurt van het station?",
+        "Bij het Huis van het Nederlands Brussel kun je je inschrijven voor gratis lessen.",
+        "nl",
+        "language-courses",
+    ),
 )
 
 
@@ -92,6 +111,14 @@ async def take(stack: Stack, out: Path, browser_path: str) -> None:
         await page.wait_for_url("**/city/brussels")
         await page.goto("/coverage")
         await shoot(page, out, "coverage")
+        now = datetime.now(UTC)
+        for chat, (question, answer, language, topic) in enumerate(SUGGESTED):
+            await suggested(
+                stack.app.sessions, question=question, answer=answer, now=now,
+                language=language, topic=topic, chat=f"s{chat}",
+            )  # fmt: skip
+        await page.goto("/city/brussels/review")
+        await shoot(page, out, "review")
         await browser.close()
 
 
