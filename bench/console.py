@@ -65,6 +65,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -101,8 +102,6 @@ BASE_URL: Final = "http://127.0.0.1:8080"
 def crowded(knowledge: Knowledge, city: str, n: int) -> Knowledge:
     """`city` with `n` entries of its own: its own first, then copies of every other entry
     with new ids, in turn."""
-    from bot.core.knowledge import Knowledge
-
     own = list(knowledge.city_entries[city])[:n]
     mine = {e.id for e in own}
     pool = [e for e in knowledge.all_entries() if e.id not in mine]
@@ -111,18 +110,7 @@ def crowded(knowledge: Knowledge, city: str, n: int) -> Knowledge:
         src = pool[i % len(pool)]
         own.append(src.model_copy(update={"id": f"{src.id}-copy-{i}"}))
         i += 1
-    return Knowledge(
-        topics=knowledge.topics,
-        intents=knowledge.intents,
-        network_entries=knowledge.network_entries,
-        countries=knowledge.countries,
-        country_entries=knowledge.country_entries,
-        cities=knowledge.cities,
-        city_entries={**knowledge.city_entries, city: tuple(own)},
-        city_phrasings=knowledge.city_phrasings,
-        regions=knowledge.regions,
-        region_entries=knowledge.region_entries,
-    )
+    return replace(knowledge, city_entries={**knowledge.city_entries, city: tuple(own)})
 
 
 def settings(db: Path, semantic: bool, port: int = 8080) -> Settings:
