@@ -179,6 +179,10 @@ class Question(Base):
     #: The update this question came from ("telegram:<update id>"), so that an update handled
     #: again after a crash logs its question once.
     origin: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    #: What staff decided about this question as a gap (see bot/storage/gaps.py): None while
+    #: open, else "out-of-scope" (not a city service), "phrased" (added as a topic's phrasing)
+    #: or "entry" (a new entry was asked for). Decided questions leave the gaps page.
+    gap: Mapped[str | None] = mapped_column(String(16))
 
 
 # --- the support network and tickets (volunteer hand-over) ---------------------------------
