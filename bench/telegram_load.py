@@ -13,12 +13,20 @@ second, as Telegram asks) unless --max-rate says otherwise.
 Latency is measured from the moment the update is queued at the fake server to the moment the
 fake receives the answer's sendMessage: getUpdates (or the webhook post), storing the update,
 the bot's work, the database and the HTTP call back. The fake and the load generator run in
-this process, beside the bot's. Memory is the bot process's peak resident set.
+this process, apart from the bot's. Memory is the bot process's peak resident set.
+
+Only real answers count: the bot's "Sorry, something went wrong" reply is an error, and a
+message with no reply within --timeout seconds is unanswered; both are reported apart (a reply
+that comes later is tolerated and not counted). GUICHET_SEMANTIC=0 in the environment runs the
+bot lexical-only, and the report says which ran. --busy N runs N CPU-bound neighbour processes
+beside the bot (a shared server). When the bot stops, it logs which stage decided each message
+and how many embeddings it computed or took from its cache; the report repeats that line.
 
 Usage:
     python bench/telegram_load.py                       # 1000 users x 5 messages at 25 msg/s
     python bench/telegram_load.py --rate 0 --max-rate 0 # everything at once, no limiter: capacity
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/telegram_load.py
+    python bench/telegram_load.py --rate 0 --max-rate 0 --busy 2  # capacity beside neighbours
 """
 
 from __future__ import annotations
@@ -43,7 +51,10 @@ import httpx  # noqa: E402
 from botproc import SECRET, Bots, cli, free_port, seed_users  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 from scratch import scratch_database  # noqa: E402
+from speed import busy_neighbours  # noqa: E402
 
+from bot.core.i18n import translator  # noqa: E402
+from bot.core.languages import UI_LANGUAGES  # noqa: E402
 from bot.storage.database import create_engine, sessionmaker  # noqa: E402
 from tests.fakes.bot_api import Call, FakeBotApi  # noqa: E402
 
@@ -54,6 +65,14 @@ def eval_messages() -> list[dict[str, str]]:
     for path in sorted((ROOT / "bench" / "eval").glob("messages_*.yaml")):
         items.extend(yaml.load(path.read_text(encoding="utf-8")))
     return [i for i in items if i.get("text") and i.get("city")]
+
+
+#: The reply the bot sends when handling a message failed (bot/channels/telegram/channel.py).
+FAILED = "Sorry, something went wrong on our side. Please try again soon."
+
+
+def failure_replies() -> frozenset[str]:
+    return frozenset(translator(lang).gettext(FAILED) for lang in UI_LANGUAGES)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -68,6 +87,8 @@ async def bench(args: argparse.Namespace) -> None:
     logs = Path(tempfile.mkdtemp(prefix="load-logs-"))
     url, drop = await scratch_database(os.environ.get("DATABASE_URL"), "load")
     latencies: list[float] = []
+    errors = unanswered = 0
+    failures = failure_replies()
     async with FakeBotApi() as fake:
         env = {
             **os.environ,
@@ -105,19 +126,29 @@ async def bench(args: argparse.Namespace) -> None:
         waiting: dict[int, Callable[[Call], None]] = {}
 
         def on_call(call: Call) -> None:
+            # A reply to a message already given up on finds nobody waiting: tolerated.
             if call.method == "sendMessage" and call.chat_id in waiting and not call.failed:
                 waiting.pop(call.chat_id)(call)
 
         fake.listeners.append(on_call)
         loop = asyncio.get_running_loop()
 
-        async def exchange(chat: int, update: dict[str, object]) -> float:
+        async def exchange(chat: int, update: dict[str, object]) -> None:
+            nonlocal errors, unanswered
             done: asyncio.Future[Call] = loop.create_future()
             waiting[chat] = done.set_result
             queued = time.monotonic()
             push(update)
-            call = await asyncio.wait_for(done, timeout=120)
-            return call.at - queued
+            try:
+                call = await asyncio.wait_for(done, timeout=args.timeout)
+            except TimeoutError:
+                waiting.pop(chat, None)
+                unanswered += 1
+                return
+            if (call.text or "").strip() in failures:
+                errors += 1
+            else:
+                latencies.append(call.at - queued)
 
         # Each user's messages fall at uniform random moments of the run (their sum is a
         # Poisson stream at --rate); a user never asks before the previous answer came.
@@ -130,17 +161,22 @@ async def bench(args: argparse.Namespace) -> None:
                 if delay > 0:
                     await asyncio.sleep(delay)
                 update = fake.message(chat, item["text"], language_code=item.get("lang"))
-                latencies.append(await exchange(chat, update))
+                await exchange(chat, update)
 
+        neighbours = busy_neighbours(args.busy)
         t0 = time.monotonic()
         try:
             await asyncio.gather(*(user(chat, mine) for chat, mine in users))
             elapsed = time.monotonic() - t0
             peak = bots.peak_memory_mb(0)
         finally:
+            for neighbour in neighbours:
+                neighbour.kill()
             await client.aclose()
             bots.stop()
     await drop()
+    said = bots.log(0).read_text(errors="replace").splitlines()
+    stages = next((line for line in reversed(said) if "understanding:" in line), None)
 
     sent = len(latencies)
     expected = args.users * args.messages
@@ -149,19 +185,30 @@ async def bench(args: argparse.Namespace) -> None:
     )
     limiter = f"{args.max_rate} msg/s" if args.max_rate else "off"
     mode = "webhook" if args.webhook else "polling"
-    print(f"database: {url.split(':')[0]}; {mode}; rate limiter: {limiter}")
+    ranker = (
+        "lexical only"
+        if os.environ.get("GUICHET_SEMANTIC", "1") in ("0", "false", "no", "off")
+        else "hybrid"
+    )
+    print(f"database: {url.split(':')[0]}; {mode}; rate limiter: {limiter}; ranker: {ranker}")
+    print(f"CPU-bound neighbour processes: {args.busy}")
     print(
         f"users: {args.users} x {args.messages} messages; "
         f"offered load: {f'{args.rate} msg/s' if args.rate else 'all at once'}"
     )
     print(f"answered: {sent} of {expected} ({'all' if sent == expected else 'NOT ALL'})")
-    print(f"throughput: {sent / elapsed:.1f} messages/s over {elapsed:.1f} s")
-    print(
-        f"latency update->reply: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p95 {percentile(latencies, 95) * 1000:.0f} ms, "
-        f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
-    )
+    print(f"errors (the 'something went wrong' reply): {errors}")
+    print(f"unanswered within {args.timeout:.0f} s: {unanswered}")
+    print(f"throughput (real answers): {sent / elapsed:.1f} messages/s over {elapsed:.1f} s")
+    if latencies:
+        print(
+            f"latency update->reply: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 95) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+        )
     print(f"peak RSS of the bot process: {peak:.0f} MB")
+    if stages:
+        print(f"bot's {stages[stages.index('understanding:') :]}")
     print(f"bot log: {bots.log(0)}")
 
 
@@ -175,6 +222,10 @@ def main() -> None:
     )
     p.add_argument("--max-rate", type=float, default=30.0, help="the bot's rate limiter (0: off)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--busy", type=int, default=0, help="CPU-bound neighbour processes")
+    p.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds after which a message is unanswered"
+    )
     asyncio.run(bench(p.parse_args()))
 
 

@@ -8,6 +8,7 @@ all go through `open_app`.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,8 +32,9 @@ from bot.core.assistant import Assistant
 from bot.core.knowledge import Entry, Knowledge
 from bot.core.knowledge.loader import Problem, load_directory
 from bot.core.languages import default_detector
+from bot.core.ranking import Stage
 from bot.core.render import Formatter, HtmlFormatter
-from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
+from bot.core.semantic import Embedder, QueryCache, VectorCache, cache_file, load_embedder
 from bot.live import LiveKnowledge, stored_versions
 from bot.settings import Settings, SupportSettings, TelegramSettings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
@@ -247,6 +249,22 @@ class App:
         """What answers /staff in Telegram with a sign-in link to this app's console."""
         return StaffDoor(StaffStore(self.sessions), self.settings.web.public_url)
 
+    def understanding_counts(self) -> dict[str, int]:
+        """How many messages each stage decided, and the embeddings computed or reused."""
+        counts: Counter[str] = Counter()
+        for conversation in self._conversations:
+            counts.update({str(path): n for path, n in conversation.paths.items()})
+        queries = getattr(self.embedder, "queries", None)
+        if isinstance(queries, QueryCache):
+            counts["embedded"], counts["embedding reused"] = queries.misses, queries.hits
+        return dict(counts)
+
+    def log_understanding(self) -> None:
+        """Counts only, never a text: the share of messages that needed an embedding."""
+        counts = self.understanding_counts()
+        if sum(counts.get(stage, 0) for stage in Stage):
+            log.info("understanding: %s", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
     def live(self) -> LiveKnowledge:
         """What keeps this process's knowledge the stored one (bot/live.py)."""
         newest, count = self.version or (None, None)
@@ -256,6 +274,7 @@ class App:
 
     async def close(self) -> None:
         self.understanding.shutdown(wait=True)
+        self.log_understanding()
         await self.engine.dispose()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -52,6 +53,9 @@ class Conversation:
         self.users = users
         self.questions = questions
         self.channel = channel
+        #: How many messages each stage decided (bot/core/ranking.py Stage): the share that
+        #: needed an embedding, logged when the app closes. Counts only.
+        self.paths: Counter[str] = Counter()
 
     async def user(self, chat_id: str) -> User:
         return await self.users.get_or_create(self.channel, chat_id)
@@ -106,6 +110,7 @@ class Conversation:
         else:  # CPU work (an embedding takes ~15 ms) off the event loop; it releases the GIL
             loop = asyncio.get_running_loop()
             decision = await loop.run_in_executor(self.executor, self.assistant.understand, asked)
+        self.paths[decision.path] += 1
         reply = self.assistant.reply_to(decision, user.city, now, fmt, question=text)
         if user.language_explicit and user.language and decision.language != user.language:
             # A chosen language is a preference: this reply follows the message, one tap

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import open_app
 from bot.core.knowledge import Knowledge
 from bot.core.knowledge.loader import KnowledgeError
+from bot.core.render import PlainFormatter
 from bot.core.semantic import Embedder
 from bot.settings import Settings
 from bot.storage.database import create_engine, sessionmaker
@@ -93,3 +94,24 @@ async def test_read_only_reads_the_files_when_the_database_has_no_schema(
     await app.close()
     assert app.imported is None
     assert app.knowledge.topics == knowledge.topics
+
+
+async def test_closing_logs_which_stage_decided_and_never_a_text(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The share of messages that needed an embedding, for the operator (counts only)."""
+    app = await open_app(Settings(database_url=database_url))
+    conversation = app.conversation("test")
+    await conversation.set_city("1", "brussels")
+    before = app.understanding_counts()
+    vague = "my tooth hurts a lot since yesterday"  # no keyword decides it: embedded
+    for text in ("😭😭🙏", vague, vague, "where can my children go to school here"):
+        await conversation.message("1", text, PlainFormatter())
+    counts = app.understanding_counts()
+    assert (counts["alone"], counts["hybrid"], counts["fuzzy"]) == (1, 2, 1)
+    assert counts["embedding reused"] - before.get("embedding reused", 0) == 1
+    with caplog.at_level("INFO", logger="bot.app"):
+        await app.close()
+    logged = [r.getMessage() for r in caplog.records if "understanding:" in r.getMessage()]
+    assert logged and "alone 1" in logged[0] and "hybrid 2" in logged[0]
+    assert "tooth" not in caplog.text and "school" not in caplog.text

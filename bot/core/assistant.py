@@ -142,7 +142,7 @@ class Assistant:
         )
         alone = read_alone(text, detection.words)
         if alone is not None:
-            return Decision(alone, None, (), 1.0, language, detection)
+            return Decision(alone, None, (), 1.0, language, detection, Stage.ALONE)
         ranking = self.ranker.rank(text, city.slug, detection.language)
         path = ranking.stage
         th = self.hybrid_thresholds if path is Stage.HYBRID else self.thresholds

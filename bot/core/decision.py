@@ -65,7 +65,7 @@ class Decision:
     confidence: float
     language: str
     detection: Detection
-    path: str = "lexical"  # which stage decided: fuzzy, hybrid or lexical (see ranking.Path)
+    path: str = "lexical"  # which stage decided: fuzzy, hybrid, lexical or alone (ranking.Stage)
 
 
 def decide(

@@ -23,6 +23,7 @@ class Stage(StrEnum):
     FUZZY = "fuzzy"  # the fuzzy stage alone was decisive; no embedding computed
     HYBRID = "hybrid"  # fuzzy and semantic scores combined
     LEXICAL = "lexical"  # no semantic ranker available
+    ALONE = "alone"  # read before any ranking: a greeting, thanks, "help" or emoji alone
 
 
 @dataclass(frozen=True, slots=True)

