@@ -20,7 +20,7 @@ from bot.core.languages import UI_LANGUAGES, native_name
 from bot.core.render import Formatter
 from bot.storage.models import User
 from bot.storage.questions import QuestionLog
-from bot.storage.users import UserStore
+from bot.storage.users import UserStore, needs_saving, state
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class Conversation:
         user = user or await self.user(chat_id)
         if not user.city:
             raise NoCity()
+        before = state(user)
         asked = Asked(
             text=text,
             city=user.city,
@@ -122,7 +123,6 @@ class Conversation:
             user.language = decision.language
         if decision.topic:
             user.last_topic = decision.topic
-        await self.users.save(user)
         qid = await self.questions.record(
             user_id=user.id,
             city=user.city,
@@ -132,6 +132,7 @@ class Conversation:
             confidence=decision.confidence,
             text=text,
             now=now,
+            user=user if needs_saving(user, before, now) else None,
         )
         log.info(
             "question city=%s lang=%s action=%s topic=%s conf=%.2f",
@@ -168,12 +169,15 @@ class Conversation:
         # A chosen topic needs no understanding: answer it in the language we settled on.
         language = self.language(user, client_language)
         decision = Decision(Action.ANSWER, topic, (topic,), 1.0, language, NO_DETECTION)
+        before = state(user)
         user.last_topic = topic
-        await self.users.save(user)
+        changed = needs_saving(user, before, now)
         reply = self.assistant.topic_reply(
             decision, user.city, topic, now, fmt, offset, first=first
         )
         if offset:
+            if changed:
+                await self.users.save(user)
             return reply, None
         qid = await self.questions.record(
             user_id=user.id,
@@ -184,6 +188,7 @@ class Conversation:
             confidence=1.0,
             text=None,
             now=now,
+            user=user if changed else None,
         )
         return reply, qid
 

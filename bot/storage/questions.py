@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import dialect as dialect_of
 from bot.storage.conflicts import insert_for
-from bot.storage.models import Question
+from bot.storage.models import Question, User
 from bot.storage.origin import origin
+from bot.storage.users import save_in
 
 _questions: Final = cast(Table, Question.__table__)
 
@@ -44,9 +45,13 @@ class QuestionLog:
         confidence: float,
         text: str | None,
         now: datetime,
+        user: User | None = None,
     ) -> int:
         """Log a question; its id. Handled again (see bot/storage/origin.py), an update's
-        question is logged once: the second time, the first one's id is returned."""
+        question is logged once: the second time, the first one's id is returned.
+
+        With `user`, the user's row is written back in the same transaction: one commit for
+        all that a message changes."""
         keep = self.retention.total_seconds() > 0 and text is not None
         source = origin.get()
         values = {
@@ -62,6 +67,8 @@ class QuestionLog:
             "origin": source,
         }
         async with self._sessions() as session, session.begin():
+            if user is not None:
+                await save_in(session, user)
             added = await session.scalar(_record(dialect_of(session)), values)
             if added is None:  # this update's question is logged already
                 added = await session.scalar(select(Question.id).where(Question.origin == source))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert
-from bot.storage.models import Question, User
+from bot.storage.models import Question, Ticket, User, Volunteer
+from bot.storage.ticket_types import ACTIVE
 from bot.storage.ticket_upkeep import forget_tickets
 
 _MUTABLE = (
@@ -30,6 +32,51 @@ _SAVE: Final = (
 )
 
 
+#: Who writes from a chat, in one read: the user, whether an active volunteer writes from the
+#: same chat, and whether one of the user's tickets is active.
+_WHO: Final = select(
+    User,
+    exists()
+    .where(
+        Volunteer.channel == User.channel,
+        Volunteer.chat_id == User.chat_id,
+        Volunteer.removed_at.is_(None),
+    )
+    .label("volunteer"),
+    exists().where(Ticket.user_id == User.id, Ticket.status.in_(ACTIVE)).label("tickets"),
+).where(User.channel == bindparam("channel"), User.chat_id == bindparam("chat_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """A known chat's user, and what the support network may want of their message."""
+
+    user: User
+    volunteer: bool  # an active volunteer of some organisation writes from this chat
+    tickets: bool  # a ticket of the user's is open or claimed
+
+
+def state(user: User) -> tuple[object, ...]:
+    """What a conversation may change in a user's row (but the last-seen moment)."""
+    return tuple(getattr(user, field) for field in _MUTABLE[:-1])
+
+
+def needs_saving(user: User, before: tuple[object, ...], now: datetime) -> bool:
+    """Has the row changed since `before` (`state` when it was read), or was the user last
+    seen on another day? Last seen is kept to the day: most messages then write nothing."""
+    seen = user.last_seen_at
+    if state(user) != before or seen is None:
+        return True
+    return seen.date() != now.astimezone(UTC).date()
+
+
+async def save_in(session: AsyncSession, user: User) -> None:
+    """The UPDATE of `save`, in the caller's transaction."""
+    user.last_seen_at = datetime.now(UTC)
+    values = {f"new_{field}": getattr(user, field) for field in _MUTABLE}
+    await session.execute(_SAVE, {"user_id": user.id, **values})
+
+
 class UserStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -39,6 +86,15 @@ class UserStore:
             return await session.scalar(
                 select(User).where(User.channel == channel, User.chat_id == chat_id)
             )
+
+    async def who(self, channel: str, chat_id: str) -> Who | None:
+        """The chat's user with the support network's two questions answered, in one read;
+        None for a chat never seen (nothing is created)."""
+        async with self._sessions() as session:
+            row = (await session.execute(_WHO, {"channel": channel, "chat_id": chat_id})).first()
+        if row is None:
+            return None
+        return Who(row[0], bool(row[1]), bool(row[2]))
 
     async def by_id(self, user_id: int) -> User | None:
         async with self._sessions() as session:
@@ -62,10 +118,8 @@ class UserStore:
 
     async def save(self, user: User) -> None:
         """Write back what a conversation may change: one UPDATE, no read first."""
-        user.last_seen_at = datetime.now(UTC)
-        values = {f"new_{field}": getattr(user, field) for field in _MUTABLE}
         async with self._sessions() as session, session.begin():
-            await session.execute(_SAVE, {"user_id": user.id, **values})
+            await save_in(session, user)
 
     async def set_active(self, channel: str, chat_id: str, active: bool) -> bool:
         """Mark whether we can still write to a user (False once they blocked the bot)."""

@@ -38,6 +38,7 @@ from bot.core.knowledge import Knowledge
 from bot.core.languages import base_language
 from bot.core.render import HtmlFormatter
 from bot.storage.models import User
+from bot.storage.users import Who
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ class Seen:
 #: The user behind the update being handled, once looked up: the gate and then a handler both
 #: need it (each update is handled in a task, and so a context, of its own).
 _seen_here: ContextVar[tuple[int, Seen | None] | None] = ContextVar("seen_here", default=None)
+#: Who writes, as one read found them (bot/storage/users.py `Who`), for the same update.
+_who_here: ContextVar[tuple[int, Who | None] | None] = ContextVar("who_here", default=None)
 
 
 class Channel:
@@ -122,11 +125,23 @@ class Channel:
         _seen_here.set((update.update_id, seen))
         return seen
 
+    async def who(self, update: Update) -> Who | None:
+        """The known user of a private update, and whether they volunteer or have an active
+        ticket: one read, shared by the gate and the handler; None for a new chat."""
+        here = _who_here.get()
+        if here is not None and here[0] == update.update_id:
+            return here[1]
+        chat = update.effective_chat
+        who = await self.conv.users.who(self.conv.channel, str(chat.id)) if chat else None
+        _who_here.set((update.update_id, who))
+        return who
+
     async def _seen(self, update: Update) -> Seen | None:
         chat = update.effective_chat
         if chat is None:
             return None
-        user = await self.conv.user(str(chat.id))
+        who = await self.who(update)
+        user = who.user if who is not None else await self.conv.user(str(chat.id))
         if not user.active:
             await self.conv.set_active(str(chat.id), True)
             user.active = True

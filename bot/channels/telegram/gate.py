@@ -38,8 +38,14 @@ class Gate:
 
     async def message(self, update: Update, context: Context) -> None:
         """Text, a photo or a document that belongs to a ticket is relayed; the rest goes on."""
-        if await self.volunteers.message(update, context):
+        # One read tells a known chat's user, and whether the two questions below need asking.
+        who = await self.channel.who(update)
+        if (who is None or who.volunteer) and await self.volunteers.message(update, context):
             raise ApplicationHandlerStop  # a volunteer's answer, relayed to the migrant
         seen = await self.channel.seen(update)
-        if seen is not None and await self.volunteers.follow_up(update, context, seen):
+        if (
+            seen is not None
+            and (who is None or who.tickets)
+            and await self.volunteers.follow_up(update, context, seen)
+        ):
             raise ApplicationHandlerStop  # more from the migrant for their volunteer

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.core.assistant import Assistant
 from bot.core.i18n import translator
 from tests.channels.telegram.conftest import Harness
@@ -127,3 +130,28 @@ async def test_anyone_elses_volunteer_command_is_an_unknown_command(desk_tg: Har
     text = said(await desk_tg.say(MIGRANTS[1], "/mytickets"), MIGRANTS[1])[-1]
     assert text.startswith("I do not know the command /mytickets.")
     assert "/language" in text and "/mytickets" not in text.partition("\n")[2]
+
+
+async def test_a_known_migrants_question_reads_who_is_writing_once(
+    desk_tg: Harness, engine: AsyncEngine
+) -> None:
+    """The user, whether they volunteer and whether they have a ticket: one SELECT, not three."""
+    await desk_tg.setup(MIGRANTS[0], "brussels", "en")
+    await desk_tg.say(MIGRANTS[0], "where can I learn French")
+    reads: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
+        # (the harness counts the inbox's unfinished updates to know when the bot is idle)
+        if statement.lstrip().upper().startswith("SELECT") and "FROM inbox" not in statement:
+            reads.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        calls = await desk_tg.say(MIGRANTS[0], "French lessons for adults")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert any(
+        language_courses(desk_tg.conversation.assistant) in t for t in said(calls, MIGRANTS[0])
+    )
+    assert len(reads) == 1 and "FROM users" in reads[0]
+    assert "volunteers" in reads[0] and "tickets" in reads[0]
