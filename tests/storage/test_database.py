@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import (
     HEAD,
+    POSTGRES_POOL_SIZE,
     alembic_config,
     create_engine,
     current_revision,
@@ -65,7 +66,8 @@ async def test_a_database_at_head_is_opened_without_loading_alembic(
 
 
 async def test_the_engine_sets_up_each_connection_for_its_backend(database_url: str) -> None:
-    """SQLite: WAL, a busy timeout and foreign keys. PostgreSQL: the URL's own schema."""
+    """SQLite: WAL, a busy timeout, foreign keys and one connection. PostgreSQL: the URL's own
+    schema and a pool of 20."""
     eng = create_engine(database_url)
     try:
         async with eng.connect() as conn:
@@ -73,7 +75,10 @@ async def test_the_engine_sets_up_each_connection_for_its_backend(database_url: 
                 assert (await conn.scalar(text("PRAGMA journal_mode"))).lower() == "wal"
                 assert await conn.scalar(text("PRAGMA busy_timeout")) == 5000
                 assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
+                assert eng.pool.size() == 1  # type: ignore[attr-defined]  # one writer, in turn
             else:
+                # as many connections kept as the inbox's updates in flight need, no reconnects
+                assert eng.pool.size() == POSTGRES_POOL_SIZE  # type: ignore[attr-defined]
                 schema = make_url(database_url).query["search_path"]
                 assert await conn.scalar(text("SHOW search_path")) == schema
                 assert await conn.scalar(text("SELECT current_schema()")) == schema
