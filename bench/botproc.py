@@ -3,6 +3,7 @@ the fake Bot API, so that the load generator and the fake do not share the bot's
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -88,6 +89,13 @@ class Bots:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    def cpu_seconds(self, index: int) -> float:
+        """The CPU time the process has used so far, all its threads, user and system (Linux)."""
+        proc = self.procs[index]
+        assert proc is not None
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self, index: int) -> None:
         proc = self.procs[index]

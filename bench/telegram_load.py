@@ -5,10 +5,11 @@ taken from the evaluation set, in their own language. A user waits for the answe
 the next one at a random moment, so that the messages arrive as a Poisson stream at --rate
 messages per second overall. The bot is the real one, `python main.py run` in a process of its
 own: python-telegram-bot polling the fake server (or --webhook: the fake posts each update to
-the bot's webhook), the durable inbox and the sent-call journal, the default hybrid assistant,
-the support network wired in (each message is checked against volunteers and open tickets),
-SQLite (or DATABASE_URL, in a fresh schema) and the production rate limiter (30 messages per
-second, as Telegram asks) unless --max-rate says otherwise.
+the bot's webhook; with --processes N, to one of N webhook processes at random, as a balancer
+in front of one URL would), the durable inbox and the sent-call journal, the default hybrid
+assistant, the support network wired in (each message is checked against volunteers and open
+tickets), SQLite (or DATABASE_URL, in a fresh schema) and the production rate limiter (30
+messages per second, as Telegram asks) unless --max-rate says otherwise.
 
 Latency is measured from the moment the update is queued at the fake server to the moment the
 fake receives the answer's sendMessage: getUpdates (or the webhook post), storing the update,
@@ -105,19 +106,23 @@ async def bench(args: argparse.Namespace) -> None:
                 session, [(c, mine[0]["city"], mine[0].get("lang", "en")) for c, mine in users]
             )
         await engine.dispose()
-        ports = [free_port()] if args.webhook else []
+        ports = [free_port() for _ in range(args.processes)] if args.webhook else []
         bots = Bots(env, ports, logs)
-        bots.start(0)
-        while not bots.ready(0):
+        started = range(len(bots.procs))
+        for index in started:
+            bots.start(index)
+        while not all(bots.ready(index) for index in started):
             await asyncio.sleep(0.1)
         client = httpx.AsyncClient(timeout=30.0)
         push: Callable[[dict[str, Any]], object] = fake.push_update
         if ports:
-            hook = f"http://127.0.0.1:{ports[0]}/telegram"
+            # One URL in front of the processes: a balancer that picks one at random.
+            hooks = [f"http://127.0.0.1:{port}/telegram" for port in ports]
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
             async def post(update: dict[str, Any]) -> None:
                 update_id = fake.push_update(update)  # the fake numbers it (nobody polls)
+                hook = rng.choice(hooks)
                 await client.post(hook, json={"update_id": update_id, **update}, headers=headers)
 
             def push(update: dict[str, Any]) -> object:
@@ -164,19 +169,22 @@ async def bench(args: argparse.Namespace) -> None:
                 await exchange(chat, update)
 
         neighbours = busy_neighbours(args.busy)
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), sum(bots.cpu_seconds(index) for index in started)
         try:
             await asyncio.gather(*(user(chat, mine) for chat, mine in users))
             elapsed = time.monotonic() - t0
-            peak = bots.peak_memory_mb(0)
+            cpu = sum(bots.cpu_seconds(index) for index in started) - cpu0
+            peak = max(bots.peak_memory_mb(index) for index in started)
         finally:
             for neighbour in neighbours:
                 neighbour.kill()
             await client.aclose()
             bots.stop()
     await drop()
-    said = bots.log(0).read_text(errors="replace").splitlines()
-    stages = next((line for line in reversed(said) if "understanding:" in line), None)
+    stages = [
+        next((line for line in reversed(said) if "understanding:" in line), None)
+        for said in (bots.log(index).read_text(errors="replace").splitlines() for index in started)
+    ]
 
     sent = len(latencies)
     expected = args.users * args.messages
@@ -184,7 +192,7 @@ async def bench(args: argparse.Namespace) -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     limiter = f"{args.max_rate} msg/s" if args.max_rate else "off"
-    mode = "webhook" if args.webhook else "polling"
+    mode = f"webhook, {len(started)} process(es)" if args.webhook else "polling"
     ranker = (
         "lexical only"
         if os.environ.get("GUICHET_SEMANTIC", "1") in ("0", "false", "no", "off")
@@ -206,10 +214,14 @@ async def bench(args: argparse.Namespace) -> None:
             f"p95 {percentile(latencies, 95) * 1000:.0f} ms, "
             f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
         )
-    print(f"peak RSS of the bot process: {peak:.0f} MB")
-    if stages:
-        print(f"bot's {stages[stages.index('understanding:') :]}")
-    print(f"bot log: {bots.log(0)}")
+    handled = sent + errors
+    if handled:  # CPU time barely depends on what else runs: comparable on a shared machine
+        print(f"CPU of the bot process(es): {cpu * 1000 / handled:.1f} ms per message handled")
+    print(f"peak RSS of a bot process: {peak:.0f} MB")
+    for index, line in enumerate(stages):
+        if line:
+            print(f"bot {index}'s {line[line.index('understanding:') :]}")
+    print(f"bot logs: {logs}")
 
 
 def main() -> None:
@@ -217,6 +229,9 @@ def main() -> None:
     p.add_argument("--users", type=int, default=1000)
     p.add_argument("--messages", type=int, default=5)
     p.add_argument("--webhook", action="store_true", help="the fake posts updates to a webhook")
+    p.add_argument(
+        "--processes", type=int, default=1, help="webhook processes behind one URL (PostgreSQL)"
+    )
     p.add_argument(
         "--rate", type=float, default=25.0, help="offered messages per second (0: all at once)"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +38,13 @@ from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import Embedder, QueryCache, VectorCache, cache_file, load_embedder
 from bot.live import LiveKnowledge, stored_versions
 from bot.settings import Settings, SupportSettings, TelegramSettings
-from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
+from bot.storage.database import (
+    create_engine,
+    normalize_url,
+    sessionmaker,
+    setup_lock,
+    upgrade,
+)
 from bot.storage.editing import Editor
 from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
 from bot.storage.inbox import Inbox
@@ -303,39 +310,41 @@ async def open_app(
     try:
         sessions = sessionmaker(engine)
         stored: async_sessionmaker[AsyncSession] | None = sessions  # where vectors are read
-        if not read_only:
-            await upgrade(engine)
-        elif not await _readable(engine, settings.database_url):
-            stored = None
-        # Read before the knowledge: a change saved meanwhile is loaded again, not missed.
-        version = await stored_versions(stored) if stored is not None else None
-        parsed: dict[str, Entry] = {}
-        if knowledge is None and stored is not None:
-            rows = await stored_rows(stored)
-            knowledge = knowledge_of(rows, parsed) if rows is not None else None
-        importing = source is not None or knowledge is None
-        if knowledge is None:
-            if not (seed or read_only):
-                raise RuntimeError(
-                    "the database holds no knowledge yet: run `python main.py kb import`"
+        # Processes started together: one migrates and imports, the others then find it done.
+        async with nullcontext() if read_only else setup_lock(engine):
+            if not read_only:
+                await upgrade(engine)
+            elif not await _readable(engine, settings.database_url):
+                stored = None
+            # Read before the knowledge: a change saved meanwhile is loaded again, not missed.
+            version = await stored_versions(stored) if stored is not None else None
+            parsed: dict[str, Entry] = {}
+            if knowledge is None and stored is not None:
+                rows = await stored_rows(stored)
+                knowledge = knowledge_of(rows, parsed) if rows is not None else None
+            importing = source is not None or knowledge is None
+            if knowledge is None:
+                if not (seed or read_only):
+                    raise RuntimeError(
+                        "the database holds no knowledge yet: run `python main.py kb import`"
+                    )
+                knowledge, warnings = load_directory(settings.knowledge_dir)
+            files = source or settings.knowledge_dir
+            embedder = load_embedder(settings.semantic, settings.embed_threads)
+            vectors, embeddings = await _vectors(stored, knowledge, embedder, files)
+            imported = None
+            if importing and not read_only:
+                report = await import_knowledge(
+                    sessions, knowledge, str(files), embeddings, force=force
                 )
-            knowledge, warnings = load_directory(settings.knowledge_dir)
-        files = source or settings.knowledge_dir
-        embedder = load_embedder(settings.semantic, settings.embed_threads)
-        vectors, embeddings = await _vectors(stored, knowledge, embedder, files)
-        imported = None
-        if importing and not read_only:
-            report = await import_knowledge(
-                sessions, knowledge, str(files), embeddings, force=force
-            )
-            imported = Imported(report, warnings, embeddings)
-            version = await stored_versions(sessions)  # the knowledge in use is this import
-            rows = await stored_rows(sessions)  # as stored, so that a reload reuses its entries
-            if rows is not None:
-                knowledge = knowledge_of(rows, parsed)
-            log.info("imported the knowledge base from %s", files)
-        elif embeddings is not None and embeddings.new and not read_only:
-            await store_vectors(sessions, embeddings)
+                imported = Imported(report, warnings, embeddings)
+                version = await stored_versions(sessions)  # the knowledge in use is this import
+                rows = await stored_rows(sessions)  # as stored, so that a reload reuses its entries
+                if rows is not None:
+                    knowledge = knowledge_of(rows, parsed)
+                log.info("imported the knowledge base from %s", files)
+            elif embeddings is not None and embeddings.new and not read_only:
+                await store_vectors(sessions, embeddings)
     except BaseException:
         await engine.dispose()
         raise

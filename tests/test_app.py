@@ -1,5 +1,6 @@
 """open_app wires every command: first start, later starts, read-only `ask`, and `kb import`."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,21 @@ async def test_closing_logs_which_stage_decided_and_never_a_text(
     logged = [r.getMessage() for r in caplog.records if "understanding:" in r.getMessage()]
     assert logged and "alone 1" in logged[0] and "hybrid 2" in logged[0]
     assert "tooth" not in caplog.text and "school" not in caplog.text
+
+
+async def test_processes_started_together_on_an_empty_database_share_one_import(
+    database_url: str,
+) -> None:
+    """A scaled-out deployment's first start: each process finds the sample imported once."""
+    first, second = await asyncio.gather(
+        open_app(Settings(database_url=database_url, semantic=False)),
+        open_app(Settings(database_url=database_url, semantic=False)),
+    )
+    try:
+        assert [app.imported is not None for app in (first, second)].count(True) >= 1
+        assert first.version == second.version
+        assert first.knowledge.cities.keys() == second.knowledge.cities.keys()
+        assert await count(database_url, KnowledgeVersion) == 1
+    finally:
+        await first.close()
+        await second.close()

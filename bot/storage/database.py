@@ -5,6 +5,10 @@ The schema is built only by the Alembic migrations in `migrations/`.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -155,6 +159,37 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> Migrated:
 
     async with engine.begin() as conn:
         return await conn.run_sync(run)
+
+
+#: PostgreSQL advisory lock key of the setup (any fixed number that no other lock uses).
+SETUP_LOCK: Final = 0x6775696368  # "guich"
+
+
+@asynccontextmanager
+async def setup_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Processes that start together on one database migrate it and import the first
+    knowledge one at a time: the next one finds it done. PostgreSQL: an advisory lock, held
+    by a connection of its own. SQLite: a lock file beside the database (one machine)."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK})
+            await conn.commit()
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK})
+                await conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.setup-lock", "a") as held:
+        await asyncio.to_thread(fcntl.flock, held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 def describe(url: str) -> str:
