@@ -16,8 +16,7 @@ from typing import Any, TextIO
 
 from bot.app import open_app
 from bot.core.knowledge.loader import KnowledgeError
-from bot.posters.content import PosterError, make_poster
-from bot.posters.render import FORMATS, filename, render
+from bot.posters.content import FORMATS, PosterError, filename, make_poster
 from bot.settings import Settings
 
 EXIT_USAGE = 2
@@ -48,6 +47,8 @@ async def poster_command(
         return EXIT_USAGE
     finally:
         await app.close()
+    from bot.posters.render import render  # fpdf2 and PDFium: only when a poster is made
+
     data = render(made, args.format)
     path: Path = args.out or Path(filename(made, args.format))
     path.write_bytes(data)

@@ -122,3 +122,13 @@ def make_poster(
         topics=tuple(topics),
         topic=topic,
     )
+
+
+#: The formats a poster comes in, and their media types.
+FORMATS: Final = {"pdf": "application/pdf", "png": "image/png"}
+
+
+def filename(poster: Poster, fmt: str) -> str:
+    """`guichet-brussels.pdf`, `guichet-brussels-housing.png`."""
+    topic = f"-{poster.topic}" if poster.topic else ""
+    return f"guichet-{poster.city}{topic}.{fmt}"

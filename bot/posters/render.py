@@ -198,17 +198,7 @@ def render_png(pdf: bytes, dpi: int = PNG_DPI) -> bytes:
     return out.getvalue()
 
 
-#: The formats a poster comes in, and their media types.
-FORMATS: Final = {"pdf": "application/pdf", "png": "image/png"}
-
-
 def render(poster: Poster, fmt: str) -> bytes:
-    """The poster in `fmt` (a key of FORMATS)."""
+    """The poster in `fmt` (a key of content.FORMATS)."""
     pdf = render_pdf(poster)
     return pdf if fmt == "pdf" else render_png(pdf)
-
-
-def filename(poster: Poster, fmt: str) -> str:
-    """`guichet-brussels.pdf`, `guichet-brussels-housing.png`."""
-    topic = f"-{poster.topic}" if poster.topic else ""
-    return f"guichet-{poster.city}{topic}.{fmt}"

@@ -11,8 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from bot.core.i18n import N_
-from bot.posters.content import make_poster
-from bot.posters.render import FORMATS, filename, render
+from bot.posters.content import FORMATS, filename, make_poster
 
 if TYPE_CHECKING:
     from bot.web.app import View
@@ -56,6 +55,9 @@ async def poster(view: View) -> Response:
     if not username:
         return view.render("error.html", 503, message=view.t.gettext(NO_USERNAME))
     made = make_poster(knowledge, slug, username, topic)
+    # Imported when first asked for: fpdf2 and PDFium cost the bot process about 60 MB.
+    from bot.posters.render import render
+
     data = await run_in_threadpool(render, made, fmt)  # about a second of CPU: off the loop
     disposition = f'attachment; filename="{filename(made, fmt)}"'
     return Response(data, media_type=FORMATS[fmt], headers={"Content-Disposition": disposition})
