@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.core.assistant import Asked, Assistant
+from bot.core.assistant import Assistant
 from bot.core.decision import Action
 from bot.core.knowledge import TOPIC_IDS
-from bot.evaluation import Sample
+from bot.evaluation import Outcome, Sample, evaluate
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,19 @@ class Miss:
     action: Action  # what the assistant did instead
 
 
+def missed(outcomes: Iterable[Outcome]) -> list[Miss]:
+    """The topical messages that were not answered with their topic."""
+    return [
+        Miss(o.sample, o.decision.action)
+        for o in outcomes
+        if o.sample.expect in TOPIC_IDS
+        and not (o.decision.action is Action.ANSWER and o.decision.topic == o.sample.expect)
+    ]
+
+
 def misses(assistant: Assistant, samples: Iterable[Sample]) -> list[Miss]:
     """The topical messages the assistant did not answer with their topic."""
-    found = []
-    for s in samples:
-        if s.expect not in TOPIC_IDS:
-            continue
-        d = assistant.understand(Asked(text=s.text, city=s.city))
-        if not (d.action is Action.ANSWER and d.topic == s.expect):
-            found.append(Miss(s, d.action))
-    return found
+    return missed(evaluate(assistant, samples).outcomes)
 
 
 @dataclass(frozen=True, slots=True)
