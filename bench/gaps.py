@@ -41,6 +41,8 @@ from bot.core.gaps import (
     EMBEDDING_SHARE,
     LEXICAL_THRESHOLD,
     SEMANTIC_THRESHOLD,
+    EmbeddingMemo,
+    labels_for,
     lexical_labels,
     meanings,
     semantic_labels,
@@ -51,6 +53,7 @@ from bot.core.semantic import VectorCache, cache_file, load_embedder
 from bot.evaluation import load_samples, split
 from bot.evaluation_gaps import Grouping, misses, score
 from bot.settings import Settings
+from bot.storage.gaps import MOST
 
 NEEDS = Path(__file__).resolve().parent / "gap_needs.yaml"
 NEEDS_CITY = "brussels"
@@ -194,7 +197,27 @@ def main() -> int:
             tune(tuning, needs, clusterer)
         report(held_out, clusterer, f"Held-out half's misses, {mode}")
         report(needs, clusterer, f"Needs no topic covers, {mode} (used in tuning)")
+        bound(clusterer)
     return 0
+
+
+def bound(assistant: Assistant | None) -> None:
+    """The page's worst case: MOST questions (the evaluation set's texts) grouped at once."""
+    texts = [s.text for s in load_samples()][:MOST]
+    helper = assistant or Assistant(load_directory(Settings.from_env().knowledge_dir)[0],
+                                    default_detector())  # fmt: skip
+    started = time.perf_counter()
+    found = labels_for(helper, texts, NEEDS_CITY)
+    took = time.perf_counter() - started
+    clusters = len(set(found))
+    print(
+        f"- the page's bound, {len(texts)} new questions at once: {took:.1f} s, {clusters} clusters"
+    )
+    memo = EmbeddingMemo()
+    labels_for(helper, texts, NEEDS_CITY, memo)
+    started = time.perf_counter()
+    labels_for(helper, texts, NEEDS_CITY, memo)
+    print(f"- the same again, embeddings remembered: {time.perf_counter() - started:.2f} s\n")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ Plain data in and out: the database, the executor and the page are elsewhere
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process, utils
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from bot.core.assistant import Assistant
+from bot.core.semantic import Embedder, Vector, text_key
 
 #: Cosine distance at which average-linkage clusters stop merging, and the embedding's share of
 #: a meaning's squared length (the topic profile has the rest). Chosen together by
@@ -42,6 +43,8 @@ EMBEDDING_SHARE: Final = 0.7
 #: The same for the lexical-only mode, on 1 - token_set_ratio / 100: the best B-cubed F1 on the
 #: tune half (shared words cannot group one need across languages, so the needs do not count).
 LEXICAL_THRESHOLD: Final = 0.5
+#: Embeddings remembered between two showings of the page (1.5 KB each).
+REMEMBERED: Final = 20_000
 #: Example texts shown per cluster.
 EXAMPLES: Final = 5
 
@@ -127,18 +130,41 @@ def lexical_labels(texts: Sequence[str], threshold: float = LEXICAL_THRESHOLD) -
     return [int(n) for n in fcluster(tree, t=threshold, criterion="distance")]
 
 
+class EmbeddingMemo:
+    """The embeddings of the texts grouped lately, by content key (never the text), in memory
+    and bounded: the page embeds only the questions that are new since it was last shown."""
+
+    def __init__(self, most: int = REMEMBERED) -> None:
+        self.most = most
+        self._kept: OrderedDict[str, Vector] = OrderedDict()
+
+    def embed(self, embedder: Embedder, texts: Sequence[str]) -> Vector:
+        keys = [text_key(embedder.model_id, t) for t in texts]
+        new = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._kept}
+        if new:
+            self._kept.update(zip(new, embedder.embed(list(new.values())), strict=True))
+        for key in keys:
+            self._kept.move_to_end(key)
+        found = np.stack([self._kept[k] for k in keys]) if keys else embedder.embed([])
+        while len(self._kept) > self.most:
+            self._kept.popitem(last=False)
+        return found
+
+
 def meanings(
     assistant: Assistant,
     texts: Sequence[str],
     cities: Sequence[str],
     share: float = EMBEDDING_SHARE,
+    memo: EmbeddingMemo | None = None,
 ) -> npt.NDArray[np.float32] | None:
     """One unit vector per text: its embedding and its centred topic profile in its city (one
     per text), or None in lexical-only mode."""
     ranker = assistant.ranker
     if ranker.semantic is None or ranker.embedder is None:
         return None
-    vectors = ranker.embedder.embed(texts)
+    embedder = ranker.embedder
+    vectors = memo.embed(embedder, texts) if memo else embedder.embed(texts)
     country = {c: assistant.knowledge.cities[c].country for c in set(cities)}
     profiles = np.stack(
         [ranker.semantic.score(v, c, country[c]) for v, c in zip(vectors, cities, strict=True)]
@@ -150,10 +176,12 @@ def meanings(
     return joined.astype(np.float32)
 
 
-def labels_for(assistant: Assistant, texts: Sequence[str], city: str) -> list[int]:
+def labels_for(
+    assistant: Assistant, texts: Sequence[str], city: str, memo: EmbeddingMemo | None = None
+) -> list[int]:
     """Cluster numbers by meaning with the model, else by shared words. CPU-bound (an
-    embedding per text): callers on an event loop run it in an executor."""
-    found = meanings(assistant, texts, [city] * len(texts))
+    embedding per new text): callers on an event loop run it in an executor."""
+    found = meanings(assistant, texts, [city] * len(texts), memo=memo)
     return lexical_labels(texts) if found is None else semantic_labels(found)
 
 

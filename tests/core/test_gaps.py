@@ -3,10 +3,21 @@ each language, the lexical-only grouping, and the meaning of a question across l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from bot.core.assistant import Assistant
-from bot.core.gaps import Missed, group, labels_for, lexical_labels, semantic_labels
+from bot.core.gaps import (
+    EmbeddingMemo,
+    Missed,
+    group,
+    labels_for,
+    lexical_labels,
+    semantic_labels,
+)
+from bot.core.semantic import Embedder, Vector
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 
@@ -61,3 +72,26 @@ def test_one_question_in_four_languages_is_one_gap_and_another_is_apart(
     apart = labels_for(lexical_assistant, texts, "brussels")
     assert len(set(apart[:4])) > 1  # shared words only: the lexical mode cannot
     assert semantic_labels(assistant.ranker.embedder.embed(texts[:1])) == [1]  # type: ignore[union-attr]
+
+
+class Counting:
+    """The real embedder, counting the texts it is given."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder, self.model_id, self.texts = embedder, embedder.model_id, 0
+
+    def embed(self, texts: Sequence[str]) -> Vector:
+        self.texts += len(texts)
+        return self.embedder.embed(texts)
+
+
+def test_the_memo_embeds_only_new_texts_and_keeps_a_bounded_number(embedder: Embedder) -> None:
+    counting, memo = Counting(embedder), EmbeddingMemo(most=3)
+    first = memo.embed(counting, ["manteau d'hiver", "vélo pas cher"])
+    again = memo.embed(counting, ["vélo pas cher", "manteau d'hiver", "piscine gratuite"])
+    assert counting.texts == 3
+    assert np.allclose(again[:2], first[::-1], atol=1e-6)
+    assert np.allclose(again[2], embedder.embed(["piscine gratuite"])[0], atol=1e-6)
+    memo.embed(counting, ["wifi gratuit"])
+    assert len(memo._kept) == 3  # the oldest forgotten
+    assert "manteau d'hiver" not in "".join(memo._kept)  # keys, never the texts
