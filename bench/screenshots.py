@@ -5,7 +5,8 @@ file with the sample knowledge; a Brussels editor changes the English descriptio
 CPAS entry, so that its translations are outdated and the Arabic one shows what changed; and
 an NGO coordinator of the Red Cross sees their organisation's page, with the volunteers and
 tickets of the tests' seed (tests/storage/organisation_seed.py); then the coverage matrix, and
-the review queue with two volunteers' answers (tests/storage/suggestions.py).
+the review queue with two volunteers' answers (tests/storage/suggestions.py), and the gaps
+page with last week's unanswered questions in several languages (GAPS).
 Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded. The 👍 and 👎
 of the organisation's page need an emoji font (Debian's fonts-noto-color-emoji).
 
@@ -20,7 +21,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,26 @@ SUGGESTED = (  # question, answer, language, topic guessed
         "nl",
         "language-courses",
     ),
+)
+
+
+#: Questions Guichet could not answer (the gaps page's screenshot): language, text, days ago.
+GAPS = (
+    ("ar", "أين يمكنني الحصول على ملابس شتوية مجانية لأطفالي؟", 1),
+    ("uk", "Де можна отримати безкоштовний зимовий одяг для дітей?", 2),
+    ("fr", "Où trouver des vêtements d'hiver gratuits pour mes enfants ?", 2),
+    ("fa", "کجا می‌توانم لباس زمستانی رایگان برای بچه‌ها بگیرم؟", 3),
+    ("uk", "Потрібна тепла куртка для сина, де взяти безкоштовно?", 4),
+    ("ar", "أين يوجد أقرب مسجد لصلاة الجمعة؟", 1),
+    ("tr", "Cuma namazı için en yakın cami nerede?", 3),
+    ("en", "Where is the nearest mosque for Friday prayer?", 9),
+    ("fa", "نزدیک‌ترین مسجد برای نماز جمعه کجاست؟", 10),
+    ("nl", "Waar kan ik een goedkope tweedehands fiets kopen?", 2),
+    ("fr", "Où puis-je acheter un vélo d'occasion pas cher ?", 5),
+    ("en", "Where can I buy a cheap second-hand bike?", 11),
+    ("fr", "Il va pleuvoir demain à Bruxelles ?", 6),
+    ("en", "Will it rain tomorrow?", 8),
+    ("nl", "Gaat het morgen regenen?", 12),
 )
 
 
@@ -119,6 +140,14 @@ async def take(stack: Stack, out: Path, browser_path: str) -> None:
             )  # fmt: skip
         await page.goto("/city/brussels/review")
         await shoot(page, out, "review")
+        user = await stack.app.users.get_or_create("telegram", "screenshots")
+        for language, text, days in GAPS:
+            await stack.app.questions.record(
+                user_id=user.id, city="brussels", language=language, action="unknown",
+                topic=None, confidence=0.1, text=text, now=now - timedelta(days=days),
+            )  # fmt: skip
+        await page.goto("/city/brussels/gaps")
+        await shoot(page, out, "gaps")
         await browser.close()
 
 
@@ -131,7 +160,8 @@ async def main(out: Path) -> int:
     knowledge, _ = load_directory(ROOT / "knowledge")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'guichet.db'}"
-        async with serving(url, knowledge, Path(tmp) / "state") as stack:
+        # The meaning model on: the gaps page groups by meaning, across languages.
+        async with serving(url, knowledge, Path(tmp) / "state", semantic=True) as stack:
             await take(stack, out, found)
     return 0
 

@@ -47,6 +47,7 @@ from bot.storage.database import (
 )
 from bot.storage.editing import Editor
 from bot.storage.embeddings import Embeddings, prepare_vectors, store_vectors
+from bot.storage.gaps import Gaps
 from bot.storage.inbox import Inbox
 from bot.storage.knowledge_store import ImportReport, import_knowledge, knowledge_of, stored_rows
 from bot.storage.network import Network
@@ -247,6 +248,9 @@ class App:
             phrasings=phrasings,
             figures=NetworkFigures(self.sessions),
             review=Review(self.sessions, phrasings, editor),
+            gaps=Gaps(
+                self.sessions, phrasings, lambda: self.assistant, self.settings.question_retention
+            ),
             knowledge=lambda: self.knowledge,
             settings=self.settings.web,
             bot_username=self.settings.support.bot_username,

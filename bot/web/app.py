@@ -36,12 +36,20 @@ from bot.core.knowledge.model import WEEKDAYS
 from bot.core.languages import UI_LANGUAGES, is_rtl
 from bot.settings import WebSettings
 from bot.storage.editing import Editor
+from bot.storage.gaps import Gaps
 from bot.storage.network_figures import NetworkFigures
 from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.review import Review
 from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
-from bot.web import coverage_pages, organisation_pages, pages, poster_pages, review_pages
+from bot.web import (
+    coverage_pages,
+    gap_pages,
+    organisation_pages,
+    pages,
+    poster_pages,
+    review_pages,
+)
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
     SESSION_SECONDS,
@@ -67,6 +75,7 @@ class Console:
     phrasings: Phrasings
     figures: NetworkFigures
     review: Review  # volunteers' answers for editors to turn into knowledge
+    gaps: Gaps  # what Guichet could not answer, grouped by meaning
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
     bot_username: str | None = None  # for the posters' QR codes (GUICHET_BOT_USERNAME)
@@ -189,6 +198,8 @@ def build_console(
         Route("/city/{city}/new", page(pages.create_entry), methods=["POST"]),
         Route("/city/{city}/review", page(review_pages.queue)),
         Route("/city/{city}/review/{suggestion:int}", page(review_pages.decide), methods=["POST"]),
+        Route("/city/{city}/gaps", page(gap_pages.gaps)),
+        Route("/city/{city}/gaps", page(gap_pages.decide), methods=["POST"]),
         Route("/city/{city}/words", page(pages.words)),
         Route("/city/{city}/words", page(pages.save_words), methods=["POST"]),
         Route("/entries/{entry}", page(pages.entry)),

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from bot.core.gaps import Missed
 from bot.core.i18n import N_, Message
 from bot.core.knowledge import TOPIC_IDS, Entry
 from bot.core.knowledge.model import TEXT_FIELDS, TextField
@@ -236,6 +237,7 @@ class NewEntry:
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str = ""
     suggestion: int | None = None  # a volunteer's answer it starts from (the review queue)
+    asked: tuple[Missed, ...] = ()  # what people asked that it is for (the gaps page)
 
 
 async def _new_entry_page(
@@ -288,7 +290,7 @@ async def _from_suggestion(view: View, slug: str) -> NewEntry:
     assert view.who is not None
     asked = view.request.query_params.get("suggestion", "")
     if not asked.isdigit():
-        return NewEntry()
+        return await _from_gap(view, slug)
     found = await view.console.review.get(view.who, slug, int(asked), datetime.now(UTC))
     if found is None:
         return NewEntry()
@@ -297,6 +299,18 @@ async def _from_suggestion(view: View, slug: str) -> NewEntry:
         {"description": {found.language: found.answer}},
         suggestion=found.id,
     )
+
+
+async def _from_gap(view: View, slug: str) -> NewEntry:
+    """`?gap=ID&gap=ID&topic=T`: a new entry asked for on the gaps page, with what people
+    asked beside the form and the topic chosen there."""
+    assert view.who is not None
+    ids = [int(i) for i in view.request.query_params.getlist("gap") if i.isdigit()]
+    if not ids:
+        return NewEntry()
+    asked = await view.console.gaps.asked(view.who, slug, ids, datetime.now(UTC)) or []
+    topic = view.request.query_params.get("topic", "")
+    return NewEntry((topic,) if topic in TOPIC_IDS else (), asked=tuple(asked))
 
 
 async def create_entry(view: View) -> Response:

@@ -27,6 +27,13 @@ def _entry_choices(
     return [(s.entry.id, name[s.entry.id]) for s in ordered]
 
 
+def topic_choices(view: View) -> dict[str, str]:
+    """The topics to choose from, in the menu's order, with their emoji and title."""
+    topics = view.console.knowledge().topics
+    titles = {tid: t.title.get(view.language) or t.title["en"] for tid, t in topics.items()}
+    return {tid: f"{topics[tid].emoji} {titles[tid]}" for tid in TOPIC_IDS if tid in topics}
+
+
 async def _page(
     view: View,
     slug: str,
@@ -45,12 +52,7 @@ async def _page(
         raise HTTPException(404)
     stored = await view.console.editor.city_entries(who, slug) if found else []
     names = {s.entry.id: entry_name(s.entry, view.language) for s in stored}
-    topics = {
-        tid: f"{knowledge.topics[tid].emoji} "
-        f"{knowledge.topics[tid].title.get(view.language) or knowledge.topics[tid].title['en']}"
-        for tid in TOPIC_IDS
-        if tid in knowledge.topics
-    }
+    topics = topic_choices(view)
     return view.render(
         "review.html", status, slug=slug, suggestions=found, topics=topics,
         city_name=city_name(knowledge.cities[slug].name, view.language, slug),

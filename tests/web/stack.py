@@ -63,15 +63,18 @@ async def stock(database_url: str, knowledge: Knowledge) -> None:
 
 
 @asynccontextmanager
-async def serving(database_url: str, knowledge: Knowledge, state_dir: Path) -> AsyncIterator[Stack]:
-    """The bot and the console on `database_url`, until the block ends."""
+async def serving(
+    database_url: str, knowledge: Knowledge, state_dir: Path, *, semantic: bool = False
+) -> AsyncIterator[Stack]:
+    """The bot and the console on `database_url`, until the block ends (the lexical matcher
+    alone unless `semantic`: a quicker start where understanding is not under test)."""
     await stock(database_url, knowledge)
     async with FakeBotApi() as fake:
         telegram = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
         web = WebSettings(port=free_port(), secret=SECRET, state_dir=state_dir)
         settings = Settings(
             database_url=database_url,
-            semantic=False,
+            semantic=semantic,
             telegram=telegram,
             web=web,
             support=SupportSettings(bot_username="GuichetTestBot"),  # the posters' QR codes

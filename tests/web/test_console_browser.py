@@ -466,3 +466,48 @@ async def test_an_editor_adds_a_volunteers_suggestion_as_a_phrasing_and_the_bot_
             break
         assert loop.time() - added_at < 3, f"the bot still does not answer it: {after.text}"
         await asyncio.sleep(0.05)
+
+
+async def test_an_editor_sees_last_weeks_gaps_and_makes_one_phrasings_the_bot_answers(
+    page: Page, stack: Stack
+) -> None:
+    """The gaps page as an editor uses it: last week's unanswered questions in one group, made
+    phrasings of the food aid topic in two clicks; the bot then answers them with that topic."""
+    questions = (
+        "On m'a parlé de la Maison Bleue du quartier, c'est où ?",
+        "La Maison Bleue du quartier, c'est où ?",
+    )
+    food = {
+        e.name.get("fr") or e.name["en"]
+        for e in stack.app.knowledge.entries_for("brussels", "food-aid")
+    }
+    user = await stack.app.users.get_or_create("telegram", "942")
+    for text in questions:  # as the bot logs a question it could not answer
+        await stack.app.questions.record(
+            user_id=user.id, city="brussels", language="fr", action="unknown", topic=None,
+            confidence=0.1, text=text, now=datetime.now(UTC),
+        )  # fmt: skip
+    await stack.tg.setup(942, "brussels", "fr")
+    [before] = await stack.tg.say(942, questions[1], language_code="fr")
+    assert not any(name in (before.text or "") for name in food)
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await sign_in(page, stack, ana)
+    await page.goto("/city/brussels")
+    await page.get_by_role("link", name="Gaps: what Guichet could not answer last week").click()
+    await expect(page.get_by_role("link", name="Last week")).to_have_attribute(
+        "aria-current", "page"
+    )
+    group = page.get_by_role("article").filter(has_text="2 questions")
+    await expect(group.get_by_role("textbox").first).to_have_value(questions[1])
+    await group.get_by_label("Topic").select_option("food-aid")
+    await group.get_by_role("button", name="Add the chosen questions as phrasings").click()
+    await expect(page.get_by_role("status")).to_contain_text("Added as phrasings")
+    await expect(page.get_by_text("Nothing left unanswered in this period.")).to_be_visible()
+    loop = asyncio.get_running_loop()
+    added_at = loop.time()
+    while True:
+        [after] = await stack.tg.say(942, questions[1], language_code="fr")
+        if any(name in (after.text or "") for name in food):
+            break
+        assert loop.time() - added_at < 3, f"the bot still does not answer it: {after.text}"
+        await asyncio.sleep(0.05)
