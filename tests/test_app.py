@@ -139,11 +139,14 @@ async def test_processes_started_together_on_an_empty_database_share_one_import(
 
 
 def test_the_bot_starts_without_the_libraries_only_staff_files_need() -> None:
-    """openpyxl (spreadsheets), fpdf2, PDFium and segno (posters): about 90 MB, loaded only when
-    a file is made. A module that imports them at the top brings them back into every bot."""
+    """openpyxl (spreadsheets), fpdf2, PDFium and segno (posters), scipy (the gaps page): over
+    100 MB, loaded only when asked for. A module that imports them at the top brings them back
+    into every bot."""
     probe = (
-        "import sys, bot.cli, bot.app, bot.web.app, bot.web.poster_pages, bot.storage.sheets; "
-        "print(sorted(m for m in ('openpyxl', 'fpdf', 'pypdfium2', 'segno') if m in sys.modules))"
+        "import sys, bot.cli, bot.app, bot.web.app, bot.web.poster_pages, bot.storage.sheets, "
+        "bot.web.gap_pages; "
+        "print(sorted(m for m in ('openpyxl', 'fpdf', 'pypdfium2', 'segno', 'scipy') "
+        "if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

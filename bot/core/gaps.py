@@ -25,7 +25,6 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from bot.core.assistant import Assistant
 from bot.core.semantic import Embedder, Vector, text_key
@@ -113,8 +112,7 @@ def semantic_labels(
     """A cluster number per row of L2-normalised vectors (average linkage, cosine)."""
     if len(vectors) < 2:
         return [1] * len(vectors)
-    tree = linkage(vectors.astype(np.float64), method="average", metric="cosine")
-    return [int(n) for n in fcluster(tree, t=threshold, criterion="distance")]
+    return _cut(vectors.astype(np.float64), threshold, metric="cosine")
 
 
 def lexical_labels(texts: Sequence[str], threshold: float = LEXICAL_THRESHOLD) -> list[int]:
@@ -126,7 +124,15 @@ def lexical_labels(texts: Sequence[str], threshold: float = LEXICAL_THRESHOLD) -
     )
     distances = 1.0 - np.asarray(scores, dtype=np.float64) / 100.0
     upper = np.triu_indices(len(texts), k=1)  # the condensed form linkage reads
-    tree = linkage(distances[upper], method="average")
+    return _cut(distances[upper], threshold)
+
+
+def _cut(points: npt.NDArray[np.float64], threshold: float, metric: str = "euclidean") -> list[int]:
+    """Average-linkage clusters cut at `threshold`: `points` are vectors for `metric`, or
+    condensed distances. scipy is imported here: 28 MB that only the gaps page needs."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(points, method="average", metric=metric)
     return [int(n) for n in fcluster(tree, t=threshold, criterion="distance")]
 
 
