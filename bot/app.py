@@ -27,6 +27,7 @@ from bot.channels.telegram.messenger import TelegramMessenger
 from bot.channels.telegram.staff import StaffDoor
 from bot.channels.telegram.support import Volunteers
 from bot.channels.telegram.unreadable import ReadableUpdates
+from bot.channels.telegram.voice import VoiceNotes
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge import Entry, Knowledge
@@ -56,6 +57,7 @@ from bot.support.desk import SupportDesk
 from bot.support.messenger import Messenger
 from bot.support.relay import Relay
 from bot.support.words import Words
+from bot.voice.worker import VoiceWorker, load_voice
 from bot.web.app import Console
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,7 @@ class TelegramBot:
     volunteers: Volunteers | None
     delivery: DeliveryStores
     staff: StaffDoor | None = None  # /staff and staff invitations, when a console is served
+    voice: VoiceNotes | None = None  # voice notes heard, when the voice extra is on
 
 
 def telegram_bot(
@@ -170,12 +173,18 @@ def telegram_bot(
         rate_limiter=AIORateLimiter(overall_max_rate=settings.max_rate, max_retries=0),
     )
     if support is None:
-        return TelegramBot(bot, Channel(conversation), None, None, delivery, staff)
+        channel = Channel(conversation)
+        return TelegramBot(bot, channel, None, None, delivery, staff, voice_notes(channel))
     messenger = TelegramMessenger(bot, conversation)
     desk = support_desk(support, conversation, messenger, HtmlFormatter())
     volunteers = Volunteers(desk, messenger)
     channel = Channel(conversation, support.settings.ticket_retention)
-    return TelegramBot(bot, channel, desk, volunteers, delivery, staff)
+    return TelegramBot(bot, channel, desk, volunteers, delivery, staff, voice_notes(channel))
+
+
+def voice_notes(channel: Channel) -> VoiceNotes | None:
+    worker = channel.conv.voice
+    return VoiceNotes(channel, worker) if worker is not None else None
 
 
 @dataclass
@@ -207,9 +216,21 @@ class App:
         """Built when first asked for: staff commands never need its indexes."""
         return self.build_assistant(self.knowledge)
 
-    def conversation(self, channel: str) -> Conversation:
+    @cached_property
+    def voice(self) -> VoiceWorker | None:
+        """The voice worker with its model, loaded when first asked for; None without the
+        voice extra (or with GUICHET_VOICE=off)."""
+        return load_voice(self.settings.voice)
+
+    def conversation(self, channel: str, *, voice: bool = False) -> Conversation:
+        """A channel's conversation; `voice`: it takes voice notes (when the extra is on)."""
         conversation = Conversation(
-            self.assistant, self.users, self.questions, channel, executor=self.understanding
+            self.assistant,
+            self.users,
+            self.questions,
+            channel,
+            executor=self.understanding,
+            voice=self.voice if voice else None,
         )
         self._conversations.append(conversation)
         return conversation
@@ -274,6 +295,8 @@ class App:
 
     async def close(self) -> None:
         self.understanding.shutdown(wait=True)
+        if "voice" in self.__dict__ and self.voice is not None:
+            self.voice.close()
         self.log_understanding()
         await self.engine.dispose()
 

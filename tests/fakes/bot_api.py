@@ -213,17 +213,24 @@ class _BotApiHandler(tornado.web.RequestHandler):
         for key, files in request.files.items():
             upload = files[-1]
             raw[key] = dict(
-                filename=upload.filename, content_type=upload.content_type, size=len(upload.body)
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=len(upload.body),
+                body=upload.body,
             )
         return {key: _decode(key, value) for key, value in raw.items()}
 
 
 class _FileHandler(tornado.web.RequestHandler):
+    def initialize(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
     def get(self, token: str, path: str) -> None:
         if token != FakeBotApi.token:
             raise tornado.web.HTTPError(401)
         self.set_header("Content-Type", "application/octet-stream")
-        self.write(f"fake file {path}".encode())
+        file_id = path.removeprefix("files/")
+        self.write(self.files.get(file_id, f"fake file {path}".encode()))
 
 
 class FakeBotApi:
@@ -239,6 +246,8 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        #: What getFile and a file download give for a file id (`voice(audio=...)`).
+        self.files: dict[str, bytes] = {}
         self._updates: list[JSON] = []
         self._next_update_id = 1
         self._last_message_id: dict[int, int] = {}  # one counter per chat: users' and the bot's
@@ -271,7 +280,7 @@ class FakeBotApi:
         app = tornado.web.Application(
             [
                 (r"/bot([^/]*)/([^/]+)", _BotApiHandler, {"dispatch": self._dispatch}),
-                (r"/file/bot([^/]*)/(.+)", _FileHandler),
+                (r"/file/bot([^/]*)/(.+)", _FileHandler, {"files": self.files}),
             ],
             log_function=lambda handler: None,
         )
@@ -457,8 +466,23 @@ class FakeBotApi:
         sizes = [self._file("photo", width=90, height=68), self._file("photo")]
         return self.message(chat_id, photo=sizes, **self._captioned(caption, kw))
 
-    def voice(self, chat_id: int, *, duration: int = 3, **kw: Any) -> dict[str, Any]:
-        return self.message(chat_id, voice=self._file("voice", duration=duration), **kw)
+    def voice(
+        self,
+        chat_id: int,
+        *,
+        duration: int = 3,
+        audio: bytes | None = None,
+        file_size: int | None = None,
+        **kw: Any,
+    ) -> dict[str, Any]:
+        """A voice note; with `audio`, getFile and the download give those bytes."""
+        voice = self._file("voice", duration=duration)
+        if audio is not None:
+            self.files[voice["file_id"]] = audio
+            voice["file_size"] = len(audio)
+        if file_size is not None:
+            voice["file_size"] = file_size
+        return self.message(chat_id, voice=voice, **kw)
 
     def sticker(self, chat_id: int, *, emoji: str = "👍", **kw: Any) -> dict[str, Any]:
         return self.message(chat_id, sticker=self._file("sticker", emoji=emoji), **kw)
@@ -717,5 +741,10 @@ class FakeBotApi:
             return info | {"url": (self.webhook or {}).get("url", "")}
         elif name == "getfile":
             file_id = str(params.get("file_id", ""))
-            return dict(file_id=file_id, file_unique_id=f"u{file_id}", file_path=f"files/{file_id}")
+            found: JSON = dict(
+                file_id=file_id, file_unique_id=f"u{file_id}", file_path=f"files/{file_id}"
+            )
+            if file_id in self.files:
+                found["file_size"] = len(self.files[file_id])
+            return found
         return True

@@ -32,6 +32,7 @@ from bot.core.languages import UI_LANGUAGES
 
 if TYPE_CHECKING:
     from bot.channels.telegram.support import Volunteers
+    from bot.channels.telegram.voice import VoiceNotes
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-a
     withhold_received_data()
     updater = Updater(parts.bot, update_queue=StoredUpdates(parts.delivery.inbox))
     application = ApplicationBuilder().updater(updater).build()
-    register(application, parts.channel, parts.volunteers, parts.staff)
+    register(application, parts.channel, parts.volunteers, parts.staff, parts.voice)
     return application
 
 
@@ -74,6 +75,7 @@ def register(
     channel: Channel,
     volunteers: Volunteers | None,
     staff: StaffDoor | None = None,
+    voice: VoiceNotes | None = None,
 ) -> None:
     """Every handler, in three groups.
 
@@ -127,8 +129,9 @@ def register(
             MessageHandler(private & new & filters.COMMAND, channel.unknown_command),
             MessageHandler(private & new & filters.LOCATION, channel.location),
             MessageHandler(private & new & filters.TEXT, channel.text),
+            *([MessageHandler(private & new & filters.VOICE, voice.note)] if voice else []),
             MessageHandler(private & new & UNREADABLE, channel.media),
-            CallbackQueryHandler(Taps(channel, volunteers)),
+            CallbackQueryHandler(Taps(channel, volunteers, voice)),
             ChatMemberHandler(channel.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

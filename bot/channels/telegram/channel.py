@@ -292,10 +292,13 @@ class Channel:
         await self.show_choices(context.bot, seen, reply)
 
     async def media(self, update: Update, context: Context) -> None:
+        """What the bot cannot read gets a polite "please write", and the menu with a city."""
         seen = await self.seen(update)
         if seen is None:
             return
-        await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
+        menu = self.conv.assistant.menu(seen.t.language) if seen.user.city else ()
+        markup = kb.markup(kb.choice_rows(menu))
+        await self.send(context.bot, seen.chat_id, texts.media_text(seen.t), markup)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = update.effective_message

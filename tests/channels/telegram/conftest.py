@@ -37,6 +37,7 @@ from bot.storage.questions import QuestionLog
 from bot.storage.sent import IN_FLIGHT
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
+from bot.voice.worker import VoiceWorker
 from tests.fakes.bot_api import Call, FakeBotApi
 
 SENT = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
@@ -137,10 +138,18 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], *, support: bool
+    assistant: Assistant,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    support: bool,
+    voice: VoiceWorker | None = None,
 ) -> AsyncIterator[Harness]:
     conversation = Conversation(
-        assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=30)), "telegram"
+        assistant,
+        UserStore(sessions),
+        QuestionLog(sessions, timedelta(days=30)),
+        "telegram",
+        voice=voice,
     )
     stores = support_stores(sessions, SupportSettings()) if support else None
     async with FakeBotApi() as fake:
