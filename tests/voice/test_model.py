@@ -36,7 +36,7 @@ def test_a_model_that_does_not_match_its_checksum_is_never_put_in_place(
 def test_a_configured_folder_without_a_model_is_refused_and_voice_stays_off(
     tmp_path: Path,
 ) -> None:
-    with pytest.raises(ModelMissing, match="holds no model.bin"):
+    with pytest.raises(ModelMissing, match=r"holds no model\.bin"):
         model_dir(tmp_path, tmp_path)
     assert load_voice(VoiceSettings(model_dir=tmp_path, state_dir=tmp_path)) is None
     assert load_voice(VoiceSettings(enabled=False)) is None

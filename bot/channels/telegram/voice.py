@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Final
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Bot, InlineKeyboardButton, Update, Voice
 from telegram.error import TelegramError
 
 from bot.channels.telegram import keyboards as kb
@@ -22,6 +22,7 @@ from bot.channels.telegram.callbacks import Kind, Tap, encode
 from bot.channels.telegram.channel import Channel, Context, Seen, client_language
 from bot.conversation import NoCity
 from bot.core.i18n import Translator, translator
+from bot.voice.transcriber import Transcript
 from bot.voice.worker import Busy, VoiceWorker
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,25 @@ def _seconds(duration: int | timedelta) -> float:
 
 def heard_line(t: Translator, text: str) -> str:
     return t.gettext("I heard: «{text}»").format(text=text)
+
+
+def acceptable(voice: Voice) -> bool:
+    """Short and small enough to hear (checked before anything is downloaded)."""
+    return _seconds(voice.duration) <= MAX_SECONDS and (voice.file_size or 0) <= MAX_BYTES
+
+
+async def hear(bot: Bot, voice: Voice, worker: VoiceWorker, language: str) -> Transcript | None:
+    """A voice note fetched into memory and transcribed; None when it cannot be heard.
+    `Busy` when the worker's queue is full."""
+    try:
+        file = await bot.get_file(voice.file_id)
+        if (file.file_size or 0) > MAX_BYTES:
+            raise ValueError("the file is larger than its note said")
+        audio = bytes(await file.download_as_bytearray())  # in memory only
+        return await worker.transcribe(audio, language)
+    except (TelegramError, ValueError, OSError) as exc:
+        log.warning("a voice note could not be heard: %s", type(exc).__name__)
+        return None
 
 
 class VoiceNotes:
@@ -68,8 +88,7 @@ class VoiceNotes:
             await self.channel.ask_city(context.bot, seen, note)
             return
         voice = message.voice
-        seconds = _seconds(voice.duration)
-        if seconds > MAX_SECONDS or (voice.file_size or 0) > MAX_BYTES:
+        if not acceptable(voice):
             text = seen.t.gettext(
                 "This voice message is too long for me: please send one of less than a "
                 "minute, or type your question."
@@ -83,20 +102,13 @@ class VoiceNotes:
         language = self.conv.language(seen.user, client_language(update))
         started = time.monotonic()
         try:
-            file = await context.bot.get_file(voice.file_id)
-            if (file.file_size or 0) > MAX_BYTES:
-                raise ValueError("the file is larger than its note said")
-            audio = bytes(await file.download_as_bytearray())  # in memory only
-            heard = await self.worker.transcribe(audio, language)
+            heard = await hear(context.bot, voice, self.worker, language)
         except Busy:
             await self.busy(context, seen)
             return
-        except (TelegramError, ValueError, OSError) as exc:
-            log.warning("a voice note could not be heard: %s", type(exc).__name__)
-            heard = None
         log.info(
             "voice note: %.0f s, heard in %.1f s, lang=%s, words=%d",
-            seconds,
+            _seconds(voice.duration),
             time.monotonic() - started,
             language,
             len(heard.text.split()) if heard else 0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from bot.storage.models import Question
 from bot.voice.transcriber import Transcriber, Transcript
 from bot.voice.worker import VoiceWorker
 from tests.channels.telegram.conftest import Harness, running
+from tests.channels.telegram.test_support import AMAL, MIGRANT, ask_a_person, copied_from, join
 from tests.fakes.telegram_html import visible
 from tests.voice_parts import QUESTIONS, speak
 
@@ -26,16 +28,29 @@ async def questions(sessions: async_sessionmaker[AsyncSession]) -> list[Question
         return list(await session.scalars(select(Question).order_by(Question.id)))
 
 
+@asynccontextmanager
+async def hearing(
+    assistant: Assistant,
+    sessions: async_sessionmaker[AsyncSession],
+    transcriber: Transcriber,
+    *,
+    support: bool,
+) -> AsyncIterator[Harness]:
+    """The bot with a voice worker on the real model."""
+    worker = VoiceWorker(transcriber)
+    try:
+        async with running(assistant, sessions, support=support, voice=worker) as harness:
+            yield harness
+    finally:
+        worker.close()
+
+
 @pytest.fixture
 async def voice_tg(
     assistant: Assistant, sessions: async_sessionmaker[AsyncSession], transcriber: Transcriber
 ) -> AsyncIterator[Harness]:
-    worker = VoiceWorker(transcriber)
-    try:
-        async with running(assistant, sessions, support=False, voice=worker) as harness:
-            yield harness
-    finally:
-        worker.close()
+    async with hearing(assistant, sessions, transcriber, support=False) as harness:
+        yield harness
 
 
 async def hear(h: Harness, chat: int, audio: bytes, count: int = 2) -> list[str]:
@@ -160,3 +175,36 @@ async def test_without_the_voice_extra_a_note_gets_the_polite_reply_and_the_menu
     [said] = await tg.send(708, tg.fake.voice(708))
     assert "not voice messages" in (said.text or "")
     assert [decode(d).kind for d in said.button_data()][:1] == [Kind.TOPIC]  # type: ignore[union-attr]
+
+
+@pytest.fixture
+async def voice_desk_tg(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], transcriber: Transcriber
+) -> AsyncIterator[Harness]:
+    async with hearing(assistant, sessions, transcriber, support=True) as harness:
+        yield harness
+
+
+async def test_voice_notes_on_a_ticket_go_both_ways_as_voice_the_migrants_with_a_transcript(
+    voice_desk_tg: Harness,
+) -> None:
+    h = voice_desk_tg
+    await join(h, AMAL, "Amal", ["fr"])
+    await h.setup(MIGRANT, "brussels", "fr")
+    ticket = await ask_a_person(h, "Je dois comprendre une lettre de la commune")
+    await h.tap(AMAL, f"1v:{ticket}")
+    question, gap = QUESTIONS["fr"]
+    note = h.fake.voice(MIGRANT, audio=speak(question, "fr", gap=gap))
+    sent = await h.push(note, AMAL, "copyMessage", 1)
+    [copied] = [c for c in sent if c.method == "copyMessage" and c.chat_id == AMAL]
+    assert copied_from(copied) == (MIGRANT, note["message"]["message_id"])  # as a voice note
+    caption = visible(str(copied.params.get("caption")))
+    assert f"Ticket #{ticket}" in caption
+    assert "🎧 Automatic transcript, it may hold mistakes: «" in caption  # Amal reads English
+    assert "français" in caption and "Fatima" not in caption
+    assert not [c for c in sent if c.chat_id == MIGRANT and "J'ai entendu" in (c.text or "")]
+
+    answer = h.fake.voice(AMAL)  # the volunteer answers by voice: it reaches the migrant as one
+    back = await h.push(answer, MIGRANT, "copyMessage", 1)
+    [relayed] = [c for c in back if c.method == "copyMessage" and c.chat_id == MIGRANT]
+    assert copied_from(relayed) == (AMAL, answer["message"]["message_id"])
