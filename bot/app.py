@@ -32,7 +32,7 @@ from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge import Entry, Knowledge
 from bot.core.knowledge.loader import Problem, load_directory
-from bot.core.languages import default_detector
+from bot.core.languages import UI_LANGUAGES, default_detector
 from bot.core.ranking import Stage
 from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import Embedder, QueryCache, VectorCache, cache_file, load_embedder
@@ -57,6 +57,7 @@ from bot.support.desk import SupportDesk
 from bot.support.messenger import Messenger
 from bot.support.relay import Relay
 from bot.support.words import Words
+from bot.voice.speech import Speaker
 from bot.voice.worker import VoiceWorker, load_voice
 from bot.web.app import Console
 
@@ -222,8 +223,17 @@ class App:
         voice extra (or with GUICHET_VOICE=off)."""
         return load_voice(self.settings.voice)
 
+    @cached_property
+    def speech(self) -> Speaker | None:
+        """Answers read aloud, cached in the state folder; None without espeak-ng and opusenc
+        (or with GUICHET_VOICE=off)."""
+        if not self.settings.voice.enabled:
+            return None
+        return Speaker.find(self.settings.voice.state_dir / "speech", UI_LANGUAGES)
+
     def conversation(self, channel: str, *, voice: bool = False) -> Conversation:
-        """A channel's conversation; `voice`: it takes voice notes (when the extra is on)."""
+        """A channel's conversation; `voice`: it takes voice notes (when the extra is on) and
+        reads answers aloud (when espeak-ng and opusenc are installed)."""
         conversation = Conversation(
             self.assistant,
             self.users,
@@ -231,6 +241,7 @@ class App:
             channel,
             executor=self.understanding,
             voice=self.voice if voice else None,
+            speech=self.speech if voice else None,
         )
         self._conversations.append(conversation)
         return conversation

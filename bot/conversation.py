@@ -21,6 +21,7 @@ from bot.core.render import Formatter
 from bot.storage.models import User
 from bot.storage.questions import QuestionLog
 from bot.storage.users import UserStore
+from bot.voice.speech import Speaker
 from bot.voice.worker import VoiceWorker
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,14 @@ class Conversation:
         *,
         executor: Executor | None = None,
         voice: VoiceWorker | None = None,
+        speech: Speaker | None = None,
     ) -> None:
         """With an executor, understanding a message runs on it instead of the event loop;
-        with a voice worker, voice notes are transcribed (on its own threads) and understood."""
+        with a voice worker, voice notes are transcribed (on its own threads) and understood;
+        with a speaker, answers can be listened to."""
         self.executor = executor
         self.voice = voice
+        self.speech = speech
         self.assistant = assistant
         self.users = users
         self.questions = questions

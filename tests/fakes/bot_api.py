@@ -39,7 +39,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from tests.fakes.telegram_html import check_markup, check_text
+from tests.fakes.telegram_html import check_markup, check_text, visible
 
 JSON = dict[str, Any]
 
@@ -453,12 +453,15 @@ class FakeBotApi:
     ) -> dict[str, Any]:
         sender = self._user(chat_id, self._chat(chat_id).get("first_name", "Test"), language_code)
         wanted = self._last_sent.get(chat_id) if message_id is None else message_id
+        message = self._known(chat_id, wanted)
+        if isinstance(message.get("text"), str):  # as Telegram gives it: without the markup
+            message["text"] = visible(message["text"])
         query = {
             "id": f"cb{next(self._ids)}",
             "from": sender,
             "chat_instance": f"ci{chat_id}",
             "data": data,
-            "message": self._known(chat_id, wanted),
+            "message": message,
         }
         return {"callback_query": query}
 

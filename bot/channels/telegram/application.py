@@ -24,6 +24,7 @@ from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.inbox import StoredUpdates
+from bot.channels.telegram.listen import ReadAloud
 from bot.channels.telegram.staff import StaffDoor
 from bot.channels.telegram.taps import Taps
 from bot.channels.telegram.unreadable import withhold_received_data
@@ -131,11 +132,16 @@ def register(
             MessageHandler(private & new & filters.TEXT, channel.text),
             *([MessageHandler(private & new & filters.VOICE, voice.note)] if voice else []),
             MessageHandler(private & new & UNREADABLE, channel.media),
-            CallbackQueryHandler(Taps(channel, volunteers, voice)),
+            CallbackQueryHandler(Taps(channel, volunteers, voice, read_aloud(channel))),
             ChatMemberHandler(channel.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     application.add_error_handler(channel.error)
+
+
+def read_aloud(channel: Channel) -> ReadAloud | None:
+    speaker = channel.conv.speech
+    return ReadAloud(channel, speaker) if speaker is not None else None
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]

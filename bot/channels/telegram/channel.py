@@ -155,6 +155,9 @@ class Channel:
             entries = self.knowledge.entries_for(seen.user.city, decision.topic)
             if any(e.coordinates for e in entries):
                 rows.append(kb.locate_row(seen.t))
+            speech = self.conv.speech
+            if speech is not None and speech.offers(decision.language):
+                rows.append(kb.listen_row(seen.t, decision.language))
             if question_id is not None and reply.shown:
                 text += "\n\n<i>" + self.fmt.escape(seen.t.gettext("Was this helpful?")) + "</i>"
                 rows.append(kb.feedback_row(question_id))

@@ -23,6 +23,7 @@ from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES, native_name
 
 if TYPE_CHECKING:
+    from bot.channels.telegram.listen import ReadAloud
     from bot.channels.telegram.support import Volunteers
     from bot.channels.telegram.voice import VoiceNotes
 
@@ -85,6 +86,7 @@ class Taps:
         channel: Channel,
         volunteers: Volunteers | None = None,
         voice: VoiceNotes | None = None,
+        listen: ReadAloud | None = None,
     ) -> None:
         self.channel = channel
         self.conv = channel.conv
@@ -108,6 +110,8 @@ class Taps:
             self.handlers.update(dict.fromkeys(SUPPORT, volunteers.tap))
         if voice is not None:
             self.handlers[Kind.HEARD] = voice.tap
+        if listen is not None:
+            self.handlers[Kind.LISTEN] = listen.tap
 
     async def __call__(self, update: Update, context: Context) -> None:
         query = update.callback_query

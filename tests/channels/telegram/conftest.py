@@ -37,6 +37,7 @@ from bot.storage.questions import QuestionLog
 from bot.storage.sent import IN_FLIGHT
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
+from bot.voice.speech import Speaker
 from bot.voice.worker import VoiceWorker
 from tests.fakes.bot_api import Call, FakeBotApi
 
@@ -143,6 +144,7 @@ async def running(
     *,
     support: bool,
     voice: VoiceWorker | None = None,
+    speech: Speaker | None = None,
 ) -> AsyncIterator[Harness]:
     conversation = Conversation(
         assistant,
@@ -150,6 +152,7 @@ async def running(
         QuestionLog(sessions, timedelta(days=30)),
         "telegram",
         voice=voice,
+        speech=speech,
     )
     stores = support_stores(sessions, SupportSettings()) if support else None
     async with FakeBotApi() as fake:

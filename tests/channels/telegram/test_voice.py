@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.telegram.callbacks import Kind, decode
 from bot.core.assistant import Assistant
+from bot.core.languages import UI_LANGUAGES
 from bot.storage.models import Question
+from bot.voice.speech import Speaker, ogg_seconds
 from bot.voice.transcriber import Transcriber, Transcript
 from bot.voice.worker import VoiceWorker
 from tests.channels.telegram.conftest import Harness, running
 from tests.channels.telegram.test_support import AMAL, MIGRANT, ask_a_person, copied_from, join
 from tests.fakes.telegram_html import visible
-from tests.voice_parts import QUESTIONS, speak
+from tests.voice_parts import QUESTIONS, need_voice, speak
 
 
 async def questions(sessions: async_sessionmaker[AsyncSession]) -> list[Question]:
@@ -208,3 +211,25 @@ async def test_voice_notes_on_a_ticket_go_both_ways_as_voice_the_migrants_with_a
     back = await h.push(answer, MIGRANT, "copyMessage", 1)
     [relayed] = [c for c in back if c.method == "copyMessage" and c.chat_id == MIGRANT]
     assert copied_from(relayed) == (AMAL, answer["message"]["message_id"])
+
+
+async def test_an_answer_can_be_listened_to_as_a_voice_note_spoken_once(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    need_voice(model=False)
+    speaker = Speaker.find(tmp_path / "speech", UI_LANGUAGES)
+    async with running(assistant, sessions, support=False, speech=speaker) as h:
+        await h.setup(710, "brussels", "fr")
+        [answer] = (await h.say(710, "où puis-je apprendre le néerlandais ?"))[-1:]
+        listen = [d for d in answer.button_data() if d.startswith("1b:")]
+        assert listen == ["1b:fr"]
+        assert "🔊 Écouter" in answer.button_texts()
+        calls = await h.tap(710, listen[0], message_id=answer.message_id)
+        [note] = [c for c in calls if c.method == "sendVoice"]
+        body = note.params["voice"]["body"]
+        assert body.startswith(b"OggS") and ogg_seconds(body) > 3
+        assert abs(note.params["duration"] - ogg_seconds(body)) <= 1
+        assert note.params["reply_parameters"]["message_id"] == answer.message_id
+        await h.tap(710, listen[0], message_id=answer.message_id)  # spoken once, sent again
+        assert speaker is not None and len(list(speaker.cache.iterdir())) == 1
+        assert len(h.fake.calls_of("sendVoice", 710)) == 2
