@@ -1,7 +1,8 @@
 """ "🔊 Listen": the answer a button is under, sent as a voice note in its language.
 
 The text is the message's own, as Telegram gives it with the tap (no markup), less the
-"Was this helpful?" line; the speaker caches each spoken text on disk by fingerprint.
+"Was this helpful?" line and what a voice note was heard to say; the speaker caches each
+spoken text on disk by fingerprint.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.callbacks import Tap
 from bot.channels.telegram.channel import Channel, Context, Seen
+from bot.channels.telegram.voice import heard_line
 from bot.core.i18n import translator
 from bot.voice.speech import Speaker
 
@@ -26,10 +28,14 @@ class ReadAloud:
 
     @staticmethod
     def text_of(message: Message, language: str) -> str:
+        """The answer to read: without "Was this helpful?", and without "I heard: «…»" (the
+        user's own words, which must not outlive their question's retention in the cache)."""
+        t = translator(language)
+        heard = heard_line(t, "\0").split("\0")[0]
         lines = (message.text or "").strip().splitlines()
-        if lines and lines[-1].strip() == translator(language).gettext("Was this helpful?"):
+        if lines and lines[-1].strip() == t.gettext("Was this helpful?"):
             lines.pop()
-        return "\n".join(lines).strip()
+        return "\n".join(line for line in lines if not line.startswith(heard)).strip()
 
     async def tap(self, tap: Tap, seen: Seen, update: Update, context: Context) -> bool:
         query = update.callback_query
