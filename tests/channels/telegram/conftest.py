@@ -91,12 +91,14 @@ class Harness:
         await self.stop()
         await self.start()
 
-    async def push(self, update: dict[str, Any], chat: int, expect: str, count: int) -> list[Call]:
+    async def push(
+        self, update: dict[str, Any], chat: int, expect: str, count: int, timeout: float = 10.0
+    ) -> list[Call]:
         mark = self.fake.mark()
         self.fake.push_update(update)
         # A callback answer names no chat; the tests drive one update at a time.
         who = None if expect == "answerCallbackQuery" else chat
-        await self.fake.wait_for(expect, chat_id=who, since=mark, count=count)
+        await self.fake.wait_for(expect, chat_id=who, since=mark, count=count, timeout=timeout)
         return await self.settle(mark)
 
     async def settle(self, mark: int) -> list[Call]:
@@ -119,8 +121,12 @@ class Harness:
         calls = await self.push(self.fake.message(chat, text, **kw), chat, "sendMessage", count)
         return [c for c in calls if c.method == "sendMessage" and c.chat_id == chat]
 
-    async def send(self, chat: int, update: dict[str, Any], *, count: int = 1) -> list[Call]:
-        calls = await self.push(update, chat, "sendMessage", count)
+    async def send(
+        self, chat: int, update: dict[str, Any], *, count: int = 1, timeout: float = 10.0
+    ) -> list[Call]:
+        """Send any update (a voice note, a photo...); the bot's sendMessage calls in answer
+        (`timeout`: how long to wait for `count` of them)."""
+        calls = await self.push(update, chat, "sendMessage", count, timeout)
         return [c for c in calls if c.method == "sendMessage" and c.chat_id == chat]
 
     async def tap(
