@@ -15,10 +15,12 @@ The server is tornado on the running asyncio loop, on 127.0.0.1 and a free port.
 long-polls the updates given to ``push_update``; every other call but ``getMe`` is recorded in
 ``calls`` before it is answered. Sends and edits answer realistic ``Message`` JSON, and each
 chat's messages are remembered, so that ``callback()`` embeds the message whose button was
-pressed. ``fail_next`` and ``block`` make calls fail with an API error; ``break_next`` carries a
-call out and then stalls its answer or drops the connection without one, as a network can. The
-factories (``message``, ``callback``,
-``photo``...) build real Update JSON without pushing it. PTB sends form fields whose non-string
+pressed (its text without markup, as Telegram gives it). ``fail_next`` and ``block`` make calls
+fail with an API error; ``break_next`` carries a call out and then stalls its answer or drops
+the connection without one, as a network can. The factories (``message``, ``callback``,
+``photo``...) build real Update JSON without pushing it; ``voice(audio=...)`` keeps the note's
+bytes in ``files``, which ``getFile`` and the file URL serve, and an upload (``sendVoice``...)
+keeps its bytes in its call's params (``body``). PTB sends form fields whose non-string
 values are JSON encoded; they are decoded back, except free text (``text``, ``data``...).
 """
 
