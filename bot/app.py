@@ -28,11 +28,12 @@ from bot.channels.telegram.messenger import TelegramMessenger
 from bot.channels.telegram.staff import StaffDoor
 from bot.channels.telegram.support import Volunteers
 from bot.channels.telegram.unreadable import ReadableUpdates
+from bot.channels.telegram.voice import VoiceNotes
 from bot.conversation import Conversation
 from bot.core.assistant import Assistant
 from bot.core.knowledge import Entry, Knowledge
 from bot.core.knowledge.loader import Problem, load_directory
-from bot.core.languages import default_detector
+from bot.core.languages import UI_LANGUAGES, default_detector
 from bot.core.ranking import Stage
 from bot.core.render import Formatter, HtmlFormatter
 from bot.core.semantic import Embedder, QueryCache, VectorCache, cache_file, load_embedder
@@ -64,6 +65,8 @@ from bot.support.desk import SupportDesk
 from bot.support.messenger import Messenger
 from bot.support.relay import Relay
 from bot.support.words import Words
+from bot.voice.speech import Speaker
+from bot.voice.worker import VoiceWorker, load_voice
 from bot.web.app import Console
 
 log = logging.getLogger(__name__)
@@ -146,6 +149,7 @@ class TelegramBot:
     volunteers: Volunteers | None
     delivery: DeliveryStores
     staff: StaffDoor | None = None  # /staff and staff invitations, when a console is served
+    voice: VoiceNotes | None = None  # voice notes heard, when the voice extra is on
 
 
 def telegram_bot(
@@ -178,12 +182,18 @@ def telegram_bot(
         rate_limiter=AIORateLimiter(overall_max_rate=settings.max_rate, max_retries=0),
     )
     if support is None:
-        return TelegramBot(bot, Channel(conversation), None, None, delivery, staff)
+        channel = Channel(conversation)
+        return TelegramBot(bot, channel, None, None, delivery, staff, voice_notes(channel))
     messenger = TelegramMessenger(bot, conversation)
     desk = support_desk(support, conversation, messenger, HtmlFormatter())
     volunteers = Volunteers(desk, messenger)
     channel = Channel(conversation, support.settings.ticket_retention)
-    return TelegramBot(bot, channel, desk, volunteers, delivery, staff)
+    return TelegramBot(bot, channel, desk, volunteers, delivery, staff, voice_notes(channel))
+
+
+def voice_notes(channel: Channel) -> VoiceNotes | None:
+    worker = channel.conv.voice
+    return VoiceNotes(channel, worker) if worker is not None else None
 
 
 @dataclass
@@ -215,9 +225,31 @@ class App:
         """Built when first asked for: staff commands never need its indexes."""
         return self.build_assistant(self.knowledge)
 
-    def conversation(self, channel: str) -> Conversation:
+    @cached_property
+    def voice(self) -> VoiceWorker | None:
+        """The voice worker with its model, loaded when first asked for; None without the
+        voice extra (or with GUICHET_VOICE=off)."""
+        return load_voice(self.settings.voice)
+
+    @cached_property
+    def speech(self) -> Speaker | None:
+        """Answers read aloud, cached in the state folder; None without espeak-ng and opusenc
+        (or with GUICHET_VOICE=off)."""
+        if not self.settings.voice.enabled:
+            return None
+        return Speaker.find(self.settings.voice.state_dir / "speech", UI_LANGUAGES)
+
+    def conversation(self, channel: str, *, voice: bool = False) -> Conversation:
+        """A channel's conversation; `voice`: it takes voice notes (when the extra is on) and
+        reads answers aloud (when espeak-ng and opusenc are installed)."""
         conversation = Conversation(
-            self.assistant, self.users, self.questions, channel, executor=self.understanding
+            self.assistant,
+            self.users,
+            self.questions,
+            channel,
+            executor=self.understanding,
+            voice=self.voice if voice else None,
+            speech=self.speech if voice else None,
         )
         self._conversations.append(conversation)
         return conversation
@@ -285,6 +317,8 @@ class App:
 
     async def close(self) -> None:
         self.understanding.shutdown(wait=True)
+        if "voice" in self.__dict__ and self.voice is not None:
+            self.voice.close()
         self.log_understanding()
         await self.engine.dispose()
 

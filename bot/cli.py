@@ -351,7 +351,7 @@ async def run_bot(settings: Settings) -> int:
         else:
             live = app.live()
             await run(
-                app.conversation("telegram"),
+                app.conversation("telegram", voice=True),
                 settings.telegram,
                 app.delivery,
                 app.support,

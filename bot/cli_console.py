@@ -223,7 +223,7 @@ async def run_bot_and_console(app: App, settings: Settings) -> bool:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         bot = running(
-            app.conversation("telegram"), tg, app.delivery, app.support,
+            app.conversation("telegram", voice=True), tg, app.delivery, app.support,
             also=[live.watch], staff=app.staff_door(), webhook_served=hook is not None,
         )  # fmt: skip
         try:

@@ -21,8 +21,14 @@ from bot.core.render import Formatter
 from bot.storage.models import User
 from bot.storage.questions import QuestionLog
 from bot.storage.users import UserStore, needs_saving, state
+from bot.voice.speech import Speaker
+from bot.voice.worker import VoiceWorker
 
 log = logging.getLogger(__name__)
+
+
+#: The logged action of a voice note's transcript awaiting the user's "yes, that's it".
+HEARD = "heard"
 
 
 class NoCity(Exception):
@@ -46,9 +52,15 @@ class Conversation:
         channel: str,
         *,
         executor: Executor | None = None,
+        voice: VoiceWorker | None = None,
+        speech: Speaker | None = None,
     ) -> None:
-        """With an executor, understanding a message runs on it instead of the event loop."""
+        """With an executor, understanding a message runs on it instead of the event loop;
+        with a voice worker, voice notes are transcribed (on its own threads) and understood;
+        with a speaker, answers can be listened to."""
         self.executor = executor
+        self.voice = voice
+        self.speech = speech
         self.assistant = assistant
         self.users = users
         self.questions = questions
@@ -143,6 +155,31 @@ class Conversation:
             decision.confidence,
         )
         return reply, qid
+
+    async def heard(
+        self, user: User, text: str, language: str, confidence: float, now: datetime | None = None
+    ) -> int:
+        """Log a voice note's transcript that the user is asked to confirm, as a question
+        text (kept and erased like a typed one); its id goes on the confirm button."""
+        if not user.city:
+            raise NoCity()
+        return await self.questions.record(
+            user_id=user.id,
+            city=user.city,
+            language=language,
+            action=HEARD,
+            topic=None,
+            confidence=confidence,
+            text=text,
+            now=now or datetime.now(UTC),
+        )
+
+    async def confirmed(self, user: User, question_id: int) -> str | None:
+        """The transcript of the user's own unconfirmed voice note; None when it is gone."""
+        question = await self.questions.own(question_id, user.id)
+        if question is None or question.action != HEARD:
+            return None
+        return question.text
 
     async def topic(
         self,

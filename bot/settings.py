@@ -234,6 +234,31 @@ class SupportSettings:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    """Voice notes (the `voice` extra): where the model is and how much may wait for it."""
+
+    enabled: bool = True  # when the extra is installed
+    model_dir: Path | None = None  # any CTranslate2 Whisper folder; else the pinned base model
+    workers: int = 1  # notes transcribed at a time
+    queue: int = 4  # notes that may wait beyond those; more are asked to type or try later
+    threads: int = 1  # CPU threads per transcription: the others stay with text and the database
+    #: Where the base model is joined once, and read-aloud notes are cached.
+    state_dir: Path = ROOT / "state"
+
+    @classmethod
+    def from_env(cls, env: Env) -> VoiceSettings:
+        folder = _raw(env, "GUICHET_WHISPER_MODEL_DIR")
+        return cls(
+            enabled=_switch(env, "GUICHET_VOICE", True),
+            model_dir=Path(folder) if folder else None,
+            workers=_whole(env, "GUICHET_VOICE_WORKERS", 1, most=16),
+            queue=_whole(env, "GUICHET_VOICE_QUEUE", 4, least=0, most=1000),
+            threads=_whole(env, "GUICHET_VOICE_THREADS", 1, most=64),
+            state_dir=_state_dir(env),
+        )
+
+
+@dataclass(frozen=True)
 class WebSettings:
     """The staff console: where it listens and the address its sign-in links point to."""
 
@@ -278,6 +303,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     support: SupportSettings = field(default_factory=SupportSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> Settings:
@@ -301,4 +327,5 @@ class Settings:
             telegram=telegram,
             support=SupportSettings.from_env(env),
             web=web,
+            voice=VoiceSettings.from_env(env),
         )

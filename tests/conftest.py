@@ -28,6 +28,9 @@ from bot.core.semantic import Embedder, VectorCache, cache_file, load_embedder
 from bot.evaluation import Report, evaluate, load_samples, split
 from bot.settings import Settings
 from bot.storage.database import create_engine, normalize_url, sessionmaker, upgrade
+from bot.voice.model import model_dir
+from bot.voice.transcriber import Transcriber
+from tests.voice_parts import need_voice
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -67,6 +70,15 @@ def held_out(assistant: Assistant) -> Report:
 @pytest.fixture(scope="session")
 def held_out_lexical(lexical_assistant: Assistant) -> Report:
     return evaluate(lexical_assistant, split(load_samples(), "held-out"))
+
+
+@pytest.fixture(scope="session")
+def transcriber(tmp_path_factory: pytest.TempPathFactory) -> Transcriber:
+    """The real Whisper base model, joined from the voice extra's wheels once per run."""
+    need_voice()
+    configured = os.environ.get("GUICHET_WHISPER_MODEL_DIR")
+    folder = model_dir(Path(configured) if configured else None, tmp_path_factory.mktemp("w"))
+    return Transcriber(folder, threads=1)
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ from bot.settings import (
     SettingsError,
     SupportSettings,
     TelegramSettings,
+    VoiceSettings,
     WebSettings,
 )
 from bot.storage.database import DEFAULT_URL
@@ -27,7 +28,22 @@ def test_an_empty_environment_gives_the_documented_defaults() -> None:
         telegram=TelegramSettings(state_dir=Path.cwd()),  # beside ./guichet.db
         support=SupportSettings(),
         web=WebSettings(state_dir=Path.cwd()),  # the console on 127.0.0.1:8080
+        voice=VoiceSettings(state_dir=Path.cwd()),  # on when the extra is, base model, 1 at a time
     )
+
+
+def test_the_voice_settings_are_read_and_checked(tmp_path: Path) -> None:
+    voice = Settings.from_env(
+        {
+            "GUICHET_WHISPER_MODEL_DIR": str(tmp_path),
+            "GUICHET_VOICE_WORKERS": "2",
+            "GUICHET_VOICE_QUEUE": "0",
+            "GUICHET_VOICE": "off",
+        }
+    ).voice
+    assert (voice.model_dir, voice.workers, voice.queue, voice.enabled) == (tmp_path, 2, 0, False)
+    with pytest.raises(SettingsError, match="GUICHET_VOICE_WORKERS must be at least 1"):
+        Settings.from_env({"GUICHET_VOICE_WORKERS": "0"})
 
 
 def test_the_console_settings_are_read_and_checked() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core.i18n import translator
+from bot.core.i18n import Translator, translator
 from bot.storage.models import User
 from bot.storage.network import Network, VolunteerInfo
 from bot.storage.tickets import Status, TicketInfo, Tickets
@@ -113,6 +113,11 @@ class Relay:
         await self._log(ticket, "volunteer", text, original, (user.chat_id, delivered), now)
         return None
 
+    def automatic(self, transcript: str, t: Translator) -> str:
+        """A voice note's transcript for a volunteer, marked as made by a machine."""
+        line = t.gettext("Automatic transcript, it may hold mistakes: «{text}»")
+        return self.words.esc("🎧 " + line.format(text=transcript))
+
     async def from_migrant(
         self,
         user: User,
@@ -120,13 +125,16 @@ class Relay:
         original: Original | None,
         reply_to: int | None,
         now: datetime | None = None,
+        transcript: str | None = None,
     ) -> Said | None:
         """A migrant's follow-up: relayed to the volunteer, or kept with the waiting ticket.
 
         Returns None when the message is not for a ticket (the assistant answers it), else
         what to tell the migrant. Text goes to the ticket when it is a reply to a ticket
         message, or while a volunteer is on it; anything else goes to the newest active one,
-        but a location or contact only as a reply to a message of the ticket.
+        but a location or contact only as a reply to a message of the ticket. A voice note's
+        `transcript` goes with it to a volunteer who holds the ticket, marked as automatic
+        (it is not kept with the ticket).
         """
         now = now or datetime.now(UTC)
         active = await self.tickets.of_user(user.id)
@@ -147,7 +155,10 @@ class Relay:
         delivered: tuple[str, int] | None = None
         volunteer = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
         if ticket.status is Status.CLAIMED and volunteer is not None:
-            head = self.words.header(ticket, translator(volunteer.ui_language))
+            vt = translator(volunteer.ui_language)
+            head = self.words.header(ticket, vt)
+            if transcript:
+                head = self.words.paragraphs(head, self.automatic(transcript, vt))
             sent = await self.pass_on(volunteer.chat_id, head, text, original)
             delivered = (volunteer.chat_id, sent) if sent is not None else None
             said = t.gettext("Sent to the volunteer.")

@@ -15,10 +15,12 @@ The server is tornado on the running asyncio loop, on 127.0.0.1 and a free port.
 long-polls the updates given to ``push_update``; every other call but ``getMe`` is recorded in
 ``calls`` before it is answered. Sends and edits answer realistic ``Message`` JSON, and each
 chat's messages are remembered, so that ``callback()`` embeds the message whose button was
-pressed. ``fail_next`` and ``block`` make calls fail with an API error; ``break_next`` carries a
-call out and then stalls its answer or drops the connection without one, as a network can. The
-factories (``message``, ``callback``,
-``photo``...) build real Update JSON without pushing it. PTB sends form fields whose non-string
+pressed (its text without markup, as Telegram gives it). ``fail_next`` and ``block`` make calls
+fail with an API error; ``break_next`` carries a call out and then stalls its answer or drops
+the connection without one, as a network can. The factories (``message``, ``callback``,
+``photo``...) build real Update JSON without pushing it; ``voice(audio=...)`` keeps the note's
+bytes in ``files``, which ``getFile`` and the file URL serve, and an upload (``sendVoice``...)
+keeps its bytes in its call's params (``body``). PTB sends form fields whose non-string
 values are JSON encoded; they are decoded back, except free text (``text``, ``data``...).
 """
 
@@ -39,7 +41,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from tests.fakes.telegram_html import check_markup, check_text
+from tests.fakes.telegram_html import check_markup, check_text, visible
 
 JSON = dict[str, Any]
 
@@ -213,17 +215,24 @@ class _BotApiHandler(tornado.web.RequestHandler):
         for key, files in request.files.items():
             upload = files[-1]
             raw[key] = dict(
-                filename=upload.filename, content_type=upload.content_type, size=len(upload.body)
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=len(upload.body),
+                body=upload.body,
             )
         return {key: _decode(key, value) for key, value in raw.items()}
 
 
 class _FileHandler(tornado.web.RequestHandler):
+    def initialize(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
     def get(self, token: str, path: str) -> None:
         if token != FakeBotApi.token:
             raise tornado.web.HTTPError(401)
         self.set_header("Content-Type", "application/octet-stream")
-        self.write(f"fake file {path}".encode())
+        file_id = path.removeprefix("files/")
+        self.write(self.files.get(file_id, f"fake file {path}".encode()))
 
 
 class FakeBotApi:
@@ -239,6 +248,8 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        #: What getFile and a file download give for a file id (`voice(audio=...)`).
+        self.files: dict[str, bytes] = {}
         self._updates: list[JSON] = []
         self._next_update_id = 1
         self._last_message_id: dict[int, int] = {}  # one counter per chat: users' and the bot's
@@ -271,7 +282,7 @@ class FakeBotApi:
         app = tornado.web.Application(
             [
                 (r"/bot([^/]*)/([^/]+)", _BotApiHandler, {"dispatch": self._dispatch}),
-                (r"/file/bot([^/]*)/(.+)", _FileHandler),
+                (r"/file/bot([^/]*)/(.+)", _FileHandler, {"files": self.files}),
             ],
             log_function=lambda handler: None,
         )
@@ -444,12 +455,15 @@ class FakeBotApi:
     ) -> dict[str, Any]:
         sender = self._user(chat_id, self._chat(chat_id).get("first_name", "Test"), language_code)
         wanted = self._last_sent.get(chat_id) if message_id is None else message_id
+        message = self._known(chat_id, wanted)
+        if isinstance(message.get("text"), str):  # as Telegram gives it: without the markup
+            message["text"] = visible(message["text"])
         query = {
             "id": f"cb{next(self._ids)}",
             "from": sender,
             "chat_instance": f"ci{chat_id}",
             "data": data,
-            "message": self._known(chat_id, wanted),
+            "message": message,
         }
         return {"callback_query": query}
 
@@ -457,8 +471,23 @@ class FakeBotApi:
         sizes = [self._file("photo", width=90, height=68), self._file("photo")]
         return self.message(chat_id, photo=sizes, **self._captioned(caption, kw))
 
-    def voice(self, chat_id: int, *, duration: int = 3, **kw: Any) -> dict[str, Any]:
-        return self.message(chat_id, voice=self._file("voice", duration=duration), **kw)
+    def voice(
+        self,
+        chat_id: int,
+        *,
+        duration: int = 3,
+        audio: bytes | None = None,
+        file_size: int | None = None,
+        **kw: Any,
+    ) -> dict[str, Any]:
+        """A voice note; with `audio`, getFile and the download give those bytes."""
+        voice = self._file("voice", duration=duration)
+        if audio is not None:
+            self.files[voice["file_id"]] = audio
+            voice["file_size"] = len(audio)
+        if file_size is not None:
+            voice["file_size"] = file_size
+        return self.message(chat_id, voice=voice, **kw)
 
     def sticker(self, chat_id: int, *, emoji: str = "👍", **kw: Any) -> dict[str, Any]:
         return self.message(chat_id, sticker=self._file("sticker", emoji=emoji), **kw)
@@ -717,5 +746,10 @@ class FakeBotApi:
             return info | {"url": (self.webhook or {}).get("url", "")}
         elif name == "getfile":
             file_id = str(params.get("file_id", ""))
-            return dict(file_id=file_id, file_unique_id=f"u{file_id}", file_path=f"files/{file_id}")
+            found: JSON = dict(
+                file_id=file_id, file_unique_id=f"u{file_id}", file_path=f"files/{file_id}"
+            )
+            if file_id in self.files:
+                found["file_size"] = len(self.files[file_id])
+            return found
         return True

@@ -24,6 +24,7 @@ from bot.channels.telegram import texts
 from bot.channels.telegram.channel import Channel
 from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.inbox import StoredUpdates
+from bot.channels.telegram.listen import ReadAloud
 from bot.channels.telegram.staff import StaffDoor
 from bot.channels.telegram.taps import Taps
 from bot.channels.telegram.unreadable import withhold_received_data
@@ -32,6 +33,7 @@ from bot.core.languages import UI_LANGUAGES
 
 if TYPE_CHECKING:
     from bot.channels.telegram.support import Volunteers
+    from bot.channels.telegram.voice import VoiceNotes
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ def build_application(parts: TelegramBot) -> Application:  # type: ignore[type-a
     withhold_received_data()
     updater = Updater(parts.bot, update_queue=StoredUpdates(parts.delivery.inbox))
     application = ApplicationBuilder().updater(updater).build()
-    register(application, parts.channel, parts.volunteers, parts.staff)
+    register(application, parts.channel, parts.volunteers, parts.staff, parts.voice)
     return application
 
 
@@ -74,6 +76,7 @@ def register(
     channel: Channel,
     volunteers: Volunteers | None,
     staff: StaffDoor | None = None,
+    voice: VoiceNotes | None = None,
 ) -> None:
     """Every handler, in three groups.
 
@@ -127,12 +130,18 @@ def register(
             MessageHandler(private & new & filters.COMMAND, channel.unknown_command),
             MessageHandler(private & new & filters.LOCATION, channel.location),
             MessageHandler(private & new & filters.TEXT, channel.text),
+            *([MessageHandler(private & new & filters.VOICE, voice.note)] if voice else []),
             MessageHandler(private & new & UNREADABLE, channel.media),
-            CallbackQueryHandler(Taps(channel, volunteers)),
+            CallbackQueryHandler(Taps(channel, volunteers, voice, read_aloud(channel))),
             ChatMemberHandler(channel.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     application.add_error_handler(channel.error)
+
+
+def read_aloud(channel: Channel) -> ReadAloud | None:
+    speaker = channel.conv.speech
+    return ReadAloud(channel, speaker) if speaker is not None else None
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]

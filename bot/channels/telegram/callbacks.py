@@ -32,6 +32,8 @@ class Kind(StrEnum):
     NEARBY = "n"  # n:<lat>,<lon>: every topic near a point
     LOCATE = "p"  # p: ask for the location
     MENU = "s"  # s: show the topics
+    HEARD = "e"  # e:<question id>:<1|0>: yes, the voice note said that (or no)
+    LISTEN = "b"  # b:<language>: read aloud the answer this button is under
     # The support network (see bot/support/).
     CONSENT = "o"  # o:<question id>: yes, send my question to a volunteer
     CANCEL = "q"  # q: do not send it
@@ -58,6 +60,8 @@ _ARITY: Final = {
     Kind.NEARBY: 1,
     Kind.LOCATE: 0,
     Kind.MENU: 0,
+    Kind.HEARD: 2,
+    Kind.LISTEN: 1,
     Kind.CONSENT: 1,
     Kind.CANCEL: 0,
     Kind.TAKE: 1,

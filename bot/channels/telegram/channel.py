@@ -170,6 +170,9 @@ class Channel:
             entries = self.knowledge.entries_for(seen.user.city, decision.topic)
             if any(e.coordinates for e in entries):
                 rows.append(kb.locate_row(seen.t))
+            speech = self.conv.speech
+            if speech is not None and speech.offers(decision.language):
+                rows.append(kb.listen_row(seen.t, decision.language))
             if question_id is not None and reply.shown:
                 text += "\n\n<i>" + self.fmt.escape(seen.t.gettext("Was this helpful?")) + "</i>"
                 rows.append(kb.feedback_row(question_id))
@@ -307,10 +310,13 @@ class Channel:
         await self.show_choices(context.bot, seen, reply)
 
     async def media(self, update: Update, context: Context) -> None:
+        """What the bot cannot read gets a polite "please write", and the menu with a city."""
         seen = await self.seen(update)
         if seen is None:
             return
-        await self.send(context.bot, seen.chat_id, texts.media_text(seen.t))
+        menu = self.conv.assistant.menu(seen.t.language) if seen.user.city else ()
+        markup = kb.markup(kb.choice_rows(menu))
+        await self.send(context.bot, seen.chat_id, texts.media_text(seen.t), markup)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = update.effective_message

@@ -74,6 +74,12 @@ def feedback_row(question_id: int) -> Row:
     ]
 
 
+def listen_row(t: Translator, language: str) -> Row:
+    """ "🔊 Listen": the answer above, read aloud in its language."""
+    data = encode(Kind.LISTEN, language)
+    return [InlineKeyboardButton("🔊 " + t.gettext("Listen"), callback_data=data)]
+
+
 def human_row(t: Translator, question_id: int | None = None) -> Row:
     data = encode(Kind.HUMAN, question_id or 0)
     return [InlineKeyboardButton(t.gettext("Ask a person"), callback_data=data)]

@@ -12,17 +12,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.channels.telegram.callbacks import Kind, Tap, encode
 from bot.channels.telegram.channel import Context, Seen, client_language, edit_tapped
 from bot.channels.telegram.messenger import TelegramMessenger, keyboard, original_of
+from bot.channels.telegram.voice import acceptable, hear
 from bot.conversation import NoCity
 from bot.core.i18n import Translator, translator
 from bot.core.languages import UI_LANGUAGES, native_name
 from bot.storage.network import InviteProblem, VolunteerInfo
 from bot.support.desk import SupportDesk
 from bot.support.words import Said
+from bot.voice.worker import Busy
 
 log = logging.getLogger(__name__)
 
@@ -248,11 +250,29 @@ class Volunteers:
         original = original_of(message)
         if not text and original is None:
             return False
-        said = await self.desk.relay.from_migrant(seen.user, text, original, reply_to)
+        transcript = await self.transcript(message, seen, context)
+        said = await self.desk.relay.from_migrant(
+            seen.user, text, original, reply_to, transcript=transcript
+        )
         if said is None:
             return False
         await self.say(seen.chat_id, said)
         return True
+
+    async def transcript(self, message: Message, seen: Seen, context: Context) -> str | None:
+        """With the voice extra, what a migrant's voice note for their ticket says (a note
+        that is not for a ticket is left to the assistant, which hears it itself)."""
+        worker, voice = self.messenger.conv.voice, message.voice
+        if worker is None or voice is None or not acceptable(voice):
+            return None
+        if not await self.desk.tickets.of_user(seen.user.id):
+            return None
+        language = self.messenger.conv.language(seen.user)
+        try:
+            heard = await hear(context.bot, voice, worker, language)
+        except Busy:
+            return None  # the note itself still reaches the volunteer
+        return heard.text if heard is not None and heard.text else None
 
     # -- buttons ----------------------------------------------------------------------------
 

@@ -23,7 +23,9 @@ from bot.core.i18n import translator
 from bot.core.languages import UI_LANGUAGES, native_name
 
 if TYPE_CHECKING:
+    from bot.channels.telegram.listen import ReadAloud
     from bot.channels.telegram.support import Volunteers
+    from bot.channels.telegram.voice import VoiceNotes
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ NEEDS_CITY = frozenset(
         Kind.CONSENT,
         Kind.CANCEL,
         Kind.RATE,
+        Kind.HEARD,
     }
 )
 
@@ -78,7 +81,13 @@ def query_of(update: Update) -> CallbackQuery:
 
 
 class Taps:
-    def __init__(self, channel: Channel, volunteers: Volunteers | None = None) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        volunteers: Volunteers | None = None,
+        voice: VoiceNotes | None = None,
+        listen: ReadAloud | None = None,
+    ) -> None:
         self.channel = channel
         self.conv = channel.conv
         self.fmt = channel.fmt
@@ -99,6 +108,10 @@ class Taps:
         }
         if volunteers is not None:
             self.handlers.update(dict.fromkeys(SUPPORT, volunteers.tap))
+        if voice is not None:
+            self.handlers[Kind.HEARD] = voice.tap
+        if listen is not None:
+            self.handlers[Kind.LISTEN] = listen.tap
 
     async def __call__(self, update: Update, context: Context) -> None:
         query = update.callback_query

@@ -37,6 +37,8 @@ from bot.storage.questions import QuestionLog
 from bot.storage.sent import IN_FLIGHT
 from bot.storage.users import UserStore
 from bot.support.desk import SupportDesk
+from bot.voice.speech import Speaker
+from bot.voice.worker import VoiceWorker
 from tests.fakes.bot_api import Call, FakeBotApi
 
 SENT = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
@@ -89,12 +91,14 @@ class Harness:
         await self.stop()
         await self.start()
 
-    async def push(self, update: dict[str, Any], chat: int, expect: str, count: int) -> list[Call]:
+    async def push(
+        self, update: dict[str, Any], chat: int, expect: str, count: int, timeout: float = 10.0
+    ) -> list[Call]:
         mark = self.fake.mark()
         self.fake.push_update(update)
         # A callback answer names no chat; the tests drive one update at a time.
         who = None if expect == "answerCallbackQuery" else chat
-        await self.fake.wait_for(expect, chat_id=who, since=mark, count=count)
+        await self.fake.wait_for(expect, chat_id=who, since=mark, count=count, timeout=timeout)
         return await self.settle(mark)
 
     async def settle(self, mark: int) -> list[Call]:
@@ -117,8 +121,12 @@ class Harness:
         calls = await self.push(self.fake.message(chat, text, **kw), chat, "sendMessage", count)
         return [c for c in calls if c.method == "sendMessage" and c.chat_id == chat]
 
-    async def send(self, chat: int, update: dict[str, Any], *, count: int = 1) -> list[Call]:
-        calls = await self.push(update, chat, "sendMessage", count)
+    async def send(
+        self, chat: int, update: dict[str, Any], *, count: int = 1, timeout: float = 10.0
+    ) -> list[Call]:
+        """Send any update (a voice note, a photo...); the bot's sendMessage calls in answer
+        (`timeout`: how long to wait for `count` of them)."""
+        calls = await self.push(update, chat, "sendMessage", count, timeout)
         return [c for c in calls if c.method == "sendMessage" and c.chat_id == chat]
 
     async def tap(
@@ -137,10 +145,20 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], *, support: bool
+    assistant: Assistant,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    support: bool,
+    voice: VoiceWorker | None = None,
+    speech: Speaker | None = None,
 ) -> AsyncIterator[Harness]:
     conversation = Conversation(
-        assistant, UserStore(sessions), QuestionLog(sessions, timedelta(days=30)), "telegram"
+        assistant,
+        UserStore(sessions),
+        QuestionLog(sessions, timedelta(days=30)),
+        "telegram",
+        voice=voice,
+        speech=speech,
     )
     stores = support_stores(sessions, SupportSettings()) if support else None
     async with FakeBotApi() as fake:

@@ -1,0 +1,1 @@
+"""Voice: notes transcribed by Whisper (the `voice` extra), answers read aloud by espeak-ng."""
