@@ -127,6 +127,7 @@ class Conversation:
             confidence=decision.confidence,
             text=text,
             now=now,
+            entry=reply.entry,
         )
         log.info(
             "question city=%s lang=%s action=%s topic=%s conf=%.2f",
@@ -179,6 +180,7 @@ class Conversation:
             confidence=1.0,
             text=None,
             now=now,
+            entry=reply.entry,
         )
         return reply, qid
 

@@ -69,7 +69,7 @@ class OrganisationFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class _Row:
+class TicketRow:
     """One ticket, as these figures read it: times and labels, never a text or an id of
     whoever asked."""
 
@@ -92,7 +92,7 @@ def _median(values: Iterable[timedelta]) -> timedelta | None:
     return median_of(found) if found else None
 
 
-def _work(rows: list[_Row]) -> Work:
+def work_of(rows: list[TicketRow]) -> Work:
     return Work(
         claimed=len(rows),
         answered=sum(1 for r in rows if r.answered is not None),
@@ -145,7 +145,7 @@ class NetworkFigures:
                     Ticket.city == org.city, Ticket.status == Status.OPEN.value
                 )
             )
-        by_volunteer: dict[int | None, list[_Row]] = {}
+        by_volunteer: dict[int | None, list[TicketRow]] = {}
         for row in rows:
             by_volunteer.setdefault(row.volunteer, []).append(row)
         active = sorted(
@@ -159,7 +159,7 @@ class NetworkFigures:
                 topics=tuple(v.topics.get("ids", ())),
                 available=v.available,
                 joined=utc(v.created_at).date(),
-                work=_work(by_volunteer.get(v.id, [])),
+                work=work_of(by_volunteer.get(v.id, [])),
             )
             for v in active
         )
@@ -171,7 +171,7 @@ class NetworkFigures:
             volunteers=volunteers,
             removed=len(members) - len(active),
             tickets=TicketFigures(
-                work=_work(rows),
+                work=work_of(rows),
                 by_status=dict(Counter(r.status for r in rows).most_common()),
                 by_language=dict(Counter(r.language for r in rows).most_common()),
                 by_topic=dict(Counter(r.topic or "" for r in rows).most_common()),
@@ -182,7 +182,9 @@ class NetworkFigures:
         )
 
     @staticmethod
-    async def _tickets(session: AsyncSession, organisation_id: int, since: datetime) -> list[_Row]:
+    async def _tickets(
+        session: AsyncSession, organisation_id: int, since: datetime
+    ) -> list[TicketRow]:
         """The tickets asked since `since` that a volunteer of the organisation (still there
         or not) holds or held to the end."""
         result = await session.execute(
@@ -200,7 +202,7 @@ class NetworkFigures:
             .where(Volunteer.organisation_id == organisation_id, Ticket.created_at >= since)
         )
         return [
-            _Row(
+            TicketRow(
                 volunteer,
                 status,
                 language,

@@ -44,6 +44,7 @@ class QuestionLog:
         confidence: float,
         text: str | None,
         now: datetime,
+        entry: str | None = None,
     ) -> int:
         """Log a question; its id. Handled again (see bot/storage/origin.py), an update's
         question is logged once: the second time, the first one's id is returned."""
@@ -60,6 +61,7 @@ class QuestionLog:
             "text": text[:4000] if keep and text else None,
             "text_expires_at": now + self.retention if keep else None,
             "origin": source,
+            "entry": entry,
         }
         async with self._sessions() as session, session.begin():
             added = await session.scalar(_record(dialect_of(session)), values)

@@ -1,0 +1,156 @@
+"""Daily roll-ups of the question log, so that the statistics of a million questions add up
+a few thousand rows instead of reading them all.
+
+A city's day is sealed once it is over (and `GRACE` has passed, so that no question of it is
+still being written): its questions are counted per topic, language, outcome and local hour
+into `question_days`, with up to 5 people's random keys per cell (`question_day_people`).
+The union of those keys over days, capped at 5, tells exactly whether a period's cell has 5
+people or more; the keys are `users.stats_key`, random, and erasing a user deletes theirs.
+Days not sealed yet (today) are counted from the questions themselves. Sealing writes a
+`question_days_sealed` row first, so that of two processes sealing at once one does it.
+The retention purge erases texts only: the counts never read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.statistics import Dimension, Period, Tally, add_to, merge, outcome_of
+from bot.storage.conflicts import insert
+from bot.storage.models import Question, QuestionDay, QuestionDayPerson, QuestionDaySealed, User
+from bot.storage.ticket_types import utc
+
+#: A day is sealed this long after it ended: a question handled then is logged by now.
+GRACE: Final = timedelta(hours=1)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def tally_rows(
+    rows: Iterable[tuple[datetime, str | None, str | None, str, str | None]], zone: ZoneInfo
+) -> Tally:
+    """Count questions (time, topic, language, action, person's key) per dimension."""
+    tally: Tally = {}
+    for created, topic, language, action, key in rows:
+        people = (key,) if key else ()
+        hour = utc(created).astimezone(zone).strftime("%H")
+        add_to(tally, Dimension.TOPIC, topic or "", 1, people)
+        add_to(tally, Dimension.LANGUAGE, language or "", 1, people)
+        add_to(tally, Dimension.OUTCOME, outcome_of(action).value, 1, people)
+        add_to(tally, Dimension.HOUR, hour, 1, people)
+    return tally
+
+
+class QuestionDays:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def tally(self, city: str, period: Period, zone: ZoneInfo, now: datetime) -> Tally:
+        """The period's cells: sealed days from the roll-up (sealing those that are due),
+        the rest from the questions."""
+        due = utc(now) - GRACE
+        sealable = [d for d in period.each_day() if day_start(d) + timedelta(days=1) <= due]
+        sealed = await self._sealed(city, period)
+        for day in sealable:
+            if day not in sealed:
+                await self.seal(city, day, zone)
+        tally = await self._rolled_up(city, period)
+        live_from = day_start(sealable[-1] + timedelta(days=1)) if sealable else None
+        start = live_from or day_start(period.first)
+        end = day_start(period.last + timedelta(days=1))
+        if start < end:
+            async with self._sessions() as session:
+                merge(tally, tally_rows(await _questions(session, city, start, end), zone))
+        return tally
+
+    async def seal(self, city: str, day: date, zone: ZoneInfo) -> bool:
+        """Write a city's day to the roll-up, unless someone did already; True if we did."""
+        async with self._sessions() as session, session.begin():
+            won = await session.scalar(
+                insert(session, QuestionDaySealed)
+                .values(city=city, day=day)
+                .on_conflict_do_nothing(index_elements=["city", "day"])
+                .returning(QuestionDaySealed.city)
+            )
+            if won is None:
+                return False
+            start = day_start(day)
+            rows = await _questions(session, city, start, start + timedelta(days=1))
+            tally = tally_rows(rows, zone)
+            if tally:
+                await session.execute(
+                    insert(session, QuestionDay),
+                    [
+                        {"city": city, "day": day, "dimension": dim, "value": value,
+                         "questions": cell.questions}
+                        for (dim, value), cell in tally.items()
+                    ],
+                )  # fmt: skip
+            people = [
+                {"city": city, "day": day, "dimension": dim, "value": value, "person": key}
+                for (dim, value), cell in tally.items()
+                for key in cell.people
+            ]
+            if people:
+                await session.execute(insert(session, QuestionDayPerson), people)
+            return True
+
+    async def _sealed(self, city: str, period: Period) -> set[date]:
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(QuestionDaySealed.day).where(
+                    QuestionDaySealed.city == city,
+                    QuestionDaySealed.day.between(period.first, period.last),
+                )
+            )
+            return set(found)
+
+    async def _rolled_up(self, city: str, period: Period) -> Tally:
+        tally: Tally = {}
+        async with self._sessions() as session:
+            counts = await session.execute(
+                select(QuestionDay.dimension, QuestionDay.value, func.sum(QuestionDay.questions))
+                .where(QuestionDay.city == city, QuestionDay.day.between(period.first, period.last))
+                .group_by(QuestionDay.dimension, QuestionDay.value)
+            )
+            for dim, value, n in counts:
+                add_to(tally, dim, value, int(n), ())
+            person = QuestionDayPerson
+            people = await session.execute(
+                select(person.dimension, person.value, person.person)
+                .where(person.city == city, person.day.between(period.first, period.last))
+                .distinct()
+            )
+            for dim, value, key in people:
+                add_to(tally, dim, value, 0, (key,))
+        return tally
+
+
+async def _questions(
+    session: AsyncSession, city: str, start: datetime, end: datetime
+) -> list[tuple[datetime, str | None, str | None, str, str | None]]:
+    """A city's questions in [start, end): time, topic, language, action and the key of whoever
+    asked (None once they are erased: their questions count, as no one)."""
+    result = await session.execute(
+        select(
+            Question.created_at, Question.topic, Question.language, Question.action,
+            User.stats_key,
+        )
+        .outerjoin(User, User.id == Question.user_id)
+        .where(Question.city == city, Question.created_at >= start, Question.created_at < end)
+    )  # fmt: skip
+    return [tuple(row) for row in result]  # type: ignore[misc]
+
+
+async def forget_person(session: AsyncSession, key: str | None) -> None:
+    """A user's keys leave the roll-ups with them (bot/storage/users.py `erase`)."""
+    if key:
+        await session.execute(delete(QuestionDayPerson).where(QuestionDayPerson.person == key))
