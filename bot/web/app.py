@@ -41,7 +41,15 @@ from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.review import Review
 from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
-from bot.web import coverage_pages, organisation_pages, pages, poster_pages, review_pages
+from bot.storage.statistics import Statistics
+from bot.web import (
+    coverage_pages,
+    organisation_pages,
+    pages,
+    poster_pages,
+    review_pages,
+    statistics_pages,
+)
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
     SESSION_SECONDS,
@@ -54,6 +62,13 @@ from bot.web.auth import (
 
 HERE: Final = Path(__file__).resolve().parent
 EVERYONE: Final = frozenset(Role)
+#: Every page's Content-Security-Policy: scripts and styles from the console's own files only
+#: (htmx, Chart.js and statistics.js in static/), no inline script or style, no plugin, no
+#: frame around it. Files (CSV, PDF, spreadsheets) are not pages and get none.
+CSP: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 POSTER_ROLES: Final = frozenset({Role.ADMIN, Role.EDITOR})
 
 
@@ -67,6 +82,7 @@ class Console:
     phrasings: Phrasings
     figures: NetworkFigures
     review: Review  # volunteers' answers for editors to turn into knowledge
+    statistics: Statistics  # a city's anonymous figures, for its staff
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
     bot_username: str | None = None  # for the posters' QR codes (GUICHET_BOT_USERNAME)
@@ -112,7 +128,7 @@ class View:
             ),
             **context,
         )
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
 def build_console(
@@ -189,6 +205,11 @@ def build_console(
         Route("/city/{city}/new", page(pages.create_entry), methods=["POST"]),
         Route("/city/{city}/review", page(review_pages.queue)),
         Route("/city/{city}/review/{suggestion:int}", page(review_pages.decide), methods=["POST"]),
+        Route("/city/{city}/statistics", page(statistics_pages.page, roles=EVERYONE)),
+        Route(
+            "/city/{city}/statistics/{table}.csv",
+            page(statistics_pages.download, roles=EVERYONE),
+        ),
         Route("/city/{city}/words", page(pages.words)),
         Route("/city/{city}/words", page(pages.save_words), methods=["POST"]),
         Route("/entries/{entry}", page(pages.entry)),
