@@ -13,6 +13,7 @@ Usage:
     python main.py console                      (see bot/cli_console.py)
     python main.py staff add --name Ana --city mechelen --role editor
     python main.py poster --city brussels [--topic housing] [--format png]   (bot/cli_posters.py)
+    python main.py stats --city brussels [--days 90] [--format csv]   (bot/cli_stats.py)
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import cli_console, cli_network, cli_posters
+from bot import cli_console, cli_network, cli_posters, cli_stats
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge import Knowledge, matrix
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_network.add_parsers(sub)
     cli_console.add_parsers(sub)
     cli_posters.add_parsers(sub)
+    cli_stats.add_parsers(sub)
     return p
 
 
@@ -466,4 +468,6 @@ def main(
         return asyncio.run(cli_posters.poster_command(settings, args, out, err))
     if args.command == "review":
         return asyncio.run(cli_console.review_command(settings, args, out, err, clock()))
+    if args.command == "stats":
+        return asyncio.run(cli_stats.stats_command(settings, args, out, err, clock()))
     return asyncio.run(staff(settings, args, out, err, clock()))

@@ -13,7 +13,7 @@ from typing import Final
 
 from bot.core.i18n import Translator
 from bot.core.knowledge import Knowledge
-from bot.core.statistics import Outcome, Shown
+from bot.core.statistics import BadPeriod, Outcome, Shown
 from bot.storage.statistics import ALL, CityStatistics
 
 HIDDEN: Final = "< 5"
@@ -51,6 +51,16 @@ def _minutes(d: timedelta | None, tickets: int | None) -> Value:
     if tickets is None:
         return Value(HIDDEN, None)
     return Value("–", None) if d is None else Value(str(round(d.total_seconds() / 60)), None)
+
+
+def period_problem(reason: str, t: Translator) -> str:
+    """What to say of a period that cannot be shown (bot/core/statistics.py `BadPeriod`)."""
+    _ = t.gettext
+    return {
+        BadPeriod.ORDER: _("The first day is after the last one. Choose the dates again."),
+        BadPeriod.FUTURE: _("The last day is still to come. Choose a day up to today."),
+        BadPeriod.TOO_LONG: _("A period may be a year at most. Choose a shorter one."),
+    }.get(reason, _("Choose 7, 30 or 90 days, or two dates (year-month-day)."))
 
 
 def outcome_labels(t: Translator) -> dict[str, str]:
@@ -162,6 +172,18 @@ def as_csv(table: Table) -> str:
     writer.writerow([table.heading, *table.columns])
     for line in (*table.lines, *((table.total,) if table.total else ())):
         writer.writerow([line.label, *(v.text for v in line.values)])
+    return out.getvalue()
+
+
+def as_long_csv(found: Iterable[Table]) -> str:
+    """Every table in one CSV, a row per cell: table, label, column, value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["table", "label", "column", "value"])
+    for table in found:
+        for line in (*table.lines, *((table.total,) if table.total else ())):
+            for column, value in zip(table.columns, line.values, strict=True):
+                writer.writerow([table.slug, line.label, column, value.text])
     return out.getvalue()
 
 

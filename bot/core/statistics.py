@@ -135,7 +135,17 @@ class Cell:
         return len(self.people) >= THRESHOLD
 
 
+#: Stand-ins for the people of a cell known to have 5 or more (no real key looks like them):
+#: the union with any other keys is then 5 or more too, which is all the rule asks.
+ENOUGH: Final = tuple(f"+{i}" for i in range(THRESHOLD))
+
 Tally = dict[tuple[str, str], Cell]  # (dimension, value) -> cell
+
+
+def counted(questions: int, people: int) -> Cell:
+    """A cell whose different people the database counted: stand-ins for them, as many as
+    the rule needs. Joined with other cells they may count fewer people, never more."""
+    return Cell(questions, set(ENOUGH[: min(people, THRESHOLD)]))
 
 
 def add_to(tally: Tally, dimension: str, value: str, questions: int, people: Iterable[str]) -> None:

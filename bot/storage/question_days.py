@@ -18,16 +18,26 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.statistics import Dimension, Period, Tally, add_to, merge, outcome_of
+from bot.core.statistics import (
+    ENOUGH,
+    THRESHOLD,
+    Dimension,
+    Period,
+    Tally,
+    add_to,
+    merge,
+    outcome_of,
+)
 from bot.storage.conflicts import insert
 from bot.storage.models import Question, QuestionDay, QuestionDayPerson, QuestionDaySealed, User
 from bot.storage.ticket_types import utc
 
 #: A day is sealed this long after it ended: a question handled then is logged by now.
 GRACE: Final = timedelta(hours=1)
+_IDS_AT_ONCE: Final = 5000  # users' keys looked up per query (SQLite's bound parameters)
 
 
 def day_start(day: date) -> datetime:
@@ -123,14 +133,29 @@ class QuestionDays:
             )
             for dim, value, n in counts:
                 add_to(tally, dim, value, int(n), ())
+            # The people of each cell: counted in the database; only the cells of fewer than
+            # 5 over the period need their keys (to add today's to them).
             person = QuestionDayPerson
+            in_period = (person.city == city, person.day.between(period.first, period.last))
             people = await session.execute(
-                select(person.dimension, person.value, person.person)
-                .where(person.city == city, person.day.between(period.first, period.last))
-                .distinct()
+                select(person.dimension, person.value, func.count(person.person.distinct()))
+                .where(*in_period)
+                .group_by(person.dimension, person.value)
             )
-            for dim, value, key in people:
-                add_to(tally, dim, value, 0, (key,))
+            few = []
+            for dim, value, n in people:
+                if n >= THRESHOLD:
+                    add_to(tally, dim, value, 0, ENOUGH)
+                else:
+                    few.append((dim, value))
+            if few:
+                keys = await session.execute(
+                    select(person.dimension, person.value, person.person)
+                    .where(*in_period, tuple_(person.dimension, person.value).in_(few))
+                    .distinct()
+                )
+                for dim, value, key in keys:
+                    add_to(tally, dim, value, 0, (key,))
         return tally
 
 
@@ -138,16 +163,27 @@ async def _questions(
     session: AsyncSession, city: str, start: datetime, end: datetime
 ) -> list[tuple[datetime, str | None, str | None, str, str | None]]:
     """A city's questions in [start, end): time, topic, language, action and the key of whoever
-    asked (None once they are erased: their questions count, as no one)."""
+    asked (None once they are erased: their questions count, as no one). The keys are looked
+    up by id afterwards: joining the users would read them all."""
     result = await session.execute(
         select(
             Question.created_at, Question.topic, Question.language, Question.action,
-            User.stats_key,
+            Question.user_id,
         )
-        .outerjoin(User, User.id == Question.user_id)
         .where(Question.city == city, Question.created_at >= start, Question.created_at < end)
     )  # fmt: skip
-    return [tuple(row) for row in result]  # type: ignore[misc]
+    rows = result.all()
+    ids = sorted({row[4] for row in rows if row[4] is not None})
+    keys: dict[int, str | None] = {}
+    for at in range(0, len(ids), _IDS_AT_ONCE):
+        found = await session.execute(
+            select(User.id, User.stats_key).where(User.id.in_(ids[at : at + _IDS_AT_ONCE]))
+        )
+        keys.update((user, key) for user, key in found)
+    return [
+        (created, topic, language, action, keys.get(user) if user is not None else None)
+        for created, topic, language, action, user in rows
+    ]
 
 
 async def forget_person(session: AsyncSession, key: str | None) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.statistics import (
@@ -24,14 +24,14 @@ from bot.core.statistics import (
     Period,
     Shown,
     Tally,
-    add_to,
+    counted,
     suppressed,
 )
-from bot.storage.models import Question, Ticket, User
-from bot.storage.network_figures import TicketRow, Work, work_of
+from bot.storage.conflicts import dialect as dialect_of
+from bot.storage.models import Question, Ticket
 from bot.storage.question_days import QuestionDays, day_start
 from bot.storage.staff import Role, Staff
-from bot.storage.ticket_types import utc
+from bot.storage.ticket_types import median_of
 
 HOURS: Final = tuple(f"{h:02d}" for h in range(24))
 ALL: Final = ""  # the tickets' row of every language
@@ -111,7 +111,12 @@ class Statistics:
         everyone = _everyone(tally)
         start, end = day_start(period.first), day_start(period.last + timedelta(days=1))
         async with self._sessions() as session:
-            feedback = await _feedback(session, city, start, end)
+            helpful_topics, unhelpful_topics = await _votes(
+                session, Question.topic, city, start, end
+            )
+            helpful_entries, unhelpful_entries = await _votes(
+                session, Question.entry, city, start, end
+            )
             tickets, volunteers = await _tickets(session, city, start, end)
         return CityStatistics(
             city=city,
@@ -121,99 +126,109 @@ class Statistics:
             languages=_with_total(_breakdown(tally, Dimension.LANGUAGE), everyone),
             outcomes=_with_total(_breakdown(tally, Dimension.OUTCOME), everyone),
             hours=_with_total(_breakdown(tally, Dimension.HOUR, HOURS), everyone),
-            helpful_topics=_breakdown(feedback, Dimension.TOPIC, ()),
-            unhelpful_topics=_breakdown(feedback, _UNHELPFUL_TOPIC, ()),
-            helpful_entries=_breakdown(feedback, _ENTRY, ()),
-            unhelpful_entries=_breakdown(feedback, _UNHELPFUL_ENTRY, ()),
+            helpful_topics=helpful_topics,
+            unhelpful_topics=unhelpful_topics,
+            helpful_entries=helpful_entries,
+            unhelpful_entries=unhelpful_entries,
             tickets=tickets,
             volunteers=volunteers,
         )
 
 
-# The feedback tally's dimensions besides Dimension.TOPIC (👍 per topic).
-_UNHELPFUL_TOPIC: Final = "topic-down"
-_ENTRY: Final = "entry"
-_UNHELPFUL_ENTRY: Final = "entry-down"
-
-
-async def _feedback(session: AsyncSession, city: str, start: datetime, end: datetime) -> Tally:
-    """👍/👎 per topic and per entry, from the questions (a vote may come days later, so it is
-    not rolled up; few questions get one, and a partial index finds them)."""
+async def _votes(
+    session: AsyncSession, column: Any, city: str, start: datetime, end: datetime
+) -> tuple[Shown, Shown]:
+    """👍 and 👎 per value of `column` (topic or entry), counted by the database. A vote may come
+    days after its question, so votes are not rolled up; few questions get one, and a partial
+    index finds them. Erased people (no user id) are no one."""
     result = await session.execute(
-        select(Question.topic, Question.entry, Question.helpful, User.stats_key)
-        .outerjoin(User, User.id == Question.user_id)
+        select(column, Question.helpful, func.count(), func.count(Question.user_id.distinct()))
         .where(
             Question.city == city,
             Question.helpful.is_not(None),
             Question.created_at >= start,
             Question.created_at < end,
+            column.is_not(None),
         )
+        .group_by(column, Question.helpful)
     )
-    tally: Tally = {}
-    for topic, entry, helpful, key in result:
-        people = (key,) if key else ()
-        if topic:
-            add_to(tally, Dimension.TOPIC if helpful else _UNHELPFUL_TOPIC, topic, 1, people)
-        if entry:
-            add_to(tally, _ENTRY if helpful else _UNHELPFUL_ENTRY, entry, 1, people)
-    return tally
+    up: dict[str, Cell] = {}
+    down: dict[str, Cell] = {}
+    for value, helpful, n, people in result:
+        (up if helpful else down)[value] = counted(n, people)
+    nobody = Cell()  # the votes' tables show no total
+    return suppressed(up, nobody), suppressed(down, nobody)
+
+
+def _seconds(session: AsyncSession, since: Any, until: Any) -> Any:
+    """`until - since` in seconds, computed by the database (a float is cheap to read back;
+    thousands of datetimes are not)."""
+    if dialect_of(session) == "postgresql":
+        return func.extract("epoch", until - since)
+    return (func.julianday(until) - func.julianday(since)) * 86400.0
+
+
+def _median(seconds: list[float]) -> timedelta | None:
+    return median_of([timedelta(seconds=round(s)) for s in seconds]) if seconds else None
 
 
 def _line(
-    language: str, rows: list[TicketRow], people: Cell, answered: Cell, open_: Cell
-) -> TicketLine:
-    if not people.enough_people:
+    language: str, times: tuple[list[float], list[float]], n: int, people: int, answered: int,
+    answered_people: int, open_people: int,
+) -> TicketLine:  # fmt: skip
+    if people < THRESHOLD:
         return TicketLine(language, None, None, None, None)
-    work: Work = work_of(rows)
     # The share would tell the size of a group under 5 people: answered or not.
-    share_ok = all(c.enough_people or c.questions == 0 for c in (answered, open_))
+    share_ok = (answered == 0 or answered_people >= THRESHOLD) and (
+        answered == n or open_people >= THRESHOLD
+    )
     return TicketLine(
-        language,
-        len(rows),
-        work.answered / len(rows) if share_ok else None,
-        work.to_claim,
-        work.to_answer,
+        language, n, answered / n if share_ok else None, _median(times[0]), _median(times[1])
     )
 
 
 async def _tickets(
     session: AsyncSession, city: str, start: datetime, end: datetime
 ) -> tuple[tuple[TicketLine, ...], int | None]:
-    result = await session.execute(
-        select(
-            Ticket.claimed_by, Ticket.status, Ticket.language, Ticket.topic, Ticket.created_at,
-            Ticket.claimed_at, Ticket.answered_at, Ticket.helpful, User.stats_key,
+    """Tickets by language, counted by the database; the typical times from their claims."""
+    in_period = (Ticket.city == city, Ticket.created_at >= start, Ticket.created_at < end)
+    answered = Ticket.answered_at.is_not(None)
+    figures = (
+        func.count(),
+        func.count(Ticket.user_id.distinct()),
+        func.count(Ticket.answered_at),
+        func.count(case((answered, Ticket.user_id)).distinct()),
+        func.count(case((~answered, Ticket.user_id)).distinct()),
+    )
+    every = (await session.execute(select(*figures).where(*in_period))).one()
+    by_language = {
+        language: tuple(rest)
+        for language, *rest in await session.execute(
+            select(Ticket.language, *figures).where(*in_period).group_by(Ticket.language)
         )
-        .outerjoin(User, User.id == Ticket.user_id)
-        .where(Ticket.city == city, Ticket.created_at >= start, Ticket.created_at < end)
-    )  # fmt: skip
-    by_language: dict[str, list[TicketRow]] = {}
-    people: dict[str, Cell] = {}
-    answered: dict[str, Cell] = {}
-    unanswered: dict[str, Cell] = {}
-    volunteers: set[int] = set()
-    for volunteer, status, language, topic, created, claimed, answer, helpful, key in result:
-        row = TicketRow(
-            volunteer, status, language, topic, utc(created),
-            utc(claimed) if claimed else None, utc(answer) if answer else None, helpful,
-        )  # fmt: skip
-        keys = (key,) if key else ()
-        for lang in (ALL, language):
-            by_language.setdefault(lang, []).append(row)
-            people.setdefault(lang, Cell()).add(1, keys)
-            (answered if answer else unanswered).setdefault(lang, Cell()).add(1, keys)
-        if volunteer is not None:
-            volunteers.add(volunteer)
-    counts = suppressed({lang: c for lang, c in people.items() if lang != ALL})
-    lines = [
-        _line(lang, by_language[lang], people[lang], answered.get(lang, Cell()),
-              unanswered.get(lang, Cell()))
-        for lang in ([ALL] if ALL in people else []) + list(counts.counts)
-    ]  # fmt: skip
-    # A language hidden by the secondary suppression is hidden whole.
-    lines = [
-        line if line.language == ALL or counts.counts[line.language] is not None
-        else TicketLine(line.language, None, None, None, None)
-        for line in lines
-    ]  # fmt: skip
-    return tuple(lines), (len(volunteers) if len(volunteers) >= THRESHOLD else None)
+    }
+    volunteers = await session.scalar(
+        select(func.count(Ticket.claimed_by.distinct())).where(*in_period)
+    )
+    durations = await session.execute(
+        select(
+            Ticket.language,
+            _seconds(session, Ticket.created_at, Ticket.claimed_at),
+            _seconds(session, Ticket.created_at, Ticket.answered_at),
+        ).where(*in_period, Ticket.claimed_at.is_not(None))
+    )
+    times: dict[str, tuple[list[float], list[float]]] = {ALL: ([], [])}
+    for language, to_claim, to_answer in durations:
+        for key in (ALL, language):
+            claims, answers = times.setdefault(key, ([], []))
+            claims.append(float(to_claim))
+            if to_answer is not None:
+                answers.append(float(to_answer))
+    counts = suppressed({lang: counted(f[0], f[1]) for lang, f in by_language.items()})
+    lines = [_line(ALL, times[ALL], *every)] if every[0] else []
+    for lang, shown in counts.counts.items():
+        if shown is None:  # fewer than 5 people, or hidden beside a lone one
+            lines.append(TicketLine(lang, None, None, None, None))
+        else:
+            lines.append(_line(lang, times.get(lang, ([], [])), *by_language[lang]))
+    return tuple(lines), (volunteers if volunteers and volunteers >= THRESHOLD else None)

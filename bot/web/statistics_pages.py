@@ -11,23 +11,13 @@ from zoneinfo import ZoneInfo
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from bot.core.i18n import Translator
 from bot.core.statistics import PRESETS, BadPeriod, Period
-from bot.statistics_tables import as_csv, tables
+from bot.statistics_tables import as_csv, period_problem, tables
 from bot.storage.statistics import CityStatistics
 from bot.web.pages import city_name
 
 if TYPE_CHECKING:
     from bot.web.app import View
-
-
-def period_problem(reason: str, t: Translator) -> str:
-    _ = t.gettext
-    return {
-        BadPeriod.ORDER: _("The first day is after the last one. Choose the dates again."),
-        BadPeriod.FUTURE: _("The last day is still to come. Choose a day up to today."),
-        BadPeriod.TOO_LONG: _("A period may be a year at most. Choose a shorter one."),
-    }.get(reason, _("Choose 7, 30 or 90 days, or two dates (year-month-day)."))
 
 
 async def _figures(view: View, now: datetime) -> tuple[str, Period, CityStatistics | None]:
