@@ -4,7 +4,7 @@ erasure, retention and concurrent sealing (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -172,3 +172,31 @@ async def test_a_city_is_shown_to_its_own_staff_and_admins_only(
     assert await stats.city(EDITOR, "mechelen", period, BRUSSELS, NOW) is None
     admin = Staff(2, "Ad", Role.ADMIN, None)
     assert await stats.city(admin, "mechelen", period, BRUSSELS, NOW) is not None
+
+
+async def test_a_day_is_sealed_an_hour_after_it_ends_so_questions_still_being_written_count(
+    sessions: async_sessionmaker[AsyncSession], elsewhere: async_sessionmaker[AsyncSession]
+) -> None:
+    midnight = datetime(2026, 12, 7, tzinfo=UTC)
+    log, other = QuestionLog(sessions, timedelta(days=30)), QuestionLog(elsewhere, timedelta(0))
+    people = await _people(sessions, 6)
+    stats = Statistics(sessions)
+    period = Period.last_days(7, midnight.date())
+    for user in people[:5]:
+        await _ask(log, user, midnight - timedelta(seconds=30))
+    early = await stats.figures("brussels", period, BRUSSELS, midnight + timedelta(minutes=30))
+    assert early.topics.counts == {"housing": 5}
+    # Another process logs a question of 23:59:59 while the first pages are read.
+    await asyncio.gather(
+        _ask(other, people[5], midnight - timedelta(seconds=1)),
+        stats.figures("brussels", period, BRUSSELS, midnight + timedelta(minutes=31)),
+    )
+    later = await stats.figures("brussels", period, BRUSSELS, midnight + timedelta(hours=2))
+    assert later.topics.counts == {"housing": 6}
+    async with sessions() as session:
+        sealed = await session.scalar(
+            select(func.count())
+            .select_from(QuestionDaySealed)
+            .where(QuestionDaySealed.day == date(2026, 12, 6))
+        )
+    assert sealed == 1
