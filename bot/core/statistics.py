@@ -172,12 +172,15 @@ class Shown:
 def suppressed(cells: Mapping[str, Cell], everyone: Cell | None = None) -> Shown:
     """The counts of a breakdown, those of fewer than 5 people hidden; if that hides exactly
     one, the smallest other is hidden with it, so that no hidden count is the total minus
-    the others. `everyone` is the whole breakdown's (for its total), else the cells' union."""
+    the others. Nothing asked is 0: no one to single out. `everyone` is the whole
+    breakdown's (for its total), else the cells' union."""
     counts: dict[str, int | None] = {
-        value: (cell.questions if cell.enough_people else None) for value, cell in cells.items()
+        value: (cell.questions if cell.enough_people or not cell.questions else None)
+        for value, cell in cells.items()
     }
     if sum(1 for n in counts.values() if n is None) == 1:
-        visible = [(n, value) for value, n in counts.items() if n is not None]
+        # A zero hidden with it would protect nothing: the smallest that is not zero.
+        visible = [(n, value) for value, n in counts.items() if n]
         if visible:
             counts[min(visible)[1]] = None
     if everyone is None:

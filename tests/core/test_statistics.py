@@ -80,3 +80,10 @@ def test_counts_from_the_database_never_count_more_people_than_there_are() -> No
     for cell in (counted(3, 3), counted(4, 4)):
         union.add(cell.questions, cell.people)
     assert not union.enough_people  # maybe the same people: the rule errs on hiding
+
+
+def test_nothing_asked_is_zero_and_never_the_cell_hidden_beside_a_lone_one() -> None:
+    shown = suppressed(
+        {"00": Cell(), "13": _cell(40, 9), "14": _cell(30, 8, "b"), "15": _cell(2, 1)}
+    )
+    assert shown.counts == {"13": 40, "14": None, "00": 0, "15": None}
