@@ -66,12 +66,7 @@ class QuestionDays:
     async def tally(self, city: str, period: Period, zone: ZoneInfo, now: datetime) -> Tally:
         """The period's cells: sealed days from the roll-up (sealing those that are due),
         the rest from the questions."""
-        due = utc(now) - GRACE
-        sealable = [d for d in period.each_day() if day_start(d) + timedelta(days=1) <= due]
-        sealed = await self._sealed(city, period)
-        for day in sealable:
-            if day not in sealed:
-                await self.seal(city, day, zone)
+        sealable = await self.seal_due(city, period, zone, now)
         tally = await self._rolled_up(city, period)
         live_from = day_start(sealable[-1] + timedelta(days=1)) if sealable else None
         start = live_from or day_start(period.first)
@@ -80,6 +75,18 @@ class QuestionDays:
             async with self._sessions() as session:
                 merge(tally, tally_rows(await _questions(session, city, start, end), zone))
         return tally
+
+    async def seal_due(
+        self, city: str, period: Period, zone: ZoneInfo, now: datetime
+    ) -> list[date]:
+        """Seal the period's days that are over and not sealed yet; the days that are over."""
+        due = utc(now) - GRACE
+        sealable = [d for d in period.each_day() if day_start(d) + timedelta(days=1) <= due]
+        sealed = await self._sealed(city, period)
+        for day in sealable:
+            if day not in sealed:
+                await self.seal(city, day, zone)
+        return sealable
 
     async def seal(self, city: str, day: date, zone: ZoneInfo) -> bool:
         """Write a city's day to the roll-up, unless someone did already; True if we did."""
