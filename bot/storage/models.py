@@ -216,6 +216,9 @@ class QuestionDay(Base):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(128), primary_key=True)
     questions: Mapped[int] = mapped_column(Integer)
+    #: different people that day, up to 5 (their keys in `question_day_people`): a cell with
+    #: 5 on any day of a period has 5 for the period, and needs no key read
+    people: Mapped[int] = mapped_column(Integer)
 
 
 class QuestionDayPerson(Base):

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import Integer, cast, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.statistics import (
@@ -31,6 +31,7 @@ from bot.core.statistics import (
     merge,
     outcome_of,
 )
+from bot.storage.conflicts import dialect as dialect_of
 from bot.storage.conflicts import insert
 from bot.storage.models import Question, QuestionDay, QuestionDayPerson, QuestionDaySealed, User
 from bot.storage.ticket_types import utc
@@ -44,18 +45,25 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def tally_rows(
-    rows: Iterable[tuple[datetime, str | None, str | None, str, str | None]], zone: ZoneInfo
-) -> Tally:
-    """Count questions (time, topic, language, action, person's key) per dimension."""
+#: A question as the roll-ups count it: the UTC hour it was asked in (hours since 1970),
+#: topic, language, action, the key of who asked (None: erased) and how many such questions.
+Counted = tuple[int, str | None, str | None, str, str | None, int]
+
+
+def tally_rows(rows: Iterable[Counted], zone: ZoneInfo) -> Tally:
+    """Count questions per dimension, the hour in the city's time zone."""
     tally: Tally = {}
-    for created, topic, language, action, key in rows:
+    local: dict[int, str] = {}  # UTC hour -> local hour, each looked up once
+    for utc_hour, topic, language, action, key, n in rows:
         people = (key,) if key else ()
-        hour = utc(created).astimezone(zone).strftime("%H")
-        add_to(tally, Dimension.TOPIC, topic or "", 1, people)
-        add_to(tally, Dimension.LANGUAGE, language or "", 1, people)
-        add_to(tally, Dimension.OUTCOME, outcome_of(action).value, 1, people)
-        add_to(tally, Dimension.HOUR, hour, 1, people)
+        hour = local.get(utc_hour)
+        if hour is None:
+            moment = datetime.fromtimestamp(utc_hour * 3600, UTC)
+            hour = local[utc_hour] = moment.astimezone(zone).strftime("%H")
+        add_to(tally, Dimension.TOPIC, topic or "", n, people)
+        add_to(tally, Dimension.LANGUAGE, language or "", n, people)
+        add_to(tally, Dimension.OUTCOME, outcome_of(action).value, n, people)
+        add_to(tally, Dimension.HOUR, hour, n, people)
     return tally
 
 
@@ -107,7 +115,7 @@ class QuestionDays:
                     insert(session, QuestionDay),
                     [
                         {"city": city, "day": day, "dimension": dim, "value": value,
-                         "questions": cell.questions}
+                         "questions": cell.questions, "people": len(cell.people)}
                         for (dim, value), cell in tally.items()
                     ],
                 )  # fmt: skip
@@ -131,34 +139,32 @@ class QuestionDays:
             return set(found)
 
     async def _rolled_up(self, city: str, period: Period) -> Tally:
+        """The sealed days' cells. A cell that had 5 people on one day has 5 for the period;
+        only the others need their people's keys, to tell how many they are together."""
         tally: Tally = {}
+        few: list[tuple[str, str]] = []
         async with self._sessions() as session:
             counts = await session.execute(
-                select(QuestionDay.dimension, QuestionDay.value, func.sum(QuestionDay.questions))
+                select(
+                    QuestionDay.dimension, QuestionDay.value,
+                    func.sum(QuestionDay.questions), func.max(QuestionDay.people),
+                )
                 .where(QuestionDay.city == city, QuestionDay.day.between(period.first, period.last))
                 .group_by(QuestionDay.dimension, QuestionDay.value)
-            )
-            for dim, value, n in counts:
-                add_to(tally, dim, value, int(n), ())
-            # The people of each cell: counted in the database; only the cells of fewer than
-            # 5 over the period need their keys (to add today's to them).
-            person = QuestionDayPerson
-            in_period = (person.city == city, person.day.between(period.first, period.last))
-            people = await session.execute(
-                select(person.dimension, person.value, func.count(person.person.distinct()))
-                .where(*in_period)
-                .group_by(person.dimension, person.value)
-            )
-            few = []
-            for dim, value, n in people:
-                if n >= THRESHOLD:
-                    add_to(tally, dim, value, 0, ENOUGH)
-                else:
+            )  # fmt: skip
+            for dim, value, n, most in counts:
+                add_to(tally, dim, value, int(n), ENOUGH if most >= THRESHOLD else ())
+                if most < THRESHOLD:
                     few.append((dim, value))
             if few:
+                person = QuestionDayPerson
                 keys = await session.execute(
                     select(person.dimension, person.value, person.person)
-                    .where(*in_period, tuple_(person.dimension, person.value).in_(few))
+                    .where(
+                        person.city == city,
+                        person.day.between(period.first, period.last),
+                        tuple_(person.dimension, person.value).in_(few),
+                    )
                     .distinct()
                 )
                 for dim, value, key in keys:
@@ -166,19 +172,27 @@ class QuestionDays:
         return tally
 
 
+def _utc_hour(session: AsyncSession) -> Any:
+    """The UTC hour a question was asked in, as hours since 1970, computed by the database
+    (thousands of integers are read back faster than as many datetimes)."""
+    if dialect_of(session) == "postgresql":
+        return cast(func.floor(func.extract("epoch", Question.created_at) / 3600), Integer)
+    return cast(func.strftime("%s", Question.created_at), Integer) / 3600
+
+
 async def _questions(
     session: AsyncSession, city: str, start: datetime, end: datetime
-) -> list[tuple[datetime, str | None, str | None, str, str | None]]:
-    """A city's questions in [start, end): time, topic, language, action and the key of whoever
-    asked (None once they are erased: their questions count, as no one). The keys are looked
-    up by id afterwards: joining the users would read them all."""
+) -> list[Counted]:
+    """A city's questions in [start, end), grouped by hour, topic, language, action and who
+    asked; the key of who asked is None once they are erased (their questions count, as no
+    one). The keys are looked up by id afterwards: joining the users would read them all."""
+    q = Question
+    grouped = (_utc_hour(session).label("hour"), q.topic, q.language, q.action, q.user_id)
     result = await session.execute(
-        select(
-            Question.created_at, Question.topic, Question.language, Question.action,
-            Question.user_id,
-        )
-        .where(Question.city == city, Question.created_at >= start, Question.created_at < end)
-    )  # fmt: skip
+        select(*grouped, func.count())
+        .where(q.city == city, q.created_at >= start, q.created_at < end)
+        .group_by(*grouped)
+    )
     rows = result.all()
     ids = sorted({row[4] for row in rows if row[4] is not None})
     keys: dict[int, str | None] = {}
@@ -188,12 +202,24 @@ async def _questions(
         )
         keys.update((user, key) for user, key in found)
     return [
-        (created, topic, language, action, keys.get(user) if user is not None else None)
-        for created, topic, language, action, user in rows
+        (int(h), topic, language, action, keys.get(user) if user is not None else None, n)
+        for h, topic, language, action, user, n in rows
     ]
 
 
 async def forget_person(session: AsyncSession, key: str | None) -> None:
-    """A user's keys leave the roll-ups with them (bot/storage/users.py `erase`)."""
-    if key:
-        await session.execute(delete(QuestionDayPerson).where(QuestionDayPerson.person == key))
+    """A user's keys leave the roll-ups with them (bot/storage/users.py `erase`), and each cell
+    they were in counts one person fewer: an erased person never makes a cell reach 5."""
+    if not key:
+        return
+    person = QuestionDayPerson
+    theirs = select(person.city, person.day, person.dimension, person.value).where(
+        person.person == key
+    )
+    day = QuestionDay
+    await session.execute(
+        update(day)
+        .where(tuple_(day.city, day.day, day.dimension, day.value).in_(theirs))
+        .values(people=day.people - 1)
+    )
+    await session.execute(delete(person).where(person.person == key))

@@ -172,63 +172,92 @@ def _median(seconds: list[float]) -> timedelta | None:
     return median_of([timedelta(seconds=round(s)) for s in seconds]) if seconds else None
 
 
-def _line(
-    language: str, times: tuple[list[float], list[float]], n: int, people: int, answered: int,
-    answered_people: int, open_people: int,
-) -> TicketLine:  # fmt: skip
-    if people < THRESHOLD:
+def _duration(seconds: float | None) -> timedelta | None:
+    return None if seconds is None else timedelta(seconds=round(float(seconds)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """A group of tickets as the database counts them (people: different user ids)."""
+
+    tickets: int
+    people: int
+    answered: int
+    answered_people: int
+    open_people: int
+    to_claim: timedelta | None = None  # medians
+    to_answer: timedelta | None = None
+
+
+def _line(language: str, c: _Counts) -> TicketLine:
+    if c.people < THRESHOLD:
         return TicketLine(language, None, None, None, None)
     # The share would tell the size of a group under 5 people: answered or not.
-    share_ok = (answered == 0 or answered_people >= THRESHOLD) and (
-        answered == n or open_people >= THRESHOLD
+    share_ok = (c.answered == 0 or c.answered_people >= THRESHOLD) and (
+        c.answered == c.tickets or c.open_people >= THRESHOLD
     )
-    return TicketLine(
-        language, n, answered / n if share_ok else None, _median(times[0]), _median(times[1])
-    )
+    share = c.answered / c.tickets if share_ok else None
+    return TicketLine(language, c.tickets, share, c.to_claim, c.to_answer)
 
 
 async def _tickets(
     session: AsyncSession, city: str, start: datetime, end: datetime
 ) -> tuple[tuple[TicketLine, ...], int | None]:
-    """Tickets by language, counted by the database; the typical times from their claims."""
+    """Tickets by language, counted by the database, with the typical (median) times to a
+    claim and to a first answer: PostgreSQL computes them; elsewhere they are computed here."""
     in_period = (Ticket.city == city, Ticket.created_at >= start, Ticket.created_at < end)
     answered = Ticket.answered_at.is_not(None)
+    to_claim = _seconds(session, Ticket.created_at, Ticket.claimed_at)
+    to_answer = _seconds(session, Ticket.created_at, Ticket.answered_at)
+    in_sql = dialect_of(session) == "postgresql"
     figures = (
         func.count(),
         func.count(Ticket.user_id.distinct()),
         func.count(Ticket.answered_at),
         func.count(case((answered, Ticket.user_id)).distinct()),
         func.count(case((~answered, Ticket.user_id)).distinct()),
-    )
-    every = (await session.execute(select(*figures).where(*in_period))).one()
+        *(
+            (func.percentile_cont(0.5).within_group(to_claim),
+             func.percentile_cont(0.5).within_group(to_answer))
+            if in_sql else ()
+        ),
+    )  # fmt: skip
+    every: list[Any] | None = None
+    volunteers = 0
+    for *numbers, taken in await session.execute(
+        select(*figures, func.count(Ticket.claimed_by.distinct())).where(*in_period)
+    ):
+        every, volunteers = numbers, taken
     by_language = {
-        language: tuple(rest)
+        language: list(rest)
         for language, *rest in await session.execute(
             select(Ticket.language, *figures).where(*in_period).group_by(Ticket.language)
         )
     }
-    volunteers = await session.scalar(
-        select(func.count(Ticket.claimed_by.distinct())).where(*in_period)
-    )
-    durations = await session.execute(
-        select(
-            Ticket.language,
-            _seconds(session, Ticket.created_at, Ticket.claimed_at),
-            _seconds(session, Ticket.created_at, Ticket.answered_at),
-        ).where(*in_period, Ticket.claimed_at.is_not(None))
-    )
-    times: dict[str, tuple[list[float], list[float]]] = {ALL: ([], [])}
-    for language, to_claim, to_answer in durations:
-        for key in (ALL, language):
-            claims, answers = times.setdefault(key, ([], []))
-            claims.append(float(to_claim))
-            if to_answer is not None:
-                answers.append(float(to_answer))
-    counts = suppressed({lang: counted(f[0], f[1]) for lang, f in by_language.items()})
-    lines = [_line(ALL, times[ALL], *every)] if every[0] else []
-    for lang, shown in counts.counts.items():
+    if not in_sql:  # the medians, from each claimed ticket's times
+        times: dict[str, tuple[list[float], list[float]]] = {ALL: ([], [])}
+        durations = select(Ticket.language, to_claim, to_answer).where(
+            *in_period, Ticket.claimed_at.is_not(None)
+        )
+        for language, claim, answer in await session.execute(durations):
+            for key in (ALL, language):
+                claims, answers = times.setdefault(key, ([], []))
+                claims.append(float(claim))
+                if answer is not None:
+                    answers.append(float(answer))
+        for key, found in ((ALL, every), *by_language.items()):
+            if found is not None:
+                claims, answers = times.get(key, ([], []))
+                found += [_median(claims), _median(answers)]
+    else:
+        for found in (every, *by_language.values()):
+            if found is not None:
+                found[5:] = [_duration(found[5]), _duration(found[6])]
+    shown_languages = suppressed({k: counted(f[0], f[1]) for k, f in by_language.items()})
+    lines = [_line(ALL, _Counts(*every))] if every and every[0] else []
+    for lang, shown in shown_languages.counts.items():
         if shown is None:  # fewer than 5 people, or hidden beside a lone one
             lines.append(TicketLine(lang, None, None, None, None))
         else:
-            lines.append(_line(lang, times.get(lang, ([], [])), *by_language[lang]))
-    return tuple(lines), (volunteers if volunteers and volunteers >= THRESHOLD else None)
+            lines.append(_line(lang, _Counts(*by_language[lang])))
+    return tuple(lines), (volunteers if volunteers >= THRESHOLD else None)

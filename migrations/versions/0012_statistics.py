@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column('dimension', sa.String(length=16), nullable=False),
         sa.Column('value', sa.String(length=128), nullable=False),
         sa.Column('questions', sa.Integer(), nullable=False),
+        sa.Column('people', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('city', 'day', 'dimension', 'value', name=op.f('pk_question_days')),
     )
     op.create_table(
