@@ -69,7 +69,7 @@ class OrganisationFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class TicketRow:
+class _Row:
     """One ticket, as these figures read it: times and labels, never a text or an id of
     whoever asked."""
 
@@ -92,7 +92,7 @@ def _median(values: Iterable[timedelta]) -> timedelta | None:
     return median_of(found) if found else None
 
 
-def work_of(rows: list[TicketRow]) -> Work:
+def _work(rows: list[_Row]) -> Work:
     return Work(
         claimed=len(rows),
         answered=sum(1 for r in rows if r.answered is not None),
@@ -145,7 +145,7 @@ class NetworkFigures:
                     Ticket.city == org.city, Ticket.status == Status.OPEN.value
                 )
             )
-        by_volunteer: dict[int | None, list[TicketRow]] = {}
+        by_volunteer: dict[int | None, list[_Row]] = {}
         for row in rows:
             by_volunteer.setdefault(row.volunteer, []).append(row)
         active = sorted(
@@ -159,7 +159,7 @@ class NetworkFigures:
                 topics=tuple(v.topics.get("ids", ())),
                 available=v.available,
                 joined=utc(v.created_at).date(),
-                work=work_of(by_volunteer.get(v.id, [])),
+                work=_work(by_volunteer.get(v.id, [])),
             )
             for v in active
         )
@@ -171,7 +171,7 @@ class NetworkFigures:
             volunteers=volunteers,
             removed=len(members) - len(active),
             tickets=TicketFigures(
-                work=work_of(rows),
+                work=_work(rows),
                 by_status=dict(Counter(r.status for r in rows).most_common()),
                 by_language=dict(Counter(r.language for r in rows).most_common()),
                 by_topic=dict(Counter(r.topic or "" for r in rows).most_common()),
@@ -182,9 +182,7 @@ class NetworkFigures:
         )
 
     @staticmethod
-    async def _tickets(
-        session: AsyncSession, organisation_id: int, since: datetime
-    ) -> list[TicketRow]:
+    async def _tickets(session: AsyncSession, organisation_id: int, since: datetime) -> list[_Row]:
         """The tickets asked since `since` that a volunteer of the organisation (still there
         or not) holds or held to the end."""
         result = await session.execute(
@@ -202,7 +200,7 @@ class NetworkFigures:
             .where(Volunteer.organisation_id == organisation_id, Ticket.created_at >= since)
         )
         return [
-            TicketRow(
+            _Row(
                 volunteer,
                 status,
                 language,
