@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, delete, func, select, tuple_, update
+from sqlalchemy import Integer, any_, bindparam, cast, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.statistics import (
@@ -172,6 +173,22 @@ class QuestionDays:
         return tally
 
 
+async def _keys(session: AsyncSession, ids: list[int]) -> dict[int, str | None]:
+    """The users' keys by id: on PostgreSQL in one array parameter, elsewhere in chunks of
+    bound parameters (SQLite allows a few thousand)."""
+    if dialect_of(session) == "postgresql":
+        wanted = [User.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))]
+        found = await session.execute(select(User.id, User.stats_key).where(*wanted))
+        return {user: key for user, key in found}
+    keys: dict[int, str | None] = {}
+    for at in range(0, len(ids), _IDS_AT_ONCE):
+        found = await session.execute(
+            select(User.id, User.stats_key).where(User.id.in_(ids[at : at + _IDS_AT_ONCE]))
+        )
+        keys.update((user, key) for user, key in found)
+    return keys
+
+
 def _utc_hour(session: AsyncSession) -> Any:
     """The UTC hour a question was asked in, as hours since 1970, computed by the database
     (thousands of integers are read back faster than as many datetimes)."""
@@ -194,13 +211,7 @@ async def _questions(
         .group_by(*grouped)
     )
     rows = result.all()
-    ids = sorted({row[4] for row in rows if row[4] is not None})
-    keys: dict[int, str | None] = {}
-    for at in range(0, len(ids), _IDS_AT_ONCE):
-        found = await session.execute(
-            select(User.id, User.stats_key).where(User.id.in_(ids[at : at + _IDS_AT_ONCE]))
-        )
-        keys.update((user, key) for user, key in found)
+    keys = await _keys(session, sorted({row[4] for row in rows if row[4] is not None}))
     return [
         (int(h), topic, language, action, keys.get(user) if user is not None else None, n)
         for h, topic, language, action, user, n in rows
