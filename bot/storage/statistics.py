@@ -2,8 +2,9 @@
 stats`): questions by topic, language, outcome and hour (bot/storage/question_days.py),
 👍/👎 per topic and per entry, tickets by language, volunteers active.
 
-Counts only, each cell of fewer than 5 people hidden (bot/core/statistics.py). No text, no
-id of anyone is read: people are told apart by their random `users.stats_key` alone.
+Counts only, each cell of fewer than 5 people hidden (bot/core/statistics.py). No text is
+read; people are told apart by the database (different user ids; an erased person has none)
+or, across the roll-ups' days, by their random `users.stats_key`. No id leaves this module.
 """
 
 from __future__ import annotations
