@@ -88,12 +88,26 @@ class QuestionDays:
     async def seal_due(
         self, city: str, period: Period, zone: ZoneInfo, now: datetime
     ) -> list[date]:
-        """Seal the period's days that are over and not sealed yet; the days that are over."""
+        """Seal the period's days that are over and not sealed yet; the days that are over.
+        Days before the city's first question of the period have nothing to count and are
+        left as they are (nothing is written into a day that is over)."""
         due = utc(now) - GRACE
         sealable = [d for d in period.each_day() if day_start(d) + timedelta(days=1) <= due]
+        if not sealable:
+            return sealable
         sealed = await self._sealed(city, period)
+        async with self._sessions() as session:
+            first = await session.scalar(
+                select(func.min(Question.created_at)).where(
+                    Question.city == city,
+                    Question.created_at >= day_start(period.first),
+                    Question.created_at < day_start(sealable[-1] + timedelta(days=1)),
+                )
+            )
+        if first is None:
+            return sealable
         for day in sealable:
-            if day not in sealed:
+            if day not in sealed and day >= utc(first).date():
                 await self.seal(city, day, zone)
         return sealable
 

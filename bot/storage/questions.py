@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Final, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.statistics import PRESETS, Period
 from bot.storage.conflicts import dialect as dialect_of
 from bot.storage.conflicts import insert_for
 from bot.storage.models import Question
 from bot.storage.origin import origin
-from bot.storage.question_days import QuestionDays
 
 _questions: Final = cast(Table, Question.__table__)
 
@@ -99,14 +95,6 @@ class QuestionLog:
                 .values(text=None, text_expires_at=None)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-    async def seal_days(self, zones: Mapping[str, ZoneInfo], now: datetime) -> None:
-        """Roll up each city's days that are over (the last 90), so that the statistics page
-        never has to: run with the hourly purge."""
-        days = QuestionDays(self._sessions)
-        period = Period.last_days(PRESETS[-1], now.astimezone(UTC).date())
-        for city, zone in zones.items():
-            await days.seal_due(city, period, zone, now)
 
     async def unhelpful_topics(self, city: str, since: datetime) -> dict[str, int]:
         """Per topic, the 👎 given to this city's answers since `since` (no texts read)."""

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -195,13 +194,10 @@ async def purge_texts(
     conversation: Conversation, now: datetime, delivery: DeliveryStores | None = None
 ) -> None:
     """Erase question texts whose retention period is over, and the ids of updates handled
-    more than a day ago with their journal; roll up the statistics of the days that are over."""
+    more than a day ago with their journal."""
     erased = await conversation.questions.purge_expired(now)
     if erased:
         log.info("erased the text of %d question(s) past their retention", erased)
-    cities = conversation.assistant.knowledge.cities
-    zones = {slug: ZoneInfo(city.timezone) for slug, city in cities.items()}
-    await conversation.questions.seal_days(zones, now)
     if delivery is not None:
         await delivery.inbox.purge(now)
         await delivery.journal.purge(now)
