@@ -279,6 +279,16 @@ def texts_form(page: str) -> tuple[str, dict[str, str]]:
 # --- the measurements, the same in-process and through uvicorn ---------------------------------
 
 
+async def until_healthy(client: httpx.AsyncClient) -> None:
+    """Wait (up to ~30 s) for a console that is starting to answer."""
+    for _ in range(600):
+        try:
+            if (await client.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+
+
 async def sign_in(client: httpx.AsyncClient, token: str) -> None:
     """As staff do: the link from the bot opens a page, its button spends the token."""
     form = await client.get(f"/login/{token}")
@@ -570,12 +580,7 @@ async def through_uvicorn(opts: argparse.Namespace, db: Path, plan_file: Path) -
         started = json.loads(line)
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
-            for _ in range(600):
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+            await until_healthy(client)
             await sign_in(client, started["token"])
             rendered = await render_rounds(client, plan, opts.rounds)
 

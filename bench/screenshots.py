@@ -5,8 +5,10 @@ file with the sample knowledge; a Brussels editor changes the English descriptio
 CPAS entry, so that its translations are outdated and the Arabic one shows what changed; and
 an NGO coordinator of the Red Cross sees their organisation's page, with the volunteers and
 tickets of the tests' seed (tests/storage/organisation_seed.py); then the coverage matrix, and
-the review queue with two volunteers' answers (tests/storage/suggestions.py), and the gaps
-page with last week's unanswered questions in several languages (GAPS).
+the review queue with two volunteers' answers (tests/storage/suggestions.py), the gaps
+page with last week's unanswered questions in several languages (GAPS); then the statistics
+of a month of Brussels: 1,500 questions of 150 people logged through the question log, 👍/👎
+on some, tickets handed to volunteers (`statistics_month`).
 Playwright drives Debian's chromium (/usr/bin/chromium); nothing is downloaded. The 👍 and 👎
 of the organisation's page need an emoji font (Debian's fonts-noto-color-emoji).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -28,9 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import Page, async_playwright  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
 from bot.core.knowledge.loader import load_directory  # noqa: E402
+from bot.storage.models import Ticket  # noqa: E402
+from bot.storage.questions import QuestionLog  # noqa: E402
 from bot.storage.staff import Role  # noqa: E402
+from bot.storage.users import UserStore  # noqa: E402
 from tests.storage.organisation_seed import seed  # noqa: E402
 from tests.storage.suggestions import suggested  # noqa: E402
 from tests.web.stack import Stack, chromium, serving  # noqa: E402
@@ -80,6 +87,51 @@ GAPS = (
     ("en", "Will it rain tomorrow?", 8),
     ("nl", "Gaat het morgen regenen?", 12),
 )
+
+
+async def statistics_month(sessions: async_sessionmaker[AsyncSession], now: datetime) -> None:
+    """A month of Brussels for the statistics page: more questions in the afternoon, in Arabic
+    and Ukrainian most, a few topics much asked and one language of only 3 people."""
+    rng = random.Random(14)
+    log = QuestionLog(sessions, timedelta(days=30))
+    users = UserStore(sessions)
+    topics = ("housing", "shelter", "health-care", "food-aid", "language-courses", "employment")
+    languages = ("ar", "uk", "fa", "fr", "en", "ru")
+    people = [(await users.get_or_create("telegram", f"stats-{i}")).id for i in range(150)]
+    rare = [(await users.get_or_create("telegram", f"stats-ti-{i}")).id for i in range(3)]
+    actions = ("answer", "answer", "answer", "choice", "clarify", "unknown", "escalate", "thanks")
+    for n in range(1500):
+        user = rng.choice(people)
+        hour = min(23, max(0, int(rng.gauss(14, 3.5))))
+        when = (now - timedelta(days=rng.randrange(30))).replace(hour=hour)
+        when = min(when, now - timedelta(minutes=n % 50 + 1))
+        action = rng.choice(actions)
+        topic = rng.choices(topics, (9, 6, 5, 4, 3, 2))[0] if action != "thanks" else None
+        qid = await log.record(
+            user_id=user, city="brussels", language=rng.choices(languages, (8, 7, 3, 2, 2, 1))[0],
+            action=action, topic=topic, confidence=0.8, text=None, now=when,
+            entry="brussels-cpas" if topic == "housing" and action == "answer" else None,
+        )  # fmt: skip
+        if action == "answer" and rng.random() < 0.3:
+            await log.mark_helpful(qid, rng.random() < 0.75, user_id=user)
+    for user in rare:
+        await log.record(
+            user_id=user, city="brussels", language="ti", action="escalate", topic=None,
+            confidence=0.5, text=None, now=now - timedelta(days=3),
+        )  # fmt: skip
+    async with sessions() as session, session.begin():
+        for _ in range(60):
+            created = now - timedelta(days=rng.randrange(30), hours=rng.randrange(12))
+            claimed = created + timedelta(minutes=rng.randrange(5, 180))
+            answered = claimed + timedelta(minutes=rng.randrange(2, 60))
+            session.add(
+                Ticket(
+                    user_id=rng.choice(people), city="brussels",
+                    language=rng.choices(languages, (8, 7, 3, 2, 2, 1))[0], status="closed",
+                    created_at=created, claimed_at=claimed,
+                    answered_at=answered if rng.random() < 0.85 else None,
+                )
+            )  # fmt: skip
 
 
 async def shoot(page: Page, out: Path, name: str, down_to: str | None = None) -> None:
@@ -148,6 +200,10 @@ async def take(stack: Stack, out: Path, browser_path: str) -> None:
             )  # fmt: skip
         await page.goto("/city/brussels/gaps")
         await shoot(page, out, "gaps")
+        await statistics_month(stack.app.sessions, now)
+        await page.goto("/city/brussels/statistics?days=30")
+        await page.locator("section.stat .chart canvas").nth(3).wait_for()
+        await shoot(page, out, "statistics", down_to="section.stat >> nth=4")
         await browser.close()
 
 

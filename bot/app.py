@@ -58,6 +58,7 @@ from bot.storage.questions import QuestionLog
 from bot.storage.review import Review
 from bot.storage.sent import SentJournal
 from bot.storage.staff import StaffStore
+from bot.storage.statistics import Statistics
 from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import Tickets
 from bot.storage.users import UserStore
@@ -283,6 +284,7 @@ class App:
             gaps=Gaps(
                 self.sessions, phrasings, lambda: self.assistant, self.settings.question_retention
             ),
+            statistics=Statistics(self.sessions),
             knowledge=lambda: self.knowledge,
             settings=self.settings.web,
             bot_username=self.settings.support.bot_username,

@@ -14,6 +14,7 @@ Usage:
     python main.py staff add --name Ana --city mechelen --role editor
     python main.py poster --city brussels [--topic housing] [--format png]   (bot/cli_posters.py)
     python main.py gaps --city brussels [--days 30]   (bot/cli_gaps.py)
+    python main.py stats --city brussels [--days 90] [--format csv]   (bot/cli_stats.py)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import cli_console, cli_gaps, cli_network, cli_posters
+from bot import cli_console, cli_gaps, cli_network, cli_posters, cli_stats
 from bot.app import open_app
 from bot.core.assistant import Asked, Assistant
 from bot.core.knowledge import Knowledge, matrix
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_console.add_parsers(sub)
     cli_posters.add_parsers(sub)
     cli_gaps.add_parsers(sub)
+    cli_stats.add_parsers(sub)
     return p
 
 
@@ -470,4 +472,6 @@ def main(
         return asyncio.run(cli_gaps.gaps_command(settings, args, out, err, clock()))
     if args.command == "review":
         return asyncio.run(cli_console.review_command(settings, args, out, err, clock()))
+    if args.command == "stats":
+        return asyncio.run(cli_stats.stats_command(settings, args, out, err, clock()))
     return asyncio.run(staff(settings, args, out, err, clock()))

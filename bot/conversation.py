@@ -145,6 +145,7 @@ class Conversation:
             text=text,
             now=now,
             user=user if needs_saving(user, before, now) else None,
+            entry=reply.entry,
         )
         log.info(
             "question city=%s lang=%s action=%s topic=%s conf=%.2f",
@@ -226,6 +227,7 @@ class Conversation:
             text=None,
             now=now,
             user=user if changed else None,
+            entry=reply.entry,
         )
         return reply, qid
 

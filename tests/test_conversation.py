@@ -98,6 +98,9 @@ async def test_questions_are_logged_without_identity_and_texts_expire(
         q = await s.get(Question, qid)
         assert q is not None and q.topic == "language-courses" and q.language == "lv"
         assert q.text is not None
+        # The entry the answer showed first, for the statistics' 👍/👎 per entry.
+        shown = [e.id for e in assistant.knowledge.entries_for("jelgava", "language-courses")]
+        assert q.entry == reply.entry and q.entry in shown
     purged = await conv.questions.purge_expired(now + timedelta(days=31))
     assert purged == 1
     async with sessions() as s:
@@ -123,10 +126,13 @@ async def test_menu_choice_and_more_pages(
 ) -> None:
     conv = conversation(assistant, sessions)
     await conv.set_city("11", "brussels")
-    first, _ = await conv.topic("11", "health-care", FMT)
+    first, qid = await conv.topic("11", "health-care", FMT)
     assert first.more > 0 and first.choices
     second, _ = await conv.topic("11", "health-care", FMT, offset=3)
-    assert "4." in second.text
+    assert "4." in second.text and second.entry is None
+    async with sessions() as s:
+        q = await s.get(Question, qid)
+        assert q is not None and q.entry == first.entry is not None
 
 
 async def test_automatic_follows_each_message_again(

@@ -71,6 +71,8 @@ class Reply:
     #: the highest number the text gives an entry: a channel that numbers the choices too
     #: starts after it, so that no number means two things
     numbered: int = 0
+    #: the entry an answer's first page shows first (the best fit), for the 👍/👎 per entry
+    entry: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +235,16 @@ class Assistant:
             )
             choices = (Choice(ChoiceKind.MORE, label, topic, offset + self.page_size, first=first),)
         shown = max(0, min(self.page_size, count - offset))
-        return Reply(decision, text, choices, more, shown, offset + shown if shown else 0)
+        top = (order[0] if order else 0) if count and not offset else None
+        return Reply(
+            decision,
+            text,
+            choices,
+            more,
+            shown,
+            offset + shown if shown else 0,
+            entry=entries[top].id if top is not None else None,
+        )
 
     def nearby_reply(
         self,

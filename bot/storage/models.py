@@ -7,13 +7,15 @@ only until `text_expires_at`; counts and timings stay for statistics.
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy import (
     true as sa_true,
 )
@@ -156,6 +159,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     last_seen_at: Mapped[datetime] = mapped_column(server_default=_now())
+    #: A random key of this person for the statistics' "fewer than 5 people" rule
+    #: (bot/storage/question_days.py): never derived from an id, gone with the row.
+    stats_key: Mapped[str | None] = mapped_column(
+        String(32), index=True, default=lambda: secrets.token_hex(16)
+    )
     __table_args__ = (UniqueConstraint("channel", "chat_id"),)
 
 
@@ -183,6 +191,55 @@ class Question(Base):
     #: open, else "out-of-scope" (not a city service), "phrased" (added as a topic's phrasing)
     #: or "entry" (a new entry was asked for). Decided questions leave the gaps page.
     gap: Mapped[str | None] = mapped_column(String(16))
+    #: The entry an answer showed first (the one that fits the question best), for the
+    #: statistics' 👍/👎 per entry; None when no entry was shown.
+    entry: Mapped[str | None] = mapped_column(String(128))
+    __table_args__ = (
+        Index("ix_questions_city_created_at", "city", "created_at"),
+        Index(
+            "ix_questions_feedback",
+            "city",
+            "created_at",
+            sqlite_where=sql_text("helpful IS NOT NULL"),
+            postgresql_where=sql_text("helpful IS NOT NULL"),
+        ),
+    )
+
+
+class QuestionDay(Base):
+    """A sealed day's count of a city's questions for one value of one dimension (topic,
+    language, outcome or local hour): what the statistics add up instead of the questions."""
+
+    __tablename__ = "question_days"
+    city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    questions: Mapped[int] = mapped_column(Integer)
+    #: different people that day, up to 5 (their keys in `question_day_people`): a cell with
+    #: 5 on any day of a period has 5 for the period, and needs no key read
+    people: Mapped[int] = mapped_column(Integer)
+
+
+class QuestionDayPerson(Base):
+    """Up to 5 people's random keys (`users.stats_key`) of a `QuestionDay` cell: enough to
+    tell whether a period's cell has 5 people or more, never who."""
+
+    __tablename__ = "question_day_people"
+    city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    person: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class QuestionDaySealed(Base):
+    """A city's day whose roll-up is written: sealed once, by whoever came first."""
+
+    __tablename__ = "question_days_sealed"
+    city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
 # --- the support network and tickets (volunteer hand-over) ---------------------------------
@@ -253,6 +310,7 @@ class Ticket(Base):
     assign_told_at: Mapped[datetime | None]
     # The logged question the migrant consented to send: one ticket per question at most.
     question_id: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    __table_args__ = (Index("ix_tickets_city_created_at", "city", "created_at"),)
 
 
 class TicketMessage(Base):

@@ -46,6 +46,7 @@ class QuestionLog:
         text: str | None,
         now: datetime,
         user: User | None = None,
+        entry: str | None = None,
     ) -> int:
         """Log a question; its id. Handled again (see bot/storage/origin.py), an update's
         question is logged once: the second time, the first one's id is returned.
@@ -65,6 +66,7 @@ class QuestionLog:
             "text": text[:4000] if keep and text else None,
             "text_expires_at": now + self.retention if keep else None,
             "origin": source,
+            "entry": entry,
         }
         async with self._sessions() as session, session.begin():
             if user is not None:

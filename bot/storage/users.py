@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import insert
 from bot.storage.models import Question, Ticket, User, Volunteer
+from bot.storage.question_days import forget_person
 from bot.storage.ticket_types import ACTIVE
 from bot.storage.ticket_upkeep import forget_tickets
 
@@ -132,8 +133,11 @@ class UserStore:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def erase(self, user_id: int) -> None:
-        """Forget a user: their row, their question texts, their tickets' texts."""
+        """Forget a user: their row, their question texts, their tickets' texts, their key in
+        the statistics' roll-ups."""
         async with self._sessions() as session, session.begin():
+            key = await session.scalar(select(User.stats_key).where(User.id == user_id))
+            await forget_person(session, key)
             await session.execute(
                 update(Question)
                 .where(Question.user_id == user_id)

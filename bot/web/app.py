@@ -42,6 +42,7 @@ from bot.storage.phrasings import Phrasings
 from bot.storage.questions import QuestionLog
 from bot.storage.review import Review
 from bot.storage.staff import KNOWLEDGE_ROLES, NETWORK_ROLES, Role, Staff, StaffStore
+from bot.storage.statistics import Statistics
 from bot.web import (
     coverage_pages,
     gap_pages,
@@ -49,6 +50,7 @@ from bot.web import (
     pages,
     poster_pages,
     review_pages,
+    statistics_pages,
 )
 from bot.web.auth import (
     CONSOLE_LANGUAGES,
@@ -62,6 +64,13 @@ from bot.web.auth import (
 
 HERE: Final = Path(__file__).resolve().parent
 EVERYONE: Final = frozenset(Role)
+#: Every page's Content-Security-Policy: scripts and styles from the console's own files only
+#: (htmx, Chart.js and statistics.js in static/), no inline script or style, no plugin, no
+#: frame around it. Files (CSV, PDF, spreadsheets) are not pages and get none.
+CSP: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 POSTER_ROLES: Final = frozenset({Role.ADMIN, Role.EDITOR})
 
 
@@ -76,6 +85,7 @@ class Console:
     figures: NetworkFigures
     review: Review  # volunteers' answers for editors to turn into knowledge
     gaps: Gaps  # what Guichet could not answer, grouped by meaning
+    statistics: Statistics  # a city's anonymous figures, for its staff
     knowledge: Callable[[], Knowledge]  # the live knowledge, for topic titles and city names
     settings: WebSettings
     bot_username: str | None = None  # for the posters' QR codes (GUICHET_BOT_USERNAME)
@@ -121,7 +131,7 @@ class View:
             ),
             **context,
         )
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
 def build_console(
@@ -200,6 +210,11 @@ def build_console(
         Route("/city/{city}/review/{suggestion:int}", page(review_pages.decide), methods=["POST"]),
         Route("/city/{city}/gaps", page(gap_pages.gaps)),
         Route("/city/{city}/gaps", page(gap_pages.decide), methods=["POST"]),
+        Route("/city/{city}/statistics", page(statistics_pages.page, roles=EVERYONE)),
+        Route(
+            "/city/{city}/statistics/{table}.csv",
+            page(statistics_pages.download, roles=EVERYONE),
+        ),
         Route("/city/{city}/words", page(pages.words)),
         Route("/city/{city}/words", page(pages.save_words), methods=["POST"]),
         Route("/entries/{entry}", page(pages.entry)),

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from bot.storage.staff import Role, Staff
 from tests.storage.organisation_seed import FOLLOW_UP, QUESTION, seed
@@ -511,3 +511,51 @@ async def test_an_editor_sees_last_weeks_gaps_and_makes_one_phrasings_the_bot_an
             break
         assert loop.time() - added_at < 3, f"the bot still does not answer it: {after.text}"
         await asyncio.sleep(0.05)
+
+
+async def test_an_editor_reads_her_citys_statistics_as_charts_tables_and_csv(
+    page: Page, stack: Stack
+) -> None:
+    """Six people ask the bot in French and two in Ukrainian; the editor opens Statistics from
+    the header: the charts are drawn (Chart.js under the console's strict CSP, no error), each
+    beside its table, "< 5" where fewer than 5 people (Ukrainian; French beside it, or French
+    would be the total minus Ukrainian), and a table downloads as CSV."""
+    errors: list[str] = []
+
+    def error(message: ConsoleMessage) -> None:
+        # Chromium asks for /favicon.ico, which the console has none of.
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            errors.append(f"{message.text} ({message.location['url']})")
+
+    page.on("console", error)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for chat in range(960, 968):
+        french = chat < 966
+        await stack.tg.setup(chat, "brussels", "fr" if french else "uk")
+        question = "Où puis-je dormir ce soir ?" if french else "Де я можу переночувати сьогодні?"
+        await stack.tg.say(chat, question, language_code="fr" if french else "uk")
+    ana, _ = await stack.staff.add("Ana", Role.EDITOR, "brussels")
+    await sign_in(page, stack, ana)
+    sections = page.get_by_role("navigation", name="Sections")
+    await sections.get_by_role("link", name="Statistics").click()
+    await expect(page.get_by_role("heading", name="Statistics of Brussels")).to_be_visible()
+    await page.get_by_role("link", name="Last 7 days").click()
+    outcomes = page.get_by_role("table").filter(has_text="Outcome")
+    await expect(outcomes.get_by_role("row", name=re.compile("^Total"))).to_contain_text("8")
+    languages = page.get_by_role("table").filter(has_text="Language").first
+    await expect(languages.get_by_role("row", name=re.compile("Ukrainian"))).to_contain_text("< 5")
+    await expect(languages.get_by_role("row", name=re.compile("French"))).to_contain_text("< 5")
+    await expect(languages.get_by_role("row", name=re.compile("^Total"))).to_contain_text("8")
+    await expect(page.locator("section.stat .chart canvas").first).to_be_visible()
+    assert await page.locator("section.stat .chart canvas").count() >= 4
+    async with page.expect_download() as download:
+        await (
+            page.locator("#title-languages ~ figure")
+            .get_by_role("link", name="Download as CSV")
+            .click()
+        )
+    saved = await (await download.value).path()
+    text = saved.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "Language,Questions"
+    assert "French,< 5" in text and "Ukrainian,< 5" in text and "Total,8" in text
+    assert errors == [], errors  # a CSP violation would be one

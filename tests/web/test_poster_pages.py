@@ -11,20 +11,14 @@ import httpx
 
 from bot.app import App
 from bot.storage.staff import Role, Staff
-from bot.web.app import build_console
+from tests.web.clients import signed_in
 
 
 @asynccontextmanager
 async def _client(
     app: App, who: Staff, username: str | None = "GuichetBot"
 ) -> AsyncIterator[httpx.AsyncClient]:
-    console = replace(app.console(), bot_username=username)
-    transport = httpx.ASGITransport(app=build_console(console))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        token = await console.staff.login_token(who.id)
-        form = await client.get(f"/login/{token}")
-        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
-        assert (await client.post(f"/login/{token}", data={"csrf": csrf})).status_code == 303
+    async with signed_in(replace(app.console(), bot_username=username), who) as client:
         yield client
 
 
