@@ -12,11 +12,17 @@ cluster, every message alone) that a single figure would let pass:
   each asked in three or four languages, against the need: what the page exists to find, and
   where distinct needs must stay apart.
 
-`--tune` sweeps the embedding's share and the distance threshold and picks, among the settings
-that keep distinct needs apart (B-cubed precision on the needs at least NEEDS_PRECISION: staff
-must not add winter-clothes questions to a bicycle's topic), the best mean of the two B-cubed
-F1s, on the tune half of the misses and on the needs; the constants in bot/core/gaps.py come
-from it. The held-out half of the misses is never used to choose.
+A question's meaning (bot/core/gaps.py) is its e5 embedding beside the assistant's own hybrid
+scores of it over the topics (as a softmax distribution), recomputed from the text with the
+city's assistant, as the page does. Beside the page's clusters, the grouping by the assistant's
+best topic alone shows what that signal gives by itself (and how it merges needs).
+
+`--tune` sweeps the embedding's share, the temperature of the topic distribution and the
+distance threshold and picks, among the settings that keep distinct needs apart (B-cubed
+precision on the needs at least NEEDS_PRECISION: staff must not add winter-clothes questions to
+a bicycle's topic), the best mean of the two B-cubed F1s, on the tune half of the misses and on
+the needs; the constants in bot/core/gaps.py come from it. The held-out half of the misses is
+never used to choose.
 
 Usage:
     python bench/gaps.py [--tune] [--mode semantic|lexical|both]
@@ -32,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from ruamel.yaml import YAML
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,10 +48,13 @@ from bot.core.gaps import (
     EMBEDDING_SHARE,
     LEXICAL_THRESHOLD,
     SEMANTIC_THRESHOLD,
+    TEMPERATURE,
     EmbeddingMemo,
+    Readings,
     labels_for,
     lexical_labels,
     meanings,
+    read,
     semantic_labels,
 )
 from bot.core.knowledge.loader import load_directory
@@ -57,8 +67,9 @@ from bot.storage.gaps import MOST
 
 NEEDS = Path(__file__).resolve().parent / "gap_needs.yaml"
 NEEDS_CITY = "brussels"
-SHARES = (0.0, 0.3, 0.5, 0.7, 0.85, 1.0)
-THRESHOLDS = np.round(np.arange(0.10, 0.71, 0.02), 2)
+SHARES = (0.0, 0.5, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 1.0)
+TEMPERATURES = (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3)
+THRESHOLDS = np.round(np.arange(0.04, 0.71, 0.02), 2)
 NEEDS_PRECISION = 0.95
 
 Labeller = Callable[[float], list[int]]
@@ -90,17 +101,26 @@ def needs_set() -> Labelled:
     )  # fmt: skip
 
 
+def readings(found: Labelled, assistant: Assistant) -> tuple[Readings, float]:
+    """The embeddings and the assistant's topic scores, and the seconds they took."""
+    started = time.perf_counter()
+    found_readings = read(assistant, found.texts, found.cities)
+    assert found_readings is not None, "the assistant has no semantic ranker"
+    return found_readings, time.perf_counter() - started
+
+
 def labeller(
-    found: Labelled, assistant: Assistant | None, share: float = EMBEDDING_SHARE
+    found: Labelled,
+    assistant: Assistant | None,
+    share: float = EMBEDDING_SHARE,
+    temperature: float = TEMPERATURE,
 ) -> tuple[Labeller, float]:
     """Cluster numbers at a threshold (semantic with an assistant, else lexical), and the
-    seconds the meanings took (once)."""
+    seconds the readings took (once)."""
     if assistant is None:
         return (lambda t: lexical_labels(found.texts, t)), 0.0
-    started = time.perf_counter()
-    vectors = meanings(assistant, found.texts, found.cities, share)
-    took = time.perf_counter() - started
-    assert vectors is not None, "the assistant has no semantic ranker"
+    taken, took = readings(found, assistant)
+    vectors = meanings(taken, share, temperature)
     return (lambda t: semantic_labels(vectors, t)), took
 
 
@@ -119,50 +139,72 @@ def row(name: str, g: Grouping) -> str:
 
 
 def tune(tuning: Labelled, needs: Labelled, assistant: Assistant | None) -> None:
-    """Every share and threshold; the best by the mean of the two B-cubed F1s among those that
-    keep distinct needs apart. Lexical (no assistant): shared words cannot group one need across
-    languages, so the best F1 on the tune half alone."""
-    shares = SHARES if assistant is not None else (0.0,)
+    """Every share, temperature and threshold; the best by the mean of the two B-cubed F1s
+    among those that keep distinct needs apart. Lexical (no assistant): shared words cannot
+    group one need across languages, so the best F1 on the tune half alone."""
     print(
         f"Tune half: {len(tuning.texts)} misses; needs: {len(needs.texts)} texts\n\n"
-        "| share | threshold | misses F1 % (recall, precision) | needs F1 % (recall, precision) "
-        "| mean F1 % |\n|---|---|---|---|---|"
+        "| share | temperature | threshold | misses F1 % (recall, precision) "
+        "| needs F1 % (recall, precision) | mean F1 % |\n|---|---|---|---|---|---|"
     )
-    best: tuple[float, float, float] | None = None
-    for share in shares:
-        cut_tune, _ = labeller(tuning, assistant, share)
-        cut_needs, _ = labeller(needs, assistant, share)
+    if assistant is None:
+        cuts = {(0.0, 0.0): (labeller(tuning, None)[0], labeller(needs, None)[0])}
+    else:
+        read_tune, _ = readings(tuning, assistant)
+        read_needs, _ = readings(needs, assistant)
+        cuts = {
+            (share, temperature): (
+                _cutter(meanings(read_tune, share, temperature)),
+                _cutter(meanings(read_needs, share, temperature)),
+            )
+            for share in SHARES
+            for temperature in TEMPERATURES
+        }
+    best: tuple[float, float, float, float] | None = None
+    for (share, temperature), (cut_tune, cut_needs) in cuts.items():
         for t in THRESHOLDS:
             a = score(tuning.labels, cut_tune(float(t)))
             b = score(needs.labels, cut_needs(float(t)))
             mean = (a.f1 + b.f1) / 2 if assistant is not None else a.f1
             print(
-                f"| {share:.2f} | {t:.2f} | {100 * a.f1:.1f} ({100 * a.recall:.0f}, "
-                f"{100 * a.precision:.0f}) | {100 * b.f1:.1f} ({100 * b.recall:.0f}, "
-                f"{100 * b.precision:.0f}) | {100 * mean:.1f} |"
+                f"| {share:.2f} | {temperature:.2f} | {t:.2f} | {100 * a.f1:.1f} "
+                f"({100 * a.recall:.0f}, {100 * a.precision:.0f}) | {100 * b.f1:.1f} "
+                f"({100 * b.recall:.0f}, {100 * b.precision:.0f}) | {100 * mean:.1f} |"
             )
             apart = b.precision >= NEEDS_PRECISION or assistant is None
-            if apart and (best is None or mean > best[2]):
-                best = (share, float(t), mean)
+            if apart and (best is None or mean > best[3]):
+                best = (share, temperature, float(t), mean)
     assert best is not None
     rule = f"mean F1 with needs precision >= {100 * NEEDS_PRECISION:.0f}%" if assistant else "F1"
-    print(f"\nbest {rule}: share {best[0]:.2f}, threshold {best[1]:.2f}\n")
+    print(
+        f"\nbest {rule}: share {best[0]:.2f}, temperature {best[1]:.2f}, threshold {best[2]:.2f}\n"
+    )
+
+
+def _cutter(vectors: npt.NDArray[np.float32]) -> Labeller:
+    return lambda t: semantic_labels(vectors, t)
 
 
 def report(found: Labelled, assistant: Assistant | None, title: str) -> None:
     threshold = SEMANTIC_THRESHOLD if assistant is not None else LEXICAL_THRESHOLD
     started = time.perf_counter()
-    cut, took_meanings = labeller(found, assistant)
-    labels = cut(threshold)
+    taken, took_reading = readings(found, assistant) if assistant is not None else (None, 0.0)
+    if taken is None:
+        labels = lexical_labels(found.texts, threshold)
+    else:
+        labels = semantic_labels(meanings(taken), threshold)
     took = time.perf_counter() - started
     print(f"### {title} (threshold {threshold:.2f})\n")
     print(f"- texts: {len(found.texts)} in {len(set(found.languages))} languages")
     print(
-        f"- time: {took:.2f} s ({took_meanings:.2f} s embedding and topic profiles, "
-        f"{took - took_meanings:.3f} s clustering)"
+        f"- time: {took:.2f} s ({took_reading:.2f} s embeddings and the assistant's topic "
+        f"scores, {took - took_reading:.3f} s clustering)"
     )
     print(f"\n{HEADER}")
     print(row("the page's clusters", score(found.labels, labels)))
+    if taken is not None:
+        best_topic = [int(i) for i in taken.topics.argmax(axis=1)]
+        print(row("the assistant's best topic as the group", score(found.labels, best_topic)))
     print(row("all in one cluster", score(found.labels, [1] * len(labels))))
     print(row("each text alone", score(found.labels, list(range(len(labels))))))
     languages_of: dict[int, set[str]] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.assistant import Assistant
-from bot.core.gaps import meanings, semantic_labels
+from bot.core.gaps import meanings, read, semantic_labels
 from bot.evaluation import Report
 from bot.evaluation_gaps import missed, score
 
@@ -38,10 +38,10 @@ def test_nothing_to_group_scores_zero() -> None:
 def test_the_held_out_misses_are_grouped_above_the_floor(
     held_out: Report, assistant: Assistant
 ) -> None:
-    """bench/gaps.py measured B-cubed recall 39% and precision 79% here: a floor under both."""
+    """bench/gaps.py measured B-cubed recall 66% and precision 76% here: a floor under both."""
     found = missed(held_out.outcomes)
     assert len(found) >= 40
-    vectors = meanings(assistant, [m.sample.text for m in found], [m.sample.city for m in found])
-    assert vectors is not None
-    g = score([m.sample.expect for m in found], semantic_labels(vectors))
-    assert g.recall >= 0.33 and g.precision >= 0.7, g
+    taken = read(assistant, [m.sample.text for m in found], [m.sample.city for m in found])
+    assert taken is not None
+    g = score([m.sample.expect for m in found], semantic_labels(meanings(taken)))
+    assert g.recall >= 0.6 and g.precision >= 0.7, g

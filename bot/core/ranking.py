@@ -14,7 +14,7 @@ import numpy as np
 
 from bot.core.knowledge import Knowledge
 from bot.core.matching import MatchIndex
-from bot.core.semantic import Embedder, SemanticIndex
+from bot.core.semantic import Embedder, SemanticIndex, Vector
 
 
 class Stage(StrEnum):
@@ -84,11 +84,22 @@ class Ranker:
 
     def semantic_scores(self, text: str, city: str) -> dict[str, float]:
         """Raw cosine per label (for calibration and the combined score)."""
-        assert self.semantic is not None and self.embedder is not None
-        query = self.embedder.embed([text])[0]
+        assert self.embedder is not None
+        return self.cosines(self.embedder.embed([text])[0], city)
+
+    def cosines(self, query: Vector, city: str) -> dict[str, float]:
+        """Raw cosine per label of an embedded message."""
+        assert self.semantic is not None
         country = self.knowledge.cities[city].country
         sims = self.semantic.score(query, city, country)
         return {label: float(s) for label, s in zip(self.semantic.labels, sims, strict=True)}
+
+    def both(
+        self, text: str, city: str, language: str | None, query: Vector
+    ) -> list[tuple[str, float]]:
+        """The combined fuzzy + semantic scores of a message already embedded (`query`), even
+        where the fuzzy stage alone would have been decisive: the gaps page's topic profile."""
+        return self.combine(self.lexical.score(text, city, language), self.cosines(query, city))
 
     def combine(
         self, fuzzy: list[tuple[str, float]], cosines: dict[str, float]

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 PERIODS: Final = (7, 30, 90)
 LONGEST: Final = 365
 #: The newest questions (of both periods) grouped at once: an embedding each, on one core, the
-#: first time (17 s for 500 new ones on two busy cores, bench/gaps.py), remembered afterwards.
+#: first time (18 s for 500 new ones on two busy cores, bench/gaps.py), remembered afterwards.
 MOST: Final = 500
 MISSED: Final = (Action.UNKNOWN.value, Action.OUT_OF_SCOPE.value, Action.ESCALATE.value)
 DECIDED_ALREADY: Final = N_("These questions were decided already.")

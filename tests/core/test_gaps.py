@@ -7,16 +7,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from bot.core.assistant import Assistant
 from bot.core.gaps import (
     EmbeddingMemo,
     Missed,
+    Readings,
     group,
     labels_for,
     lexical_labels,
+    meanings,
+    read,
     semantic_labels,
 )
+from bot.core.knowledge import TOPIC_IDS
 from bot.core.semantic import Embedder, Vector
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
@@ -72,6 +77,34 @@ def test_one_question_in_four_languages_is_one_gap_and_another_is_apart(
     apart = labels_for(lexical_assistant, texts, "brussels")
     assert len(set(apart[:4])) > 1  # shared words only: the lexical mode cannot
     assert semantic_labels(assistant.ranker.embedder.embed(texts[:1])) == [1]  # type: ignore[union-attr]
+
+
+def test_questions_the_assistant_sets_on_one_topic_meet_though_worded_apart() -> None:
+    words = np.eye(4, dtype=np.float32)[:3]  # three questions, no two alike in their words
+    topics = np.full((3, 5), 0.3, dtype=np.float32)
+    topics[0, 1] = topics[1, 1] = 0.55  # the assistant's best topic for the first two
+    topics[2, 3] = 0.55
+    joined = meanings(Readings(words, topics))
+    assert np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-6)
+    similar = joined @ joined.T
+    assert similar[0, 1] > similar[0, 2] and similar[0, 1] > similar[1, 2]
+    assert np.allclose(meanings(Readings(words, topics), share=1.0)[:, :4], words)
+
+
+def test_a_reading_is_the_assistant_s_own_scores_of_each_text(
+    assistant: Assistant, lexical_assistant: Assistant
+) -> None:
+    texts = ["my landlord wants to throw me out next week", "\x07where can I charge my phone"]
+    taken = read(assistant, texts, ["brussels", "mechelen"])
+    assert taken is not None and taken.vectors.shape[0] == taken.topics.shape[0] == 2
+    ranker = assistant.ranker
+    assert ranker.embedder is not None
+    clean = "where can I charge my phone"
+    language = assistant.detector.detect(clean).language
+    scores = dict(ranker.both(clean, "mechelen", language, ranker.embedder.embed([clean])[0]))
+    expected = [scores.get(topic, 0.0) for topic in TOPIC_IDS]  # the intents left out
+    assert taken.topics[1] == pytest.approx(expected, abs=1e-6)
+    assert read(lexical_assistant, texts, ["brussels"] * 2) is None
 
 
 class Counting:

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.core.assistant import Asked, Assistant
 from bot.core.decision import Action, Decision
 from bot.core.languages import Detection
@@ -21,6 +23,23 @@ def test_undecided_messages_go_through_the_semantic_ranker(assistant: Assistant)
     )
     assert d.path == Stage.HYBRID
     assert (d.action, d.topic) == (Action.ANSWER, "emergency")
+
+
+def test_both_stages_of_an_embedded_message_score_as_the_hybrid_ranking_does(
+    assistant: Assistant,
+) -> None:
+    text = "my husband fell down the stairs and there is blood everywhere"
+    ranker = assistant.ranker
+    assert ranker.embedder is not None
+    hybrid = ranker.rank(text, "livadia", "en")
+    both = ranker.both(text, "livadia", "en", ranker.embedder.embed([text])[0])
+    assert hybrid.stage == Stage.HYBRID
+    assert [label for label, _ in both] == [label for label, _ in hybrid.scores]
+    assert [s for _, s in both] == pytest.approx([s for _, s in hybrid.scores], abs=1e-6)
+    decisive = ranker.both(
+        "cours de néerlandais", "brussels", "fr", ranker.embedder.embed(["cours de néerlandais"])[0]
+    )
+    assert decisive[0][0] == "language-courses" and len(decisive) > 1  # the semantic stage too
 
 
 def test_lexical_mode_never_embeds(lexical_assistant: Assistant) -> None:
