@@ -114,7 +114,8 @@ class Relay:
         return None
 
     def automatic(self, transcript: str, t: Translator) -> str:
-        """A voice note's transcript for a volunteer, marked as made by a machine."""
+        """A voice note's (audio file's, video note's) transcript for a volunteer, marked as
+        made by a machine."""
         line = t.gettext("Automatic transcript, it may hold mistakes: «{text}»")
         return self.words.esc("🎧 " + line.format(text=transcript))
 

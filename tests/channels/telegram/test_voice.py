@@ -21,9 +21,16 @@ from bot.voice.speech import Speaker, ogg_seconds
 from bot.voice.transcriber import Transcriber, Transcript
 from bot.voice.worker import VoiceWorker
 from tests.channels.telegram.conftest import Harness, running
-from tests.channels.telegram.test_support import AMAL, MIGRANT, ask_a_person, copied_from, join
+from tests.channels.telegram.test_support import (
+    AMAL,
+    MIGRANT,
+    ask_a_person,
+    copied_from,
+    join,
+    taken_by_amal,
+)
 from tests.fakes.telegram_html import visible
-from tests.voice_parts import QUESTIONS, Scripted, need_voice, speak
+from tests.voice_parts import QUESTIONS, Scripted, as_mp4, need_voice, speak
 
 #: How long a test waits for a note heard by the real model (slow on a shared machine, and
 #: under coverage a Russian note with its fallbacks can take more than 10 seconds).
@@ -199,10 +206,7 @@ async def test_voice_notes_on_a_ticket_go_both_ways_as_voice_the_migrants_with_a
     voice_desk_tg: Harness,
 ) -> None:
     h = voice_desk_tg
-    await join(h, AMAL, "Amal", ["fr"])
-    await h.setup(MIGRANT, "brussels", "fr")
-    ticket = await ask_a_person(h, "Je dois comprendre une lettre de la commune")
-    await h.tap(AMAL, f"1v:{ticket}")
+    ticket = await taken_by_amal(h, "Je dois comprendre une lettre de la commune", "fr")
     question, gap = QUESTIONS["fr"]
     note = h.fake.voice(MIGRANT, audio=speak(question, "fr", gap=gap))
     sent = await h.push(note, AMAL, "copyMessage", 1, timeout=HEARING)
@@ -275,6 +279,40 @@ async def test_a_long_kept_transcript_comes_just_above_the_note_it_belongs_to(
             assert copied_from(copy) == (MIGRANT, note["message"]["message_id"])
             assert "caption" not in copy.params
             assert copy.params["reply_parameters"]["message_id"] == head.message_id
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("kind", ["audio", "video_note"])
+async def test_an_audio_file_or_video_note_on_a_ticket_reaches_the_volunteer_with_a_transcript(
+    voice_desk_tg: Harness, kind: str
+) -> None:
+    h = voice_desk_tg
+    ticket = await taken_by_amal(h, "I need help with a letter from the town hall", "en")
+    question, gap = QUESTIONS["en"]  # heard in the migrant's language
+    clip = as_mp4(speak(question, "en", gap=gap), video=kind == "video_note")
+    sent = await h.push(h.fake.sound(kind, MIGRANT, audio=clip), AMAL, "copyMessage", 1, HEARING)
+    to_amal = [c for c in sent if c.chat_id == AMAL]
+    told = " ".join(visible(str(c.params.get("caption") or c.text or "")) for c in to_amal)
+    assert f"Ticket #{ticket}" in told
+    assert "🎧 Automatic transcript, it may hold mistakes: «" in told
+    assert "language courses" in told.lower()
+
+
+async def test_an_audio_file_too_long_to_hear_still_reaches_the_volunteer_unheard(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    worker = VoiceWorker(Scripted("never heard"))
+    try:
+        async with running(assistant, sessions, support=True, voice=worker) as h:
+            await taken_by_amal(h, "أريد أن أفهم رسالة من البلدية")
+            mark = h.fake.mark()
+            song = h.fake.sound("audio", MIGRANT, duration=240, audio=b"four minutes")
+            sent = await h.push(song, AMAL, "copyMessage", 1)
+            [copied] = [c for c in sent if c.method == "copyMessage" and c.chat_id == AMAL]
+            assert copied_from(copied) == (MIGRANT, song["message"]["message_id"])
+            assert "Automatic transcript" not in str(copied.params.get("caption"))
+            assert all(c.method != "getFile" for c in h.fake.calls[mark:])  # not downloaded
     finally:
         worker.close()
 
