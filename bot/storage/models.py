@@ -315,7 +315,8 @@ class Ticket(Base):
 
 class TicketMessage(Base):
     """A relayed message: its text, and for anything else (a photo, a voice note...) its kind
-    and its id in the sender's chat, from which the channel copies it."""
+    and its id in the sender's chat, from which the channel copies it. A migrant's voice note
+    keeps its automatic transcript, erased with the texts."""
 
     __tablename__ = "ticket_messages"
     id: Mapped[int] = mapped_column(
@@ -331,6 +332,7 @@ class TicketMessage(Base):
     delivered_chat_id: Mapped[str | None] = mapped_column(String(64))
     delivered_message_id: Mapped[int | None] = mapped_column(BigInteger)
     origin_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the sender's chat
+    transcript: Mapped[str | None] = mapped_column(UserText)  # a voice note's, made by machine
     __table_args__ = (
         Index("ix_ticket_messages_delivered", "delivered_chat_id", "delivered_message_id"),
     )

@@ -1,11 +1,12 @@
 """The ticket queries that the ticket store and its clock share: list, conditional update,
-and the one statement that hands claimed tickets back to the network."""
+the one statement that hands claimed tickets back to the network, and the one that erases
+what relayed messages said."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Ticket, TicketMessage
@@ -22,6 +23,16 @@ def hand_back(*where: ColumnElement[bool]) -> Update:
         update(Ticket)
         .where(Ticket.status == Status.CLAIMED.value, *where)
         .values(status=Status.OPEN.value, claimed_by=None, claimed_at=None, claim_reminded_at=None)
+    )
+
+
+def erase_messages(tickets: Select[int]) -> Update:
+    """Erase what the relayed messages of `tickets` said: their text, a voice note's automatic
+    transcript, and the id to copy an original from. Kinds, times and counts stay."""
+    return (
+        update(TicketMessage)
+        .where(TicketMessage.ticket_id.in_(tickets))
+        .values(text=None, transcript=None, file_id=None, origin_message_id=None)
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import KbSuggestion, Ticket, TicketMessage, User
-from bot.storage.ticket_rows import TicketRows
+from bot.storage.ticket_rows import TicketRows, erase_messages
 from bot.storage.ticket_types import Due, Status, median_of, utc
 
 Once = Literal["reminded_at", "widened_at", "gave_up_at", "claim_reminded_at", "assign_told_at"]
@@ -34,11 +34,7 @@ async def forget_tickets(session: AsyncSession, user_id: int) -> None:
     user row is deleted: the copies delivered to their chat are found by its chat id.
     """
     mine = select(Ticket.id).where(Ticket.user_id == user_id)
-    await session.execute(
-        update(TicketMessage)
-        .where(TicketMessage.ticket_id.in_(mine))
-        .values(text=None, file_id=None, origin_message_id=None)
-    )
+    await session.execute(erase_messages(mine))
     # Their chat id where a volunteer's message reached them; copies in volunteers' chats
     # keep theirs, so that a reply to one still finds its (closed) ticket.
     their_chat = select(User.chat_id).where(User.id == user_id).scalar_subquery()

@@ -26,7 +26,7 @@ from bot.storage.models import (
     User,
     Volunteer,
 )
-from bot.storage.ticket_rows import TicketRows, hand_back, rows_changed
+from bot.storage.ticket_rows import TicketRows, erase_messages, hand_back, rows_changed
 from bot.storage.ticket_types import (
     ACTIVE,
     AlreadyAsked,
@@ -63,6 +63,7 @@ class Waiting:
     text: str | None
     kind: str | None  # what else it is (a `Media` kind of the support desk), None for text
     origin_message_id: int | None  # its id in the migrant's chat, to copy it from
+    transcript: str | None = None  # a voice note's automatic transcript, when one was made
 
 
 class Tickets:
@@ -283,10 +284,12 @@ class Tickets:
         kind: str | None = None,
         origin_message_id: int | None = None,
         delivered: tuple[str, int] | None = None,
+        transcript: str | None = None,
         now: datetime,
     ) -> int:
-        """Log a relayed message: its text, else its `kind` and its id in the sender's chat;
-        `delivered`: the (chat id, message id) of its copy, None while it waits."""
+        """Log a relayed message: its text, else its `kind` and its id in the sender's chat
+        (and a voice note's automatic `transcript`); `delivered`: the (chat id, message id) of
+        its copy, None while it waits."""
         if sender not in SENDERS:
             raise ValueError(f"sender {sender!r}: expected one of {', '.join(SENDERS)}")
         chat_id, message_id = delivered if delivered is not None else (None, None)
@@ -297,6 +300,7 @@ class Tickets:
                 text=text,
                 file_kind=kind,
                 origin_message_id=origin_message_id,
+                transcript=transcript,
                 delivered_chat_id=chat_id,
                 delivered_message_id=message_id,
                 created_at=utc(now),
@@ -326,7 +330,9 @@ class Tickets:
                 )
                 .order_by(TicketMessage.id)
             )
-            return [Waiting(m.id, m.text, m.file_kind, m.origin_message_id) for m in rows]
+            return [
+                Waiting(m.id, m.text, m.file_kind, m.origin_message_id, m.transcript) for m in rows
+            ]
 
     async def mark_delivered(self, message_id: int, chat_id: str, delivered_id: int) -> None:
         async with self._sessions() as session, session.begin():
@@ -421,11 +427,7 @@ class Tickets:
             Ticket.text_expires_at <= utc(now),
         )
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(TicketMessage)
-                .where(TicketMessage.ticket_id.in_(expired))
-                .values(text=None, file_id=None, origin_message_id=None)
-            )
+            await session.execute(erase_messages(expired))
             # A suggestion quotes the question: its copy goes too (the answer stays, to review).
             await session.execute(
                 update(KbSuggestion).where(KbSuggestion.ticket_id.in_(expired)).values(question="")

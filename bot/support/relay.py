@@ -114,9 +114,16 @@ class Relay:
         return None
 
     def automatic(self, transcript: str, t: Translator) -> str:
-        """A voice note's transcript for a volunteer, marked as made by a machine."""
+        """A voice note's (audio file's, video note's) transcript for a volunteer, marked as
+        made by a machine."""
         line = t.gettext("Automatic transcript, it may hold mistakes: «{text}»")
         return self.words.esc("🎧 " + line.format(text=transcript))
+
+    def head(self, ticket: TicketInfo, t: Translator, transcript: str | None) -> str:
+        """What goes above (or with) a migrant's message to the volunteer: the ticket's
+        header, and a voice note's automatic transcript when there is one."""
+        head = self.words.header(ticket, t)
+        return self.words.paragraphs(head, self.automatic(transcript, t)) if transcript else head
 
     async def from_migrant(
         self,
@@ -133,8 +140,8 @@ class Relay:
         what to tell the migrant. Text goes to the ticket when it is a reply to a ticket
         message, or while a volunteer is on it; anything else goes to the newest active one,
         but a location or contact only as a reply to a message of the ticket. A voice note's
-        `transcript` goes with it to a volunteer who holds the ticket, marked as automatic
-        (it is not kept with the ticket).
+        `transcript` goes with it to the volunteer, marked as automatic: at once when one holds
+        the ticket, else kept with the note (erased with the ticket's texts) until one takes it.
         """
         now = now or datetime.now(UTC)
         active = await self.tickets.of_user(user.id)
@@ -155,10 +162,7 @@ class Relay:
         delivered: tuple[str, int] | None = None
         volunteer = await self.network.get(ticket.claimed_by) if ticket.claimed_by else None
         if ticket.status is Status.CLAIMED and volunteer is not None:
-            vt = translator(volunteer.ui_language)
-            head = self.words.header(ticket, vt)
-            if transcript:
-                head = self.words.paragraphs(head, self.automatic(transcript, vt))
+            head = self.head(ticket, translator(volunteer.ui_language), transcript)
             sent = await self.pass_on(volunteer.chat_id, head, text, original)
             delivered = (volunteer.chat_id, sent) if sent is not None else None
             said = t.gettext("Sent to the volunteer.")
@@ -166,13 +170,14 @@ class Relay:
             said = t.gettext("Added to your question #{number}. A volunteer will see it.").format(
                 number=ticket.id
             )
-        await self._log(ticket, "migrant", text, original, delivered, now)
+        await self._log(ticket, "migrant", text, original, delivered, now, transcript)
         return Said("✓ " + self.words.esc(said))
 
     async def deliver_waiting(self, ticket: TicketInfo, volunteer: VolunteerInfo) -> None:
-        """What the migrant added while nobody held the ticket reaches its new holder."""
+        """What the migrant added while nobody held the ticket reaches its new holder, a voice
+        note with its automatic transcript."""
         user = await self.users.by_id(ticket.user_id) if ticket.user_id else None
-        head = self.words.header(ticket, translator(volunteer.ui_language))
+        t = translator(volunteer.ui_language)
         for waiting in await self.tickets.undelivered(ticket.id):
             media = _media(waiting.kind)
             original = (
@@ -180,6 +185,7 @@ class Relay:
                 if user is not None and media is not None and waiting.origin_message_id
                 else None
             )
+            head = self.head(ticket, t, waiting.transcript)
             sent = await self.pass_on(volunteer.chat_id, head, waiting.text, original)
             if sent is not None:
                 await self.tickets.mark_delivered(waiting.id, volunteer.chat_id, sent)
@@ -192,6 +198,7 @@ class Relay:
         original: Original | None,
         delivered: tuple[str, int] | None,
         now: datetime,
+        transcript: str | None = None,
     ) -> None:
         await self.tickets.add_message(
             ticket.id,
@@ -200,5 +207,6 @@ class Relay:
             kind=original.media.value if original else None,
             origin_message_id=original.message_id if original else None,
             delivered=delivered,
+            transcript=transcript,
             now=now,
         )

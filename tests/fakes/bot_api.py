@@ -77,6 +77,8 @@ _MEDIA: dict[str, JSON] = {  # the fields PTB needs besides file_id and file_uni
     "photo": dict(width=1280, height=960),
     "document": dict(file_name="document.pdf", mime_type="application/pdf"),
     "voice": dict(duration=3, mime_type="audio/ogg"),
+    "audio": dict(duration=3, mime_type="audio/mp4", file_name="message.m4a"),
+    "video_note": dict(duration=3, length=240),
     "video": dict(width=640, height=360, duration=5, mime_type="video/mp4"),
     "sticker": dict(width=512, height=512, is_animated=False, is_video=False, type="regular"),
 }
@@ -481,13 +483,29 @@ class FakeBotApi:
         **kw: Any,
     ) -> dict[str, Any]:
         """A voice note; with `audio`, getFile and the download give those bytes."""
-        voice = self._file("voice", duration=duration)
+        return self.sound(
+            "voice", chat_id, duration=duration, audio=audio, file_size=file_size, **kw
+        )
+
+    def sound(
+        self,
+        kind: str,
+        chat_id: int,
+        *,
+        duration: int = 3,
+        audio: bytes | None = None,
+        file_size: int | None = None,
+        **kw: Any,
+    ) -> dict[str, Any]:
+        """A message that can be heard, of `kind` "voice", "audio" or "video_note"; with
+        `audio`, getFile and the download give those bytes."""
+        found = self._file(kind, duration=duration)
         if audio is not None:
-            self.files[voice["file_id"]] = audio
-            voice["file_size"] = len(audio)
+            self.files[found["file_id"]] = audio
+            found["file_size"] = len(audio)
         if file_size is not None:
-            voice["file_size"] = file_size
-        return self.message(chat_id, voice=voice, **kw)
+            found["file_size"] = file_size
+        return self.message(chat_id, **kw | {kind: found})
 
     def sticker(self, chat_id: int, *, emoji: str = "👍", **kw: Any) -> dict[str, Any]:
         return self.message(chat_id, sticker=self._file("sticker", emoji=emoji), **kw)

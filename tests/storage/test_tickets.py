@@ -382,6 +382,9 @@ async def test_purge_drops_texts_of_long_closed_tickets_but_keeps_counts_and_tim
             t.id, sender="migrant", text="private", kind="photo", origin_message_id=5, now=NOW
         )
         await tickets.add_message(t.id, sender="volunteer", text="answer", now=NOW + MIN)
+        await tickets.add_message(
+            t.id, sender="migrant", text=None, kind="voice", transcript="I live at", now=NOW
+        )
     await tickets.close(done.id, by="migrant", now=NOW)
     await tickets.close(recent.id, by="migrant", now=NOW + timedelta(days=80))
     assert await tickets.purge(NOW + timedelta(days=89)) == 0
@@ -389,12 +392,15 @@ async def test_purge_drops_texts_of_long_closed_tickets_but_keeps_counts_and_tim
     assert await tickets.purge(NOW + timedelta(days=91)) == 0
     purged = await tickets.get(done.id)
     assert purged is not None
-    assert (purged.question, purged.messages, purged.answered_at) == (None, 2, NOW + MIN)
+    assert (purged.question, purged.messages, purged.answered_at) == (None, 3, NOW + MIN)
     async with sessions() as session:
         rows = (await session.scalars(select(TicketMessage).order_by(TicketMessage.id))).all()
         texts = {(m.ticket_id, m.text, m.origin_message_id) for m in rows}
+        heard = {(m.ticket_id, m.transcript) for m in rows if m.file_kind == "voice"}
     assert (done.id, None, None) in texts
     assert (recent.id, "private", 5) in texts and (still_open.id, "answer", None) in texts
+    # A voice note's transcript follows the texts: gone with them, kept while they are.
+    assert heard == {(done.id, None), (recent.id, "I live at"), (still_open.id, "I live at")}
     assert (await tickets.get(recent.id) or done).question == "Where can I sleep?"
 
 
@@ -408,7 +414,12 @@ async def test_erase_user_closes_and_forgets_their_tickets(
     await tickets.add_message(
         mine.id, sender="migrant", text="my address", kind="photo", origin_message_id=5, now=NOW
     )
-    await tickets.add_message(theirs.id, sender="migrant", text="kept", now=NOW)
+    await tickets.add_message(
+        mine.id, sender="migrant", text=None, kind="voice", transcript="my name is", now=NOW
+    )
+    await tickets.add_message(
+        theirs.id, sender="migrant", text="kept", kind="voice", transcript="heard", now=NOW
+    )
     await tickets.erase_user(uid)
     gone = await tickets.get(mine.id)
     assert gone is not None
@@ -418,11 +429,15 @@ async def test_erase_user_closes_and_forgets_their_tickets(
         Status.CLOSED,
         "migrant",
     )
-    assert gone.messages == 1
+    assert gone.messages == 2
     assert await tickets.of_user(uid, active_only=False) == []
     async with sessions() as session:
         rows = (await session.scalars(select(TicketMessage).order_by(TicketMessage.id))).all()
-        assert [(m.text, m.origin_message_id) for m in rows] == [(None, None), ("kept", None)]
+        assert [(m.text, m.transcript, m.origin_message_id) for m in rows] == [
+            (None, None, None),
+            (None, None, None),
+            ("kept", "heard", None),
+        ]
     assert (await tickets.get(theirs.id) or gone).question == "Where can I sleep?"
 
 
@@ -486,20 +501,26 @@ async def test_typical_wait_is_the_median_first_answer_once_there_are_enough(
     assert await upkeep.typical_wait("mechelen", NOW) is None
 
 
-async def test_a_waiting_message_keeps_what_it_is_and_where_to_copy_it_from(
+async def test_a_waiting_message_keeps_what_it_is_where_to_copy_it_from_and_its_transcript(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     tickets = Tickets(sessions)
     t = await ticket(tickets, await user(sessions))
     voice = await tickets.add_message(
-        t.id, sender="migrant", text=None, kind="voice", origin_message_id=41, now=NOW
+        t.id,
+        sender="migrant",
+        text=None,
+        kind="voice",
+        origin_message_id=41,
+        transcript="where is the town hall",
+        now=NOW,
     )
     said = await tickets.add_message(t.id, sender="migrant", text="and also", now=NOW + MIN)
     await tickets.add_message(t.id, sender="volunteer", text="hello", now=NOW + 2 * MIN)
     waiting = await tickets.undelivered(t.id)
-    assert [(w.id, w.text, w.kind, w.origin_message_id) for w in waiting] == [
-        (voice, None, "voice", 41),
-        (said, "and also", None, None),
+    assert [(w.id, w.text, w.kind, w.origin_message_id, w.transcript) for w in waiting] == [
+        (voice, None, "voice", 41, "where is the town hall"),
+        (said, "and also", None, None, None),
     ]
     await tickets.mark_delivered(voice, "a", 600)
     assert [w.id for w in await tickets.undelivered(t.id)] == [said]

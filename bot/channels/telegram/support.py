@@ -260,16 +260,18 @@ class Volunteers:
         return True
 
     async def transcript(self, message: Message, seen: Seen, context: Context) -> str | None:
-        """With the voice extra, what a migrant's voice note for their ticket says (a note
-        that is not for a ticket is left to the assistant, which hears it itself)."""
-        worker, voice = self.messenger.conv.voice, message.voice
-        if worker is None or voice is None or not acceptable(voice):
+        """With the voice extra, what a migrant's voice note, audio file or video note for
+        their ticket says (a voice note that is not for a ticket is left to the assistant,
+        which hears it itself)."""
+        worker = self.messenger.conv.voice
+        sound = message.voice or message.audio or message.video_note
+        if worker is None or sound is None or not acceptable(sound):
             return None
         if not await self.desk.tickets.of_user(seen.user.id):
             return None
         language = self.messenger.conv.language(seen.user)
         try:
-            heard = await hear(context.bot, voice, worker, language)
+            heard = await hear(context.bot, sound, worker, language)
         except Busy:
             return None  # the note itself still reaches the volunteer
         return heard.text if heard is not None and heard.text else None

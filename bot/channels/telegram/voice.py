@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Final
 
-from telegram import Bot, InlineKeyboardButton, Update, Voice
+from telegram import Audio, Bot, InlineKeyboardButton, Update, VideoNote, Voice
 from telegram.error import TelegramError
 
 from bot.channels.telegram import keyboards as kb
@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 MAX_SECONDS: Final = 60
 MAX_BYTES: Final = 2 * 1024 * 1024
 
+#: What Whisper can hear: a voice note, and on a ticket an audio file or a video note too
+#: (faster-whisper decodes each through PyAV).
+Audible = Voice | Audio | VideoNote
+
 
 def _seconds(duration: int | timedelta) -> float:
     """A duration as python-telegram-bot gives it (seconds, or a timedelta with PTB_TIMEDELTA)."""
@@ -40,16 +44,16 @@ def heard_line(t: Translator, text: str) -> str:
     return t.gettext("I heard: «{text}»").format(text=text)
 
 
-def acceptable(voice: Voice) -> bool:
+def acceptable(sound: Audible) -> bool:
     """Short and small enough to hear (checked before anything is downloaded)."""
-    return _seconds(voice.duration) <= MAX_SECONDS and (voice.file_size or 0) <= MAX_BYTES
+    return _seconds(sound.duration) <= MAX_SECONDS and (sound.file_size or 0) <= MAX_BYTES
 
 
-async def hear(bot: Bot, voice: Voice, worker: VoiceWorker, language: str) -> Transcript | None:
-    """A voice note fetched into memory and transcribed; None when it cannot be heard.
-    `Busy` when the worker's queue is full."""
+async def hear(bot: Bot, sound: Audible, worker: VoiceWorker, language: str) -> Transcript | None:
+    """A voice note (or an audio file, a video note) fetched into memory and transcribed;
+    None when it cannot be heard. `Busy` when the worker's queue is full."""
     try:
-        file = await bot.get_file(voice.file_id)
+        file = await bot.get_file(sound.file_id)
         if (file.file_size or 0) > MAX_BYTES:
             raise ValueError("the file is larger than its note said")
         audio = bytes(await file.download_as_bytearray())  # in memory only

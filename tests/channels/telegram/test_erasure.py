@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData, Table, inspect, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tests.channels.telegram.conftest import Harness
+from bot.core.assistant import Assistant
+from bot.voice.worker import VoiceWorker
+from tests.channels.telegram.conftest import Harness, running
 from tests.channels.telegram.test_support import AMAL, ask_a_person, data_of, join, texts
+from tests.voice_parts import Scripted
 
 MIGRANT = 7364019283  # distinctive, so that no timestamp or counter contains it by chance
 QUESTION = "Mon propriétaire Jan Peeters garde ma garantie locative"
@@ -64,3 +67,28 @@ async def test_delete_leaves_no_chat_id_and_no_text_of_the_migrant_anywhere(
 
     async with engine.connect() as conn:
         assert await conn.run_sync(everything_mentioning, needles) == []
+
+
+async def test_delete_erases_the_transcript_of_a_voice_note_kept_with_a_waiting_ticket(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    spoken = "Je m'appelle Fatima Benali et j'habite chez mon cousin"
+    worker = VoiceWorker(Scripted(spoken))
+    try:
+        async with running(assistant, sessions, support=True, voice=worker) as h:
+            await join(h, AMAL, "Amal", ["fr"])
+            await h.setup(MIGRANT, "brussels", "fr")
+            ticket = await ask_a_person(h, QUESTION, chat=MIGRANT)
+            [kept] = await h.send(MIGRANT, h.fake.voice(MIGRANT, audio=b"a note"))
+            assert f"{ticket}" in texts([kept])[0]  # kept with the ticket nobody holds yet
+            async with engine.connect() as conn:
+                before = await conn.run_sync(everything_mentioning, ["Benali"])
+            assert [(table, column) for table, column, _ in before] == [
+                ("ticket_messages", "transcript")
+            ]
+            asked = await h.say(MIGRANT, "/delete")
+            await h.tap(MIGRANT, data_of(asked, "1x:y")[0])
+            async with engine.connect() as conn:
+                assert await conn.run_sync(everything_mentioning, ["Benali", str(MIGRANT)]) == []
+    finally:
+        worker.close()

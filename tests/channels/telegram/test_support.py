@@ -492,10 +492,10 @@ async def test_a_claimed_question_without_an_answer_is_reminded_then_given_back(
     assert data_of([c for c in h.fake.calls[mark:] if c.chat_id == NOOR], "1v:")  # offered again
 
 
-async def taken_by_amal(h: Harness, question: str) -> int:
-    """A migrant's question in Arabic, taken by Amal of Caritas; the ticket."""
-    await join(h, AMAL, "Amal", ["ar"])
-    await h.setup(MIGRANT, "brussels", "ar")
+async def taken_by_amal(h: Harness, question: str, language: str = "ar") -> int:
+    """A migrant's question (in Arabic unless told), taken by Amal of Caritas; the ticket."""
+    await join(h, AMAL, "Amal", [language])
+    await h.setup(MIGRANT, "brussels", language)
     ticket = await ask_a_person(h, question)
     await h.tap(AMAL, f"1v:{ticket}")
     return ticket

@@ -16,14 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.telegram.callbacks import Kind, decode
 from bot.core.assistant import Assistant
 from bot.core.languages import UI_LANGUAGES
-from bot.storage.models import Question
+from bot.storage.models import Question, TicketMessage
 from bot.voice.speech import Speaker, ogg_seconds
 from bot.voice.transcriber import Transcriber, Transcript
 from bot.voice.worker import VoiceWorker
 from tests.channels.telegram.conftest import Harness, running
-from tests.channels.telegram.test_support import AMAL, MIGRANT, ask_a_person, copied_from, join
+from tests.channels.telegram.test_support import (
+    AMAL,
+    MIGRANT,
+    ask_a_person,
+    copied_from,
+    join,
+    taken_by_amal,
+)
 from tests.fakes.telegram_html import visible
-from tests.voice_parts import QUESTIONS, need_voice, speak
+from tests.voice_parts import QUESTIONS, Scripted, as_mp4, need_voice, speak
 
 #: How long a test waits for a note heard by the real model (slow on a shared machine, and
 #: under coverage a Russian note with its fallbacks can take more than 10 seconds).
@@ -199,10 +206,7 @@ async def test_voice_notes_on_a_ticket_go_both_ways_as_voice_the_migrants_with_a
     voice_desk_tg: Harness,
 ) -> None:
     h = voice_desk_tg
-    await join(h, AMAL, "Amal", ["fr"])
-    await h.setup(MIGRANT, "brussels", "fr")
-    ticket = await ask_a_person(h, "Je dois comprendre une lettre de la commune")
-    await h.tap(AMAL, f"1v:{ticket}")
+    ticket = await taken_by_amal(h, "Je dois comprendre une lettre de la commune", "fr")
     question, gap = QUESTIONS["fr"]
     note = h.fake.voice(MIGRANT, audio=speak(question, "fr", gap=gap))
     sent = await h.push(note, AMAL, "copyMessage", 1, timeout=HEARING)
@@ -218,6 +222,107 @@ async def test_voice_notes_on_a_ticket_go_both_ways_as_voice_the_migrants_with_a
     back = await h.push(answer, MIGRANT, "copyMessage", 1)
     [relayed] = [c for c in back if c.method == "copyMessage" and c.chat_id == MIGRANT]
     assert copied_from(relayed) == (AMAL, answer["message"]["message_id"])
+
+
+async def test_a_voice_note_kept_with_a_waiting_ticket_reaches_its_taker_with_its_transcript(
+    voice_desk_tg: Harness, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    h = voice_desk_tg
+    assert h.desk is not None
+    await join(h, AMAL, "Amal", ["es"])
+    amal = await h.desk.network.volunteer("telegram", str(AMAL))
+    assert amal is not None
+    await h.desk.network.update(amal.id, ui_language="fr")  # Amal reads French
+    await h.setup(MIGRANT, "brussels", "es")
+    ticket = await ask_a_person(h, "Necesito ayuda con una carta del ayuntamiento")
+    question, gap = QUESTIONS["es"]
+    note = h.fake.voice(MIGRANT, audio=speak(question, "es", gap=gap))
+    [kept] = await h.send(MIGRANT, note, timeout=HEARING)  # nobody holds the ticket yet
+    assert f"Añadido a tu pregunta n.º {ticket}" in visible(kept.text or "")
+    assert not [c for c in h.fake.calls if c.method == "copyMessage" and c.chat_id == AMAL]
+    heard = await kept_transcripts(sessions)
+    assert len(heard) == 1 and "español" in heard[0].lower()
+
+    taken = await h.tap(AMAL, f"1v:{ticket}")
+    [copied] = [c for c in taken if c.method == "copyMessage" and c.chat_id == AMAL]
+    assert copied_from(copied) == (MIGRANT, note["message"]["message_id"])  # as a voice note
+    caption = visible(str(copied.params.get("caption")))
+    assert f"Demande n°\xa0{ticket} · Espagnol" in caption  # under the ticket's header
+    automatic = "🎧 Transcription automatique, peut contenir des erreurs : « "
+    assert automatic + heard[0] + " »" in caption  # marked, in the volunteer's language
+    again = await h.tap(AMAL, f"1v:{ticket}")  # delivered once: taking it again repeats nothing
+    assert not [c for c in again if c.method == "copyMessage"]
+
+
+async def test_a_long_kept_transcript_comes_just_above_the_note_it_belongs_to(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Too long for a caption: the header and transcript first, the note as a reply to it
+    (no voice extra needed: the transcriber is scripted)."""
+    spoken = " ".join(["je cherche un logement pour ma famille"] * 30)  # over 1,000 characters
+    worker = VoiceWorker(Scripted(spoken))
+    try:
+        async with running(assistant, sessions, support=True, voice=worker) as h:
+            await join(h, AMAL, "Amal", ["fr"])
+            await h.setup(MIGRANT, "brussels", "fr")
+            ticket = await ask_a_person(h, "Je dois comprendre une lettre de la commune")
+            note = h.fake.voice(MIGRANT, audio=b"a long note")
+            await h.send(MIGRANT, note)
+            taken = await h.tap(AMAL, f"1v:{ticket}")
+            to_amal = [c for c in taken if c.chat_id == AMAL and c.method != "editMessageText"]
+            assert [c.method for c in to_amal] == ["sendMessage", "copyMessage"]
+            head, copy = to_amal
+            assert f"Ticket #{ticket}" in visible(head.text or "")
+            assert f"🎧 Automatic transcript, it may hold mistakes: «{spoken}»" in visible(
+                head.text or ""
+            )
+            assert copied_from(copy) == (MIGRANT, note["message"]["message_id"])
+            assert "caption" not in copy.params
+            assert copy.params["reply_parameters"]["message_id"] == head.message_id
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("kind", ["audio", "video_note"])
+async def test_an_audio_file_or_video_note_on_a_ticket_reaches_the_volunteer_with_a_transcript(
+    voice_desk_tg: Harness, kind: str
+) -> None:
+    h = voice_desk_tg
+    ticket = await taken_by_amal(h, "I need help with a letter from the town hall", "en")
+    question, gap = QUESTIONS["en"]  # heard in the migrant's language
+    clip = as_mp4(speak(question, "en", gap=gap), video=kind == "video_note")
+    sent = await h.push(h.fake.sound(kind, MIGRANT, audio=clip), AMAL, "copyMessage", 1, HEARING)
+    to_amal = [c for c in sent if c.chat_id == AMAL]
+    told = " ".join(visible(str(c.params.get("caption") or c.text or "")) for c in to_amal)
+    assert f"Ticket #{ticket}" in told
+    assert "🎧 Automatic transcript, it may hold mistakes: «" in told
+    assert "language courses" in told.lower()
+
+
+async def test_an_audio_file_too_long_to_hear_still_reaches_the_volunteer_unheard(
+    assistant: Assistant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    worker = VoiceWorker(Scripted("never heard"))
+    try:
+        async with running(assistant, sessions, support=True, voice=worker) as h:
+            await taken_by_amal(h, "أريد أن أفهم رسالة من البلدية")
+            mark = h.fake.mark()
+            song = h.fake.sound("audio", MIGRANT, duration=240, audio=b"four minutes")
+            sent = await h.push(song, AMAL, "copyMessage", 1)
+            [copied] = [c for c in sent if c.method == "copyMessage" and c.chat_id == AMAL]
+            assert copied_from(copied) == (MIGRANT, song["message"]["message_id"])
+            assert "Automatic transcript" not in str(copied.params.get("caption"))
+            assert all(c.method != "getFile" for c in h.fake.calls[mark:])  # not downloaded
+    finally:
+        worker.close()
+
+
+async def kept_transcripts(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with sessions() as session:
+        found = await session.scalars(
+            select(TicketMessage.transcript).where(TicketMessage.transcript.is_not(None))
+        )
+        return [str(t) for t in found]
 
 
 async def test_an_answer_can_be_listened_to_as_a_voice_note_spoken_once(
