@@ -242,6 +242,7 @@ class VoiceSettings:
     workers: int = 1  # notes transcribed at a time
     queue: int = 4  # notes that may wait beyond those; more are asked to type or try later
     threads: int = 1  # CPU threads per transcription: the others stay with text and the database
+    idle: float = 600.0  # seconds without a note after which the model's process stops
     #: Where the base model is joined once, and read-aloud notes are cached.
     state_dir: Path = ROOT / "state"
 
@@ -254,6 +255,7 @@ class VoiceSettings:
             workers=_whole(env, "GUICHET_VOICE_WORKERS", 1, most=16),
             queue=_whole(env, "GUICHET_VOICE_QUEUE", 4, least=0, most=1000),
             threads=_whole(env, "GUICHET_VOICE_THREADS", 1, most=64),
+            idle=60.0 * _whole(env, "GUICHET_VOICE_IDLE_MINUTES", 10, least=1, most=1440),
             state_dir=_state_dir(env),
         )
 

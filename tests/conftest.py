@@ -73,12 +73,17 @@ def held_out_lexical(lexical_assistant: Assistant) -> Report:
 
 
 @pytest.fixture(scope="session")
-def transcriber(tmp_path_factory: pytest.TempPathFactory) -> Transcriber:
-    """The real Whisper base model, joined from the voice extra's wheels once per run."""
+def whisper_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Whisper base model's folder, joined from the voice extra's wheels once per run."""
     need_voice()
     configured = os.environ.get("GUICHET_WHISPER_MODEL_DIR")
-    folder = model_dir(Path(configured) if configured else None, tmp_path_factory.mktemp("w"))
-    return Transcriber(folder, threads=1)
+    return model_dir(Path(configured) if configured else None, tmp_path_factory.mktemp("w"))
+
+
+@pytest.fixture(scope="session")
+def transcriber(whisper_folder: Path) -> Transcriber:
+    """The real Whisper base model, loaded once per run."""
+    return Transcriber(whisper_folder, threads=1)
 
 
 def free_port() -> int:

@@ -38,10 +38,13 @@ def test_the_voice_settings_are_read_and_checked(tmp_path: Path) -> None:
             "GUICHET_WHISPER_MODEL_DIR": str(tmp_path),
             "GUICHET_VOICE_WORKERS": "2",
             "GUICHET_VOICE_QUEUE": "0",
+            "GUICHET_VOICE_IDLE_MINUTES": "3",
             "GUICHET_VOICE": "off",
         }
     ).voice
     assert (voice.model_dir, voice.workers, voice.queue, voice.enabled) == (tmp_path, 2, 0, False)
+    assert voice.idle == 180
+    assert Settings.from_env({}).voice.idle == 600
     with pytest.raises(SettingsError, match="GUICHET_VOICE_WORKERS must be at least 1"):
         Settings.from_env({"GUICHET_VOICE_WORKERS": "0"})
 

@@ -2,7 +2,8 @@
 loop and never in the thread that understands text, with a bound on how many may wait.
 
 A note that would wait beyond `queue_limit` is refused at once (`Busy`): the user is asked to
-type or try again, rather than left waiting minutes.
+type or try again, rather than left waiting minutes. A transcriber that can let go of its model
+(`release`, see apart.py) is told to after `idle` seconds without a note.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import importlib.util
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Final, Protocol, runtime_checkable
 
 from bot.settings import VoiceSettings
 from bot.voice.model import ModelMissing, model_dir
@@ -28,13 +29,32 @@ class Transcribes(Protocol):
     def transcribe(self, audio: bytes, language: str) -> Transcript: ...
 
 
+@runtime_checkable
+class Releases(Protocol):
+    def release(self) -> None: ...
+
+
+#: Seconds without a note after which the model is let go (a transcriber that can).
+IDLE: Final = 600.0
+
+
 class VoiceWorker:
-    def __init__(self, transcriber: Transcribes, *, workers: int = 1, queue_limit: int = 4) -> None:
+    def __init__(
+        self,
+        transcriber: Transcribes,
+        *,
+        workers: int = 1,
+        queue_limit: int = 4,
+        idle: float = IDLE,
+    ) -> None:
         self.transcriber = transcriber
         self.workers = workers
         self.queue_limit = queue_limit
+        self.idle = idle
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="voice")
         self.pending = 0  # running and waiting
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._releasing: asyncio.Future[None] | None = None
 
     @property
     def full(self) -> bool:
@@ -45,16 +65,31 @@ class VoiceWorker:
         if self.full:
             raise Busy()
         self.pending += 1
+        loop = asyncio.get_running_loop()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         try:
-            loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self.pool, self.transcriber.transcribe, audio, language
             )
         finally:
             self.pending -= 1
+            if self.pending == 0 and isinstance(self.transcriber, Releases):
+                self._idle_timer = loop.call_later(self.idle, self._release, loop)
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._idle_timer = None
+        if self.pending == 0 and isinstance(self.transcriber, Releases):
+            # In the worker's own threads: stopping a process waits for it.
+            self._releasing = loop.run_in_executor(self.pool, self.transcriber.release)
 
     def close(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(self.transcriber, Releases):
+            self.transcriber.release()
 
 
 def installed() -> bool:
@@ -70,13 +105,16 @@ def load_voice(settings: VoiceSettings) -> VoiceWorker | None:
     if not installed():
         log.info("voice notes are off: the voice extra is not installed")
         return None
-    from bot.voice.transcriber import Transcriber
+    from bot.voice.apart import TranscriberApart
 
     try:
         folder = model_dir(settings.model_dir, settings.state_dir)
-        transcriber = Transcriber(folder, settings.threads)
-    except (ModelMissing, OSError, RuntimeError) as exc:
+    except (ModelMissing, OSError) as exc:
         log.warning("voice notes are off: %s", exc)
         return None
-    log.info("voice notes on: Whisper from %s", folder)
-    return VoiceWorker(transcriber, workers=settings.workers, queue_limit=settings.queue)
+    log.info("voice notes on: Whisper from %s, loaded in a process of its own when needed", folder)
+    # One child process per worker thread: each holds its own model.
+    transcriber = TranscriberApart(folder, settings.threads, processes=settings.workers)
+    return VoiceWorker(
+        transcriber, workers=settings.workers, queue_limit=settings.queue, idle=settings.idle
+    )

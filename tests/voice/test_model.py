@@ -8,6 +8,7 @@ import pytest
 
 from bot.settings import VoiceSettings
 from bot.voice import model
+from bot.voice.apart import TranscriberApart
 from bot.voice.model import ModelMissing, assemble, model_dir, sha256_of
 from bot.voice.worker import load_voice
 from tests.voice_parts import need_voice
@@ -42,9 +43,15 @@ def test_a_configured_folder_without_a_model_is_refused_and_voice_stays_off(
     assert load_voice(VoiceSettings(enabled=False)) is None
 
 
-def test_with_the_extra_the_worker_loads_the_configured_model(tmp_path: Path) -> None:
+def test_with_the_extra_the_worker_takes_the_configured_model_in_a_process_of_its_own(
+    tmp_path: Path,
+) -> None:
     need_voice()
     folder = assemble(tmp_path)
-    worker = load_voice(VoiceSettings(model_dir=folder, state_dir=tmp_path, queue=2))
+    worker = load_voice(VoiceSettings(model_dir=folder, state_dir=tmp_path, queue=2, idle=60))
     assert worker is not None and worker.queue_limit == 2 and not worker.full
+    assert isinstance(worker.transcriber, TranscriberApart)
+    assert worker.transcriber.folder == folder
+    assert not worker.transcriber.running  # loaded with the first note, not at start
+    assert worker.idle == 60
     worker.close()
