@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import dialect as dialect_of
 from bot.storage.conflicts import insert_for
-from bot.storage.models import Question, User
+from bot.storage.models import Question, TicketMessage, User
 from bot.storage.origin import origin
 from bot.storage.users import save_in
 
@@ -94,12 +94,24 @@ class QuestionLog:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def purge_expired(self, now: datetime) -> int:
-        """Erase the texts whose retention period is over; return how many."""
+        """Erase the texts whose retention period is over; return how many questions.
+
+        A voice note's transcript kept with a ticket is a question's text heard by a machine:
+        it is erased after the same period, even while the ticket's typed texts are kept.
+        """
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(Question)
                 .where(Question.text_expires_at.is_not(None), Question.text_expires_at <= now)
                 .values(text=None, text_expires_at=None)
+            )
+            await session.execute(
+                update(TicketMessage)
+                .where(
+                    TicketMessage.transcript.is_not(None),
+                    TicketMessage.created_at <= now - self.retention,
+                )
+                .values(transcript=None)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import TicketMessage
 from bot.storage.network import Network, VolunteerInfo
+from bot.storage.questions import QuestionLog
 from bot.storage.ticket_upkeep import TicketUpkeep
 from bot.storage.tickets import AlreadyAsked, LimitReached, Status, TicketInfo, Tickets
 from bot.storage.users import UserStore
@@ -525,3 +526,37 @@ async def test_a_waiting_message_keeps_what_it_is_where_to_copy_it_from_and_its_
     await tickets.mark_delivered(voice, "a", 600)
     assert [w.id for w in await tickets.undelivered(t.id)] == [said]
     assert await tickets.by_message("a", 600) == t.id
+
+
+async def test_a_kept_transcript_is_erased_after_the_question_texts_retention(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tickets = Tickets(sessions, retention=timedelta(days=90))
+    questions = QuestionLog(sessions, timedelta(days=30))
+    uid = await user(sessions)
+    waiting = await ticket(tickets, uid)
+    await tickets.add_message(
+        waiting.id, sender="migrant", text=None, kind="voice", transcript="old note", now=NOW
+    )
+    await tickets.add_message(waiting.id, sender="migrant", text="typed", now=NOW)
+    later = NOW + timedelta(days=20)
+    await tickets.add_message(
+        waiting.id, sender="migrant", text=None, kind="voice", transcript="new note", now=later
+    )
+    await questions.purge_expired(NOW + timedelta(days=29))
+    async with sessions() as session:
+        rows = (await session.scalars(select(TicketMessage).order_by(TicketMessage.id))).all()
+    assert [(m.text, m.transcript) for m in rows][-3:] == [
+        (None, "old note"),
+        ("typed", None),
+        (None, "new note"),
+    ]
+    await questions.purge_expired(NOW + timedelta(days=31))
+    async with sessions() as session:
+        rows = (await session.scalars(select(TicketMessage).order_by(TicketMessage.id))).all()
+    # the machine's transcript goes after 30 days; the ticket's typed text stays (90 after closing)
+    assert [(m.text, m.transcript) for m in rows][-3:] == [
+        (None, None),
+        ("typed", None),
+        (None, "new note"),
+    ]
