@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.telegram.callbacks import Kind, decode
 from bot.core.assistant import Assistant
 from bot.core.languages import UI_LANGUAGES
+from bot.settings import VoiceSettings
 from bot.storage.models import Question, TicketMessage
+from bot.voice.apart import TranscriberApart
 from bot.voice.speech import Speaker, ogg_seconds
 from bot.voice.transcriber import Transcriber, Transcript
-from bot.voice.worker import VoiceWorker
+from bot.voice.worker import VoiceWorker, load_voice
 from tests.channels.telegram.conftest import Harness, running
 from tests.channels.telegram.test_support import (
     AMAL,
@@ -93,6 +95,31 @@ async def test_a_spoken_question_about_language_courses_is_heard_and_answered(
     assert logged.language == language and logged.text and logged.text in heard
     if language == "es":  # the base model hears espeak-ng's Russian too poorly (README)
         assert logged.topic == "language-courses" and logged.action == "answer"
+
+
+async def test_the_worker_the_bot_builds_hears_with_whisper_in_a_process_of_its_own(
+    assistant: Assistant,
+    sessions: async_sessionmaker[AsyncSession],
+    whisper_folder: Path,
+    tmp_path: Path,
+) -> None:
+    """As `main.py run` wires it (load_voice): the model is loaded by the first note, in a
+    child process, and the note is answered end to end."""
+    worker = load_voice(VoiceSettings(model_dir=whisper_folder, state_dir=tmp_path))
+    assert worker is not None and isinstance(worker.transcriber, TranscriberApart)
+    try:
+        async with running(assistant, sessions, support=False, voice=worker) as h:
+            await h.setup(706, "fuenlabrada", "es")
+            assert not worker.transcriber.running
+            question, gap = QUESTIONS["es"]
+            said = await hear(h, 706, speak(question, "es", gap=gap))
+            assert said[-1].startswith(visible("He oído: «"))
+            assert worker.transcriber.running
+            logged = (await questions(sessions))[-1]
+            assert (logged.topic, logged.action) == ("language-courses", "answer")
+    finally:
+        worker.close()
+    assert not worker.transcriber.running
 
 
 async def test_a_short_note_is_confirmed_with_buttons_before_it_is_answered(
