@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
@@ -44,10 +44,14 @@ class WebhookRoute:
         if int(request.headers.get("content-length") or 0) > WEBHOOK_MAX_BODY:
             return Response(status_code=413)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > WEBHOOK_MAX_BODY:
-                return Response(status_code=413)
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > WEBHOOK_MAX_BODY:
+                    return Response(status_code=413)
+        except ClientDisconnect:  # nothing was stored: Telegram posts the update again
+            log.info("a webhook call ended before its update had arrived whole")
+            return Response(status_code=400)
         try:
             update = Update.de_json(json.loads(body), self.served.application.bot)
         except (ValueError, TypeError, KeyError):

@@ -57,6 +57,17 @@ async def test_one_server_receives_the_webhook_and_serves_the_console(database_u
                 assert (await client.post("/telegram", json=big, headers=SECRET)).status_code == 413
                 junk = await client.post("/telegram", content=b"{not json", headers=SECRET)
                 assert junk.status_code == 400
+                # A caller that goes away halfway through its post: nothing stored, no error.
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(
+                    b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"X-Telegram-Bot-Api-Secret-Token: a-long-random-secret\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+                    b'{"update_id": 3, "message": '
+                )
+                await writer.drain()
+                writer.close()
+                await writer.wait_closed()
                 accepted = await client.post("/telegram", json=update, headers=SECRET)
                 assert accepted.status_code == 200
                 sent = await fake.wait_for("sendMessage", chat_id=731, timeout=60)
@@ -70,4 +81,6 @@ async def test_one_server_receives_the_webhook_and_serves_the_console(database_u
     log = err.decode()
     assert process.returncode == 0, log
     assert "webhook mode: listening" in log and "with the staff console" in log
+    assert "ended before its update had arrived whole" in log
+    assert "Exception in ASGI application" not in log
     assert len(fake.calls_of("sendMessage", chat_id=731)) == 1
