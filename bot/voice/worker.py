@@ -2,8 +2,8 @@
 loop and never in the thread that understands text, with a bound on how many may wait.
 
 A note that would wait beyond `queue_limit` is refused at once (`Busy`): the user is asked to
-type or try again, rather than left waiting minutes. A transcriber that can let go of its model
-(`release`, see apart.py) is told to after `idle` seconds without a note.
+type or try again, rather than left waiting minutes. Given `release` (a transcriber that can
+let go of its model, see apart.py), the worker calls it after `idle` seconds without a note.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Protocol
 
 from bot.settings import VoiceSettings
 from bot.voice.model import ModelMissing, model_dir
@@ -29,11 +30,6 @@ class Transcribes(Protocol):
     def transcribe(self, audio: bytes, language: str) -> Transcript: ...
 
 
-@runtime_checkable
-class Releases(Protocol):
-    def release(self) -> None: ...
-
-
 #: Seconds without a note after which the model is let go (a transcriber that can).
 IDLE: Final = 600.0
 
@@ -46,11 +42,13 @@ class VoiceWorker:
         workers: int = 1,
         queue_limit: int = 4,
         idle: float = IDLE,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self.transcriber = transcriber
         self.workers = workers
         self.queue_limit = queue_limit
         self.idle = idle
+        self.release = release
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="voice")
         self.pending = 0  # running and waiting
         self._idle_timer: asyncio.TimerHandle | None = None
@@ -75,21 +73,21 @@ class VoiceWorker:
             )
         finally:
             self.pending -= 1
-            if self.pending == 0 and isinstance(self.transcriber, Releases):
+            if self.pending == 0 and self.release is not None:
                 self._idle_timer = loop.call_later(self.idle, self._release, loop)
 
     def _release(self, loop: asyncio.AbstractEventLoop) -> None:
         self._idle_timer = None
-        if self.pending == 0 and isinstance(self.transcriber, Releases):
+        if self.pending == 0 and self.release is not None:
             # In the worker's own threads: stopping a process waits for it.
-            self._releasing = loop.run_in_executor(self.pool, self.transcriber.release)
+            self._releasing = loop.run_in_executor(self.pool, self.release)
 
     def close(self) -> None:
         if self._idle_timer is not None:
             self._idle_timer.cancel()
         self.pool.shutdown(wait=True, cancel_futures=True)
-        if isinstance(self.transcriber, Releases):
-            self.transcriber.release()
+        if self.release is not None:
+            self.release()
 
 
 def installed() -> bool:
@@ -116,5 +114,9 @@ def load_voice(settings: VoiceSettings) -> VoiceWorker | None:
     # One child process per worker thread: each holds its own model.
     transcriber = TranscriberApart(folder, settings.threads, processes=settings.workers)
     return VoiceWorker(
-        transcriber, workers=settings.workers, queue_limit=settings.queue, idle=settings.idle
+        transcriber,
+        workers=settings.workers,
+        queue_limit=settings.queue,
+        idle=settings.idle,
+        release=transcriber.release,
     )

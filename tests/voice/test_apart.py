@@ -16,7 +16,7 @@ async def test_a_note_is_heard_in_a_child_process_that_stops_when_idle(
     whisper_folder: Path,
 ) -> None:
     apart = TranscriberApart(whisper_folder)
-    worker = VoiceWorker(apart, idle=0.2)
+    worker = VoiceWorker(apart, idle=0.2, release=apart.release)
     assert not apart.running  # nothing is loaded before the first note
     try:
         question, gap = QUESTIONS["es"]
@@ -41,7 +41,7 @@ async def test_what_is_not_audio_is_a_plain_error_and_the_process_lives_on(
     whisper_folder: Path,
 ) -> None:
     apart = TranscriberApart(whisper_folder)
-    worker = VoiceWorker(apart)
+    worker = VoiceWorker(apart, release=apart.release)
     try:
         with pytest.raises((ValueError, OSError)):
             await worker.transcribe(b"fake file, not a voice note", "en")
