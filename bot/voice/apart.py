@@ -4,7 +4,7 @@ The model and its libraries (CTranslate2, PyAV, faster-whisper) take about 270 M
 freeing the model in the bot's own process gives back only part of it. In a child process
 the bot's memory stays what text needs, and all of it returns to the system when no note has
 come for a while (`idle`, ten minutes by default). The next note starts the process again
-(about two seconds before its transcription starts).
+(1 to 3 seconds before its transcription starts, measured on 2 busy cores).
 
 The child is started with "spawn", never "fork": the bot's process runs threads (the event
 loop's helpers, the database driver, the embedding), and a forked copy of them is unsafe.
