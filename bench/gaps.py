@@ -53,9 +53,9 @@ from bot.core.assistant import Assistant
 from bot.core.gaps import (
     EMBEDDING_SHARE,
     LEXICAL_THRESHOLD,
+    REMEMBERED,
     SEMANTIC_THRESHOLD,
     TEMPERATURE,
-    EmbeddingMemo,
     Readings,
     labels_for,
     lexical_labels,
@@ -65,7 +65,7 @@ from bot.core.gaps import (
 )
 from bot.core.knowledge.loader import load_directory
 from bot.core.languages import default_detector
-from bot.core.semantic import VectorCache, cache_file, load_embedder
+from bot.core.semantic import QueryCache, VectorCache, cache_file, load_embedder
 from bot.evaluation import load_samples, split
 from bot.evaluation_gaps import Grouping, misses, score
 from bot.settings import Settings
@@ -261,7 +261,7 @@ def bound(assistant: Assistant | None) -> None:
     print(
         f"- the page's bound, {len(texts)} new questions at once: {took:.1f} s, {clusters} clusters"
     )
-    memo = EmbeddingMemo()
+    memo = QueryCache(REMEMBERED)
     labels_for(helper, texts, NEEDS_CITY, memo)
     started = time.perf_counter()
     labels_for(helper, texts, NEEDS_CITY, memo)

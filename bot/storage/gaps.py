@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.assistant import Assistant
 from bot.core.decision import Action
-from bot.core.gaps import EXAMPLES, Cluster, EmbeddingMemo, Missed, group, labels_for
+from bot.core.gaps import EXAMPLES, REMEMBERED, Cluster, Missed, group, labels_for
 from bot.core.i18n import N_, Message
 from bot.core.knowledge import TOPIC_IDS
 from bot.core.languages import UI_LANGUAGES
+from bot.core.semantic import QueryCache
 from bot.storage.models import Question, Ticket
 from bot.storage.phrasings import Phrasings, clean_lines
 from bot.storage.review import CHOOSE_A_TOPIC, Refused, may_review
@@ -104,7 +105,7 @@ class Gaps:
         self.assistant = assistant  # the live one: its embedder and topic texts
         self.retention = retention
         self._clustering = asyncio.Lock()  # one clustering at a time: it takes a core
-        self._memo = EmbeddingMemo()
+        self._memo = QueryCache(REMEMBERED)
 
     async def _questions(
         self, *where: ColumnElement[bool], limit: int | None = None

@@ -11,7 +11,6 @@ import pytest
 
 from bot.core.assistant import Assistant
 from bot.core.gaps import (
-    EmbeddingMemo,
     Missed,
     Readings,
     group,
@@ -22,7 +21,7 @@ from bot.core.gaps import (
     semantic_labels,
 )
 from bot.core.knowledge import TOPIC_IDS
-from bot.core.semantic import Embedder, Vector
+from bot.core.semantic import Embedder, QueryCache, Vector
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 
@@ -119,12 +118,12 @@ class Counting:
 
 
 def test_the_memo_embeds_only_new_texts_and_keeps_a_bounded_number(embedder: Embedder) -> None:
-    counting, memo = Counting(embedder), EmbeddingMemo(most=3)
-    first = memo.embed(counting, ["manteau d'hiver", "vélo pas cher"])
-    again = memo.embed(counting, ["vélo pas cher", "manteau d'hiver", "piscine gratuite"])
+    counting, memo = Counting(embedder), QueryCache(3)
+    first = memo.get_many(["manteau d'hiver", "vélo pas cher"], counting.embed)
+    again = memo.get_many(["vélo pas cher", "manteau d'hiver", "piscine gratuite"], counting.embed)
     assert counting.texts == 3
     assert np.allclose(again[:2], first[::-1], atol=1e-6)
     assert np.allclose(again[2], embedder.embed(["piscine gratuite"])[0], atol=1e-6)
-    memo.embed(counting, ["wifi gratuit"])
-    assert len(memo._kept) == 3  # the oldest forgotten
-    assert "manteau d'hiver" not in "".join(memo._kept)  # keys, never the texts
+    memo.get_many(["wifi gratuit"], counting.embed)
+    assert len(memo._vectors) == 3  # the oldest forgotten
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in memo._vectors)  # no texts

@@ -127,3 +127,15 @@ def test_the_query_cache_keeps_the_most_recent_texts_and_no_text() -> None:
     assert computed == ["a", "b", "c", "b"]
     assert (cache.hits, cache.misses) == (2, 4)
     assert all(isinstance(key, bytes) and len(key) == 16 for key in cache._vectors)
+
+
+def test_a_batch_larger_than_the_query_cache_still_gets_a_row_per_text() -> None:
+    def compute(texts: Sequence[str]) -> np.ndarray:
+        return np.array([[float(ord(t[0]))] * 384 for t in texts], dtype=np.float32)
+
+    cache = QueryCache(2)
+    rows = cache.get_many(["a", "b", "c", "a"], compute)
+    assert rows.shape == (4, 384) and list(rows[:, 0]) == [97.0, 98.0, 99.0, 97.0]
+    assert len(cache._vectors) == 2  # the two most recent: "c" and "a"
+    assert cache.get_many(["a"], compute)[0, 0] == 97.0
+    assert (cache.hits, cache.misses) == (2, 3)
