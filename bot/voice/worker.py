@@ -52,7 +52,6 @@ class VoiceWorker:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="voice")
         self.pending = 0  # running and waiting
         self._idle_timer: asyncio.TimerHandle | None = None
-        self._releasing: asyncio.Future[None] | None = None
 
     @property
     def full(self) -> bool:
@@ -74,13 +73,13 @@ class VoiceWorker:
         finally:
             self.pending -= 1
             if self.pending == 0 and self.release is not None:
-                self._idle_timer = loop.call_later(self.idle, self._release, loop)
+                self._idle_timer = loop.call_later(self.idle, self._release)
 
-    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _release(self) -> None:
+        """After `idle` seconds without a note (a new note cancels the timer)."""
         self._idle_timer = None
-        if self.pending == 0 and self.release is not None:
-            # In the worker's own threads: stopping a process waits for it.
-            self._releasing = loop.run_in_executor(self.pool, self.release)
+        if self.release is not None:
+            self.pool.submit(self.release)  # in the worker's threads: stopping a process waits
 
     def close(self) -> None:
         if self._idle_timer is not None:
