@@ -18,7 +18,7 @@ from bot.core.i18n import N_, Message
 from bot.core.knowledge import TOPIC_IDS
 from bot.storage.gaps import LONGEST, PERIODS, GapDecision
 from bot.storage.review import Refused, may_review
-from bot.web.pages import city_name
+from bot.web.pages import known_city_name
 from bot.web.review_pages import topic_choices
 
 if TYPE_CHECKING:
@@ -53,10 +53,7 @@ async def _page(
 ) -> Response:
     who = view.who
     assert who is not None
-    knowledge = view.console.knowledge()
-    if slug not in knowledge.cities:
-        raise HTTPException(404)
-    name = city_name(knowledge.cities[slug].name, view.language, slug)
+    name = known_city_name(view, slug)
     common = {"slug": slug, "city_name": name, "periods": PERIODS, "topics": topic_choices(view)}
     if days is None:
         if not may_review(who, slug):

@@ -121,6 +121,14 @@ def city_name(names: dict[str, str], language: str, slug: str) -> str:
     return names.get(language) or names.get("en") or slug
 
 
+def known_city_name(view: View, slug: str) -> str:
+    """The name of a city of the knowledge, in the console's language; 404 for any other."""
+    cities = view.console.knowledge().cities
+    if slug not in cities:
+        raise HTTPException(404)
+    return city_name(cities[slug].name, view.language, slug)
+
+
 @dataclass(frozen=True)
 class Row:
     """One entry in the city's list, with what is left to do on it."""

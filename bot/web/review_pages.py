@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from bot.core.knowledge import TOPIC_IDS
 from bot.storage.editing import Stored
 from bot.storage.review import Outcome, Refused, Suggestion
-from bot.web.pages import city_name, entry_name
+from bot.web.pages import entry_name, known_city_name
 
 if TYPE_CHECKING:
     from bot.web.app import View
@@ -44,9 +44,7 @@ async def _page(
 ) -> Response:
     who = view.who
     assert who is not None
-    knowledge = view.console.knowledge()
-    if slug not in knowledge.cities:
-        raise HTTPException(404)
+    name = known_city_name(view, slug)
     found = await view.console.review.queue(who, slug, datetime.now(UTC))
     if found is None:
         raise HTTPException(404)
@@ -55,8 +53,7 @@ async def _page(
     topics = topic_choices(view)
     return view.render(
         "review.html", status, slug=slug, suggestions=found, topics=topics,
-        city_name=city_name(knowledge.cities[slug].name, view.language, slug),
-        entries={s.id: _entry_choices(stored, s, names) for s in found},
+        city_name=name, entries={s.id: _entry_choices(stored, s, names) for s in found},
         problems=problems or {}, sent=sent or {}, when=view.t.date,
         done=view.request.query_params.get("done"),
     )  # fmt: skip

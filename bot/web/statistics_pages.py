@@ -14,7 +14,7 @@ from starlette.responses import Response
 from bot.core.statistics import PRESETS, BadPeriod, Period
 from bot.statistics_tables import as_csv, period_problem, tables
 from bot.storage.statistics import CityStatistics
-from bot.web.pages import city_name
+from bot.web.pages import known_city_name
 
 if TYPE_CHECKING:
     from bot.web.app import View
@@ -44,11 +44,9 @@ async def page(view: View) -> Response:
     try:
         _, period, found = await _figures(view, now)
     except BadPeriod as bad:
-        if slug not in knowledge.cities:
-            raise HTTPException(404) from None
         return view.render(
             "statistics.html", 400, slug=slug, stats=None, tables=[], presets=PRESETS,
-            city_name=city_name(knowledge.cities[slug].name, view.language, slug),
+            city_name=known_city_name(view, slug),
             problem=period_problem(bad.reason, view.t), query="",
             start=q.get("from", ""), end=q.get("to", ""), days=None,
         )  # fmt: skip
@@ -56,7 +54,7 @@ async def page(view: View) -> Response:
     query = view.request.url.query
     return view.render(
         "statistics.html", slug=slug, stats=found, tables=tables(found, knowledge, view.t),
-        city_name=city_name(knowledge.cities[slug].name, view.language, slug),
+        city_name=known_city_name(view, slug),
         presets=PRESETS, problem=None, query=f"?{query}" if query else "",
         start=period.first.isoformat(), end=period.last.isoformat(),
         days=period.days if period.last == now.date() and period.days in PRESETS else None,
