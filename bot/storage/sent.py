@@ -27,29 +27,46 @@ question) the second run converges on the first: nothing is lost and nothing is 
 
 An entry lives as long as its update is unfinished: `Inbox.done` deletes the update's entries
 with its content. An answer keeps a message's id and date, not its text.
+
+Most handlings make one send and nothing after it, and their update is done a moment later:
+recording that answer would be a write that `done` erases at once. So an answer is kept in
+memory with the handling (`Handling.keep`) and written only when it can still matter: before
+the handling makes another call, when the update is handed back (`Inbox.later`), or at once for
+a call whose answer the caller keeps (a message's id stored with a ticket: `needing_answers`).
+Until it is written or the update is done, the send's in-flight note stays, so a process that
+dies in between takes the send as made, as it would without its answer. Calls that change
+nothing when made again and whose answer nobody reads (`UNRECORDED`: the typing indicator, the
+answer to a button press) are not recorded at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Final, cast
+from typing import Final, Protocol, cast
 
 from sqlalchemy import Executable, Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.conflicts import dialect as dialect_of
 from bot.storage.conflicts import insert_for
-from bot.storage.inbox import KEEP_IDS
 from bot.storage.models import SentCall
 
 _sent: Final = cast(Table, SentCall.__table__)
 
+#: How long the id of a handled update is kept to recognise a duplicate (Telegram keeps
+#: unconfirmed updates for 24 hours); a journal's entries left by an update set aside, as long.
+KEEP_IDS: Final = timedelta(days=1)
+
 
 #: The answer of a send in flight: its request was written whole, no answer has come yet.
 IN_FLIGHT: Final = b""
+#: Calls whose repetition changes nothing and whose answer nobody reads: never recorded.
+UNRECORDED: Final = frozenset({"sendChatAction", "answerCallbackQuery"})
 
 
 @cache
@@ -93,6 +110,17 @@ class Entry:
     answer: bytes
 
 
+class Note(Protocol):
+    """What stands for a send until its answer is in the journal (a line in the local file of
+    sends in flight, see bot/channels/telegram/sending.py)."""
+
+    def release(self) -> None:
+        """The answer is in the journal, or the update is done: the note may go."""
+
+    def kept(self) -> None:
+        """The answer could not be written: the note stays, for the next start."""
+
+
 @dataclass
 class Handling:
     """The update (or timer step) being handled in this task: its calls are numbered for
@@ -103,9 +131,68 @@ class Handling:
     seq: int = 0  # the number of the last call recorded
     failed: bool = False  # a call ran out of budget: hand the update back
     done: list[Entry] | None = None  # on a replay: the journal's calls not yet made again
+    #: Answers not written yet (see the module's docstring), each with its send's note.
+    unwritten: list[tuple[Entry, Note | None]] = field(default_factory=list)
+    journalled: bool = False  # something of this handling was written to the journal
+
+    def __post_init__(self) -> None:
+        self.journalled = self.journalled or self.replay
+
+    def keep(self, entry: Entry, note: Note | None) -> None:
+        self.unwritten.append((entry, note))
+
+    def take(self) -> list[Entry]:
+        """The answers to write now; `written` or `unsettled` follows."""
+        return [entry for entry, _ in self.unwritten]
+
+    def written(self) -> None:
+        """The kept answers are in the journal, or the update is done: their notes go."""
+        notes, self.unwritten = self.unwritten, []
+        for _, note in notes:
+            if note is not None:
+                note.release()
+
+    def unsettled(self) -> None:
+        """The handling ends with its answers unwritten and its update not done: the notes
+        stay, for the next start."""
+        notes, self.unwritten = self.unwritten, []
+        for _, note in notes:
+            if note is not None:
+                note.kept()
 
 
 handling: ContextVar[Handling | None] = ContextVar("guichet_handling", default=None)
+#: True while a caller makes calls whose answers it keeps (see `needing_answers`).
+_answers_needed: ContextVar[bool] = ContextVar("guichet_answers_needed", default=False)
+
+
+@contextmanager
+def needing_answers() -> Iterator[None]:
+    """The calls made inside keep their answers (a message's id, stored with a ticket): they
+    are recorded in the journal at once, so that a second run gets the same id."""
+    token = _answers_needed.set(True)
+    try:
+        yield
+    finally:
+        _answers_needed.reset(token)
+
+
+def answers_needed() -> bool:
+    return _answers_needed.get()
+
+
+def journal_rows(update_id: int, entries: list[Entry], now: datetime) -> list[dict[str, object]]:
+    """The rows of answers for `record_statement`."""
+    return [
+        {"update_id": update_id, "seq": e.seq, "method": e.method, "target": e.target[:64],
+         "answer": e.answer, "at": now}
+        for e in entries
+    ]  # fmt: skip
+
+
+def record_statement(dialect: str) -> Executable:
+    """Record answered calls, filling their sends' marks (for a caller's own transaction)."""
+    return _record(dialect)
 
 
 class SentJournal:
@@ -136,6 +223,23 @@ class SentJournal:
             await session.execute(
                 _record(dialect_of(session)), {"update_id": update_id, "seq": seq, **call}
             )
+
+    async def write(self, current: Handling, now: datetime) -> None:
+        """Write the answers `current` kept in memory (before it makes another call); their
+        notes go once they are in."""
+        entries = current.take()
+        if not entries:
+            return
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    _record(dialect_of(session)), journal_rows(current.update_id, entries, now)
+                )
+        except BaseException:
+            current.unsettled()
+            raise
+        current.journalled = True
+        current.written()
 
     async def mark(self, update_id: int, seq: int, method: str, target: str, now: datetime) -> None:
         """Mark a send in flight: its request was written whole to the platform."""

@@ -57,17 +57,29 @@ class Steps:
         if attempts is None:
             return False  # another process has it, or it is done
 
+        current = Handling(job, replay=attempts > 1)
+
         async def held() -> bool:
-            handling.set(Handling(job, replay=attempts > 1))  # this task's own context
+            handling.set(current)  # this task's own context
             return await act(attempts > 1)
 
         try:
             acted = await asyncio.create_task(held())
         except Exception:
             log.exception("a support timer step failed; it is tried again later")
-            await self.jobs.later(job, self.now + STEP_RETRY)
+            try:
+                await self.jobs.later(job, self.now + STEP_RETRY, current.take())
+            except BaseException:
+                current.unsettled()
+                raise
+            current.written()
             return False
-        await self.jobs.done(job, self.now)
+        try:
+            await self.jobs.done(job, self.now, journalled=current.journalled)
+        except BaseException:
+            current.unsettled()
+            raise
+        current.written()
         return acted
 
     async def once(

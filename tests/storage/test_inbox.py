@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.storage.inbox import KEEP_IDS, Inbox
+from bot.storage.inbox import Inbox
 from bot.storage.models import InboxUpdate
-from bot.storage.sent import IN_FLIGHT, Entry, SentJournal
+from bot.storage.sent import IN_FLIGHT, KEEP_IDS, Entry, SentJournal
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -99,12 +99,16 @@ async def test_an_instance_takes_back_its_own_claims_when_it_starts_again(
 async def test_an_update_handed_back_waits_then_is_claimed_again(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    inbox = Inbox(sessions, "a")
+    """With the answers its calls got that were kept in memory, now in the journal: the next
+    run does not make those calls again."""
+    inbox, journal = Inbox(sessions, "a"), SentJournal(sessions)
     await inbox.add(1, 10, update(1, 10), T0)
     await inbox.claim(T0, 5)
-    await inbox.later(1, T0 + timedelta(seconds=15))
+    answer = Entry(1, "sendMessage", "10", b'{"ok": true}')
+    await inbox.later(1, T0 + timedelta(seconds=15), [answer])
+    assert await journal.entries(1) == [answer]
     assert await inbox.claim(T0 + timedelta(seconds=10), 5) == []
-    assert [c.update_id for c in await inbox.claim(T0 + timedelta(seconds=16), 5)] == [1]
+    assert [c.attempts for c in await inbox.claim(T0 + timedelta(seconds=16), 5)] == [2]
     assert await inbox.pending() == 1
 
 
@@ -179,3 +183,44 @@ async def test_a_job_is_held_by_one_process_taken_over_after_its_holder_and_neve
     assert await b.hold_job(-42, T0 + timedelta(hours=2), lease) is None  # done
     assert await a.hold_job(-43, T0, lease) == 1  # left unfinished, no longer due
     assert await a.purge(T0 + KEEP_IDS + timedelta(hours=1)) == 2  # both forgotten a day on
+
+
+async def test_updates_that_end_together_are_marked_done_in_one_commit(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    inbox = Inbox(sessions, "a")
+    for n in range(1, 21):
+        await inbox.add(n, 100 + n, update(n, 100 + n), T0)
+    claimed = await inbox.claim(T0, 20)
+    commits: list[int] = []
+
+    def committed(_connection: object) -> None:
+        commits.append(1)
+
+    event.listen(engine.sync_engine, "commit", committed)
+    try:
+        await asyncio.gather(*(inbox.done(c.update_id, T0, journalled=False) for c in claimed))
+        assert len(commits) <= 2  # the first alone, the 19 that came meanwhile together
+        await inbox.done(99, T0)  # a lone update, later: written at once
+    finally:
+        event.remove(engine.sync_engine, "commit", committed)
+    assert len(commits) <= 3
+    assert len(claimed) == 20 and await inbox.pending() == 0
+    assert not await inbox.add(7, 107, update(7, 107), T0)  # each id is still known
+
+
+async def test_a_failed_group_commit_fails_each_of_its_updates_and_the_next_ones_go_on(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions, "a")
+    await inbox.add(1, 10, update(1, 10), T0)
+    await inbox.add(2, 20, update(2, 20), T0)
+    await inbox.claim(T0, 10)
+    bad: datetime = "not a time"  # type: ignore[assignment]
+    results = await asyncio.gather(inbox.done(1, T0), inbox.done(2, bad), return_exceptions=True)
+    assert [type(r) for r in results] == [TypeError, TypeError]  # written together, failed together
+    assert await inbox.pending() == 2  # both stay unfinished, to be handled again
+    await inbox.done(1, T0)
+    await inbox.done(2, T0)
+    assert await inbox.pending() == 0
+

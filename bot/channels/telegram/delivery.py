@@ -15,9 +15,11 @@ Every call Guichet makes goes through `Delivery`, the bot's HTTP connection:
   one fails for good ("query is too old" after a slow start, an outage), the button's action
   still goes ahead.
 - **Replays.** While an update from the inbox (or a support timer's step, a job of the inbox)
-  is handled, each call that succeeded is recorded in a journal (`bot/storage/sent.py`), and
-  a send is marked in flight there as soon as its request has been written whole (httpcore's
-  trace of the request, through `Marking`), before its answer comes. When an interrupted
+  is handled, each call that succeeded is recorded in a journal (`bot/storage/sent.py`; an
+  answer is kept in memory until another call follows it or the update is handed back, and
+  is not written at all when the update is done first), and a send is marked in flight as
+  soon as its request has been written whole (httpcore's trace of the request, through
+  `Marking`), before its answer comes. When an interrupted
   handling is run again, a call that the first run already made (the same method for the
   same chat, in the same order) is answered from the journal and not sent again; a send that
   was in flight when the process died is taken as delivered, as a send whose answer never
@@ -48,7 +50,15 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.channels.telegram.sending import Noted, SendingFile, notes_about
-from bot.storage.sent import IN_FLIGHT, Handling, SentJournal, handling
+from bot.storage.sent import (
+    IN_FLIGHT,
+    UNRECORDED,
+    Entry,
+    Handling,
+    SentJournal,
+    answers_needed,
+    handling,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +128,13 @@ class Marking(httpx.AsyncBaseTransport):
 
 @dataclass
 class _Mark:
-    """A send known to have been written whole, until its answer is recorded or a failure
-    comes back. Where it is kept:
+    """A send known to have been written whole, until its answer is recorded (or its update
+    done) or a failure comes back. Where it is kept:
 
     - with a local file (`sending`), it is noted there at once; one process serving the
-      database (SQLite) keeps it there alone, until the answer is recorded, so a send costs
-      one commit as before. With several processes it is also marked in the journal, beside
-      the call (`marking`), for another machine that takes the update over;
+      database (SQLite) keeps it there alone, until the answer is recorded or the update is
+      done, so a send costs no commit of its own. With several processes it is also marked in
+      the journal, beside the call (`marking`), for another machine that takes the update over;
     - without a local file, it is marked in the journal before the answer is read.
     """
 
@@ -148,12 +158,14 @@ class _Mark:
         sent = Noted(self.current.update_id, self.seq, self.method, self.target)
         if self.sending is None:  # the journal alone: marked before the answer is read
             self.marked = True
+            self.current.journalled = True
             await _mark_in(self.journal, sent)
             return
         self.sending.note(sent)
         self.noted = True
         if self.marking is not None:
             self.marked = True
+            self.current.journalled = True
             self.task = asyncio.create_task(self._commit(sent))
             self.marking.add(self.task)
             self.task.add_done_callback(self.marking.discard)
@@ -182,13 +194,21 @@ class _Mark:
             self.sending.abandoned()
             self.noted = False
 
-    async def answered(self, update_id: int, answer: bytes) -> None:
-        """Record the answer (it fills the mark); the note goes once the answer is in."""
+    async def answered(self, answer: bytes) -> None:
+        """Keep the answer with the handling, or record it at once when the caller keeps it
+        (it fills the mark); the note goes once the answer is in, or the update is done."""
+        entry = Entry(self.seq, self.method, self.target, answer)
+        if not answers_needed():
+            self.current.keep(entry, self if self.task is None else None)
+            return
         try:
-            await self.journal.record(update_id, self.seq, self.method, self.target, answer, _now())
+            await self.journal.record(
+                self.current.update_id, self.seq, self.method, self.target, answer, _now()
+            )
         except BaseException:
             self.kept()
             raise
+        self.current.journalled = True
         if self.task is None:
             self.release()
 
@@ -381,6 +401,8 @@ class Delivery(HTTPXRequest):
                     return 200, _assumed(request_data)
                 log.debug("%s of update %d: already done", endpoint, current.update_id)
                 return 200, replayed(entry.answer, request_data)
+        if current.unwritten:  # a call after these: their answers may matter now
+            await self.journal.write(current, _now())
         mark = (
             _Mark(self.journal, self.sending, self.marking, current, endpoint, whom)
             if endpoint in SENDS
@@ -399,12 +421,18 @@ class Delivery(HTTPXRequest):
                 await mark.struck()
             return code, payload
         if mark and mark.seq:
-            await mark.answered(current.update_id, kept(payload))
+            await mark.answered(kept(payload))
+            return code, payload
+        if endpoint in UNRECORDED:
             return code, payload
         current.seq += 1
+        if not answers_needed():
+            current.keep(Entry(current.seq, endpoint, whom, kept(payload)), None)
+            return code, payload
         await self.journal.record(
             current.update_id, current.seq, endpoint, whom, kept(payload), _now()
         )
+        current.journalled = True
         return code, payload
 
     async def deliver(

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.channels.telegram.callbacks import Kind, encode
 from bot.channels.telegram.channel import Markup, send_html
 from bot.conversation import Conversation
+from bot.storage.sent import needing_answers
 from bot.support.messenger import Buttons, Do, Media, Original
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,8 @@ class TelegramMessenger:
         return await send_html(self.bot, self.conv, chat_id, text, markup)
 
     async def send(self, chat_id: str, text: str, buttons: Buttons = ()) -> int | None:
-        sent = await self.post(int(chat_id), text, keyboard(buttons))
+        with needing_answers():  # the id is stored (an offer, to be edited later)
+            sent = await self.post(int(chat_id), text, keyboard(buttons))
         return sent.message_id if sent else None
 
     async def edit(self, chat_id: str, message_id: int, text: str, buttons: Buttons = ()) -> None:
@@ -96,22 +98,26 @@ class TelegramMessenger:
     ) -> int | None:
         markup = keyboard(buttons)
         source, to = int(original.chat_id), int(chat_id)
-        try:
-            if original.media in CAPTIONED and len(note) <= CAPTION_LIMIT:
+        with needing_answers():  # the copy's id is stored, to carry replies back
+            try:
+                if original.media in CAPTIONED and len(note) <= CAPTION_LIMIT:
+                    copied = await self.bot.copy_message(
+                        to, source, original.message_id, caption=note, reply_markup=markup
+                    )
+                    return copied.message_id
+                head = await self.post(to, note, markup)
+                if head is None:
+                    return None
                 copied = await self.bot.copy_message(
-                    to, source, original.message_id, caption=note, reply_markup=markup
+                    to,
+                    source,
+                    original.message_id,
+                    reply_parameters=ReplyParameters(head.message_id),
                 )
                 return copied.message_id
-            head = await self.post(to, note, markup)
-            if head is None:
+            except Forbidden:
+                await self.conv.set_active(chat_id, False)
                 return None
-            copied = await self.bot.copy_message(
-                to, source, original.message_id, reply_parameters=ReplyParameters(head.message_id)
-            )
-            return copied.message_id
-        except Forbidden:
-            await self.conv.set_active(chat_id, False)
-            return None
-        except BadRequest as exc:  # the sender deleted it meanwhile, say
-            log.warning("could not copy a %s: %s", original.media, exc.message)
-            return None
+            except BadRequest as exc:  # the sender deleted it meanwhile, say
+                log.warning("could not copy a %s: %s", original.media, exc.message)
+                return None

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,7 +152,10 @@ async def running(
     support: bool,
     voice: VoiceWorker | None = None,
     speech: Speaker | None = None,
+    state_dir: Path | None = None,
 ) -> AsyncIterator[Harness]:
+    """The bot on the fake Bot API; with `state_dir`, sends in flight are noted in a local
+    file there, as `main.py run` does."""
     conversation = Conversation(
         assistant,
         UserStore(sessions),
@@ -162,7 +166,9 @@ async def running(
     )
     stores = support_stores(sessions, SupportSettings()) if support else None
     async with FakeBotApi() as fake:
-        settings = TelegramSettings(token=fake.token, api_base_url=fake.base_url)
+        settings = TelegramSettings(
+            token=fake.token, api_base_url=fake.base_url, state_dir=state_dir
+        )
         harness = Harness(fake, conversation, settings, delivery_stores(sessions), support=stores)
         await harness.start()
         try:

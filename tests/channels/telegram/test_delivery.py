@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.i18n import translator
+from bot.storage.inbox import Inbox
 from bot.storage.models import InboxUpdate, Question
 from bot.storage.sent import SentJournal
 from tests.channels.telegram.conftest import Harness, until_in_flight
@@ -240,6 +241,49 @@ async def test_a_kill_before_the_mark_is_committed_sends_once_when_the_send_was_
     await tg.fake.wait_for("sendMessage", chat_id=620, since=mark, timeout=20)
     answers = delivered(await tg.settle(mark), 620)
     assert len(answers) == (1 if noted else 2)
+
+
+class SlowInbox(Inbox):
+    """The real inbox, whose `done` waits for `opened` while it is set (and says when it is
+    waiting): the moment between an answer and the commit that ends its update."""
+
+    opened: asyncio.Event | None = None
+    waiting = False
+
+    async def done(self, update_id: int, now: datetime, *, journalled: bool = True) -> None:
+        if self.opened is not None:
+            self.waiting = True
+            await self.opened.wait()
+        await super().done(update_id, now, journalled=journalled)
+
+
+async def test_a_kill_after_the_answer_before_the_update_is_done_sends_it_once(
+    tg: Harness, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The answer's own journal entry is never written when the update ends right after it:
+    only its note in the local file stands for it until the update is done. A process killed
+    in between takes the answer as sent when it starts again, and the question is logged
+    once."""
+    inbox = SlowInbox(sessions, owner="unstarted")
+    tg.delivery = replace(tg.delivery, inbox=inbox)
+    tg.settings = replace(tg.settings, state_dir=tmp_path / "state")
+    await tg.restart()
+    expected = await answer_of(tg, 621)
+    await tg.setup(622, "mechelen", "en")
+    inbox.opened = asyncio.Event()
+    mark = tg.fake.mark()
+    update_id = tg.fake.push_update(tg.fake.message(622, QUESTION))
+    await tg.fake.wait_for("sendMessage", chat_id=622, since=mark)
+    while not inbox.waiting:
+        await asyncio.sleep(0.01)
+    assert await SentJournal(sessions).count(update_id) == 0  # its answer is kept in memory
+    await tg.crash()
+    inbox.opened = None
+    await tg.start()
+    assert delivered(await tg.settle(mark), 622) == [expected]
+    async with sessions() as session:
+        asked = select(func.count()).where(Question.text == QUESTION)
+        assert await session.scalar(asked) == 2  # 621's and 622's, once each
 
 
 async def test_a_ticket_whose_offer_got_no_answer_from_telegram_still_gets_its_relay(
