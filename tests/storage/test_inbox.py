@@ -223,4 +223,3 @@ async def test_a_failed_group_commit_fails_each_of_its_updates_and_the_next_ones
     await inbox.done(1, T0)
     await inbox.done(2, T0)
     assert await inbox.pending() == 0
-
