@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.conflicts import dialect as dialect_of
 from bot.storage.conflicts import insert_for
 from bot.storage.models import InboxUpdate, SentCall
-from bot.storage.sent import KEEP_IDS, Entry, journal_rows, record_statement
+from bot.storage.sent import KEEP_IDS, Entry, Handling, journal_rows, record_statement
 
 #: How long a claim holds an update without being renewed (its owner renews it every second
 #: while it works): a dead process's updates are taken over by the others after this.
@@ -277,6 +277,20 @@ class Inbox:
                 rows = journal_rows(update_id, unwritten, when)
                 await session.execute(record_statement(dialect_of(session)), rows)
             await session.execute(_LATER, {"id": update_id, "when": when})
+
+    async def end(self, current: Handling, now: datetime, *, later: datetime | None = None) -> None:
+        """The end of an update's (or a job's) handling: done, or handed back to be tried
+        again at `later` with the answers it kept in memory. Their notes go once that is
+        committed, and stay if it fails (bot/storage/sent.py)."""
+        try:
+            if later is None:
+                await self.done(current.update_id, now, journalled=current.journalled)
+            else:
+                await self.later(current.update_id, later, current.take())
+        except BaseException:
+            current.unsettled()
+            raise
+        current.written()
 
     async def release(self, *, everyone: bool = False) -> int:
         """Free this owner's claims, or everyone's (the single process on SQLite), when it

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Final, Protocol, cast
 
@@ -80,9 +80,9 @@ def _mark(dialect: str) -> Executable:
 
 
 @cache
-def _record(dialect: str) -> Executable:
+def record_statement(dialect: str) -> Executable:
     """Built once (each answered call is recorded), on the table: the answer fills a send's
-    mark; two runs racing under one number keep the first answer."""
+    mark; two runs racing under one number keep the first answer. Rows: `journal_rows`."""
     insert = insert_for(dialect, _sent)
     recorded: Executable = insert.on_conflict_do_update(
         index_elements=["update_id", "seq"],
@@ -190,11 +190,6 @@ def journal_rows(update_id: int, entries: list[Entry], now: datetime) -> list[di
     ]  # fmt: skip
 
 
-def record_statement(dialect: str) -> Executable:
-    """Record answered calls, filling their sends' marks (for a caller's own transaction)."""
-    return _record(dialect)
-
-
 class SentJournal:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -207,33 +202,24 @@ class SentJournal:
             )
             return [Entry(r.seq, r.method, r.target, r.answer) for r in rows]
 
-    async def record(
-        self,
-        update_id: int,
-        seq: int,
-        method: str,
-        target: str,
-        answer: bytes,
-        now: datetime,
-    ) -> None:
-        """Record a call that was answered, filling its mark if it was a send (once: two runs
-        racing under one number keep the first answer)."""
-        call = {"method": method, "target": target[:64], "answer": answer, "at": now}
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                _record(dialect_of(session)), {"update_id": update_id, "seq": seq, **call}
-            )
+    async def answered(self, current: Handling, entry: Entry, note: Note | None) -> None:
+        """A call of `current` was answered: keep its answer in memory, or write it at once
+        when the caller keeps it (`needing_answers`)."""
+        current.keep(entry, note)
+        if answers_needed():
+            await self.write(current, datetime.now(UTC))
 
     async def write(self, current: Handling, now: datetime) -> None:
-        """Write the answers `current` kept in memory (before it makes another call); their
-        notes go once they are in."""
+        """Write the answers `current` kept in memory (before it makes another call, or at
+        once when its caller keeps them); their notes go once they are in."""
         entries = current.take()
         if not entries:
             return
         try:
             async with self._sessions() as session, session.begin():
                 await session.execute(
-                    _record(dialect_of(session)), journal_rows(current.update_id, entries, now)
+                    record_statement(dialect_of(session)),
+                    journal_rows(current.update_id, entries, now),
                 )
         except BaseException:
             current.unsettled()

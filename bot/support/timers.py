@@ -67,19 +67,9 @@ class Steps:
             acted = await asyncio.create_task(held())
         except Exception:
             log.exception("a support timer step failed; it is tried again later")
-            try:
-                await self.jobs.later(job, self.now + STEP_RETRY, current.take())
-            except BaseException:
-                current.unsettled()
-                raise
-            current.written()
+            await self.jobs.end(current, self.now, later=self.now + STEP_RETRY)
             return False
-        try:
-            await self.jobs.done(job, self.now, journalled=current.journalled)
-        except BaseException:
-            current.unsettled()
-            raise
-        current.written()
+        await self.jobs.end(current, self.now)
         return acted
 
     async def once(

@@ -10,9 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.inbox import Inbox
 from bot.storage.models import InboxUpdate
-from bot.storage.sent import IN_FLIGHT, KEEP_IDS, Entry, SentJournal
+from bot.storage.sent import IN_FLIGHT, KEEP_IDS, Entry, Handling, SentJournal
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+async def record(journal: SentJournal, update_id: int, entry: Entry) -> None:
+    """A call of `update_id` answered, its answer written to the journal."""
+    current = Handling(update_id, replay=False)
+    current.keep(entry, None)
+    await journal.write(current, T0)
 
 
 def update(n: int, chat: int) -> dict[str, object]:
@@ -118,7 +125,7 @@ async def test_a_handled_update_keeps_only_its_id_and_is_forgotten_after_a_day(
     inbox, journal = Inbox(sessions, "a"), SentJournal(sessions)
     await inbox.add(1, 10, update(1, 10), T0)
     await inbox.claim(T0, 5)
-    await journal.record(1, 1, "sendMessage", "10", b'{"ok": true}', T0)
+    await record(journal, 1, Entry(1, "sendMessage", "10", b'{"ok": true}'))
     assert await journal.count(1) == 1
     await inbox.done(1, T0)
     async with sessions() as session:
@@ -134,9 +141,9 @@ async def test_the_journal_gives_the_calls_in_order_and_keeps_the_first_of_a_num
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     journal = SentJournal(sessions)
-    await journal.record(5, 2, "editMessageText", "11", b"second", T0)
-    await journal.record(5, 1, "sendMessage", "10", b"first", T0)
-    await journal.record(5, 1, "sendMessage", "12", b"racing", T0)  # two runs at once: no error
+    await record(journal, 5, Entry(2, "editMessageText", "11", b"second"))
+    await record(journal, 5, Entry(1, "sendMessage", "10", b"first"))
+    await record(journal, 5, Entry(1, "sendMessage", "12", b"racing"))  # two runs at once: no error
     assert await journal.entries(5) == [
         Entry(1, "sendMessage", "10", b"first"),
         Entry(2, "editMessageText", "11", b"second"),
@@ -153,11 +160,11 @@ async def test_a_send_stays_marked_in_flight_until_its_answer_fills_it_or_a_refu
     await journal.mark(7, 1, "sendMessage", "10", T0)
     await journal.mark(7, 1, "sendMessage", "10", T0)  # a second attempt of the same call
     assert await journal.entries(7) == [Entry(1, "sendMessage", "10", IN_FLIGHT)]
-    await journal.record(7, 1, "sendMessage", "10", b"answer", T0)
+    await record(journal, 7, Entry(1, "sendMessage", "10", b"answer"))
     await journal.unmark(7, 1)  # an answered send is never struck out
     await journal.mark(7, 2, "sendPhoto", "10", T0)
     await journal.unmark(7, 2)  # refused: Telegram did not send it
-    await journal.record(7, 1, "sendMessage", "10", b"racing", T0)
+    await record(journal, 7, Entry(1, "sendMessage", "10", b"racing"))
     assert await journal.entries(7) == [Entry(1, "sendMessage", "10", b"answer")]
 
 

@@ -56,7 +56,6 @@ from bot.storage.sent import (
     Entry,
     Handling,
     SentJournal,
-    answers_needed,
     handling,
 )
 
@@ -193,24 +192,6 @@ class _Mark:
         if self.noted and self.sending is not None:
             self.sending.abandoned()
             self.noted = False
-
-    async def answered(self, answer: bytes) -> None:
-        """Keep the answer with the handling, or record it at once when the caller keeps it
-        (it fills the mark); the note goes once the answer is in, or the update is done."""
-        entry = Entry(self.seq, self.method, self.target, answer)
-        if not answers_needed():
-            self.current.keep(entry, self if self.task is None else None)
-            return
-        try:
-            await self.journal.record(
-                self.current.update_id, self.seq, self.method, self.target, answer, _now()
-            )
-        except BaseException:
-            self.kept()
-            raise
-        self.current.journalled = True
-        if self.task is None:
-            self.release()
 
     async def struck(self) -> None:
         """Refused, or never sent whole: taken out of the file and the journal."""
@@ -420,19 +401,17 @@ class Delivery(HTTPXRequest):
             if mark:
                 await mark.struck()
             return code, payload
-        if mark and mark.seq:
-            await mark.answered(kept(payload))
+        if mark and mark.seq:  # its note goes with the answer, unless its mark does that
+            note = mark if mark.task is None else None
+            await self.journal.answered(
+                current, Entry(mark.seq, endpoint, whom, kept(payload)), note
+            )
             return code, payload
-        if endpoint in UNRECORDED:
-            return code, payload
-        current.seq += 1
-        if not answers_needed():
-            current.keep(Entry(current.seq, endpoint, whom, kept(payload)), None)
-            return code, payload
-        await self.journal.record(
-            current.update_id, current.seq, endpoint, whom, kept(payload), _now()
-        )
-        current.journalled = True
+        if endpoint not in UNRECORDED:
+            current.seq += 1
+            await self.journal.answered(
+                current, Entry(current.seq, endpoint, whom, kept(payload)), None
+            )
         return code, payload
 
     async def deliver(

@@ -223,26 +223,13 @@ class InboxWorker:
         except Exception:
             log.exception("update %d could not be handled", item.update_id)
             current.failed = True
-        await settle(self.inbox, current, item.attempts, self.clock(), self.retry_later)
-
-
-async def settle(
-    inbox: Inbox, current: Handling, attempts: int, now: datetime, retry_later: timedelta
-) -> None:
-    """The end of an update's (or a job's) handling: done, or handed back to be tried again;
-    the answers kept in memory are recorded with a hand-back, and their notes released once
-    either is committed (see bot/storage/sent.py)."""
-    update_id = current.update_id
-    try:
-        if current.failed and attempts < MAX_ATTEMPTS:
-            await inbox.later(update_id, now + retry_later, current.take())
-            log.warning("update %d is handed back, to be handled again", update_id)
-        else:
-            if current.failed:
-                log.error("update %d failed %d times; set aside", update_id, attempts)
-            await inbox.done(update_id, now, journalled=current.journalled)
-    except Exception:
-        log.exception("could not record the end of update %d", update_id)
-        current.unsettled()
-    else:
-        current.written()
+        try:
+            if current.failed and item.attempts < MAX_ATTEMPTS:
+                await self.inbox.end(current, self.clock(), later=self.clock() + self.retry_later)
+                log.warning("update %d is handed back, to be handled again", item.update_id)
+            else:
+                if current.failed:
+                    log.error("update %d failed %d times; set aside", item.update_id, item.attempts)
+                await self.inbox.end(current, self.clock())
+        except Exception:
+            log.exception("could not record the end of update %d", item.update_id)
